@@ -1,0 +1,53 @@
+"""fdi-extract: news articles about foreign direct investment → validated, source-grounded deal records.
+
+>>> from fdi_extract import extract_deals                  # doctest: +SKIP
+>>> for deal in extract_deals(article_text):
+...     print(deal.investors, deal.amount, deal.stage)
+"""
+
+from fdi_extract.errors import FdiExtractError, InputError, LLMError, ModelUnavailableError
+from fdi_extract.evaluate import EvalReport, evaluate
+from fdi_extract.model import (
+    Amount,
+    Article,
+    ArticleResult,
+    Capacity,
+    DealMention,
+    Evidence,
+    Investor,
+    Qualifier,
+    Sector,
+    Stage,
+    Usage,
+)
+from fdi_extract.pipeline import Extractor, aextract_deals, extract_deals
+from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Amount",
+    "Article",
+    "ArticleResult",
+    "Capacity",
+    "DealMention",
+    "EvalReport",
+    "Evidence",
+    "Extractor",
+    "FdiExtractError",
+    "InputError",
+    "Investor",
+    "LLMError",
+    "ModelUnavailableError",
+    "Qualifier",
+    "RetryPolicy",
+    "Sector",
+    "Settings",
+    "Stage",
+    "Strategy",
+    "StructuredMode",
+    "Usage",
+    "aextract_deals",
+    "evaluate",
+    "extract_deals",
+]

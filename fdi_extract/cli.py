@@ -1,0 +1,182 @@
+"""The command line: a thin face over the library. Nothing imports this module.
+
+    fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
+    fdi-extract eval GOLD PRED                         score mention records against a gold file
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fdi_extract.articles import iter_text_files, read_article
+from fdi_extract.errors import FdiExtractError
+from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
+from fdi_extract.model import ArticleResult, DealMention
+from fdi_extract.pipeline import Extractor
+from fdi_extract.settings import Settings, Strategy
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("base_url", args.base_url), ("model", args.model), ("strategy", args.strategy)) if v}
+    return Settings(**overrides)
+
+
+async def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Path | None) -> list[ArticleResult]:
+    files = list(iter_text_files(paths))
+    results: list[ArticleResult] = []
+    with Extractor(settings) as extractor:
+        llm = extractor.llm()
+        with ExitStack() as files_open:
+            mentions_out = files_open.enter_context(output.open("w", encoding="utf-8"))
+            stats_out = files_open.enter_context(stats.open("w", encoding="utf-8")) if stats else None
+            progress = files_open.enter_context(
+                Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err)
+            )
+            task = progress.add_task("extracting", total=len(files), note="")
+            for path in files:
+                progress.update(task, note=path.name)
+                try:
+                    result = await extractor.aextract(read_article(path), llm)
+                except FdiExtractError as error:
+                    # One bad article never stops the batch; its error is recorded with the others.
+                    result = ArticleResult(article_id=path.stem, error=str(error))
+                    err.print(f"[red]{path.name}: {error}")
+                for mention in result.mentions:
+                    mentions_out.write(mention.model_dump_json() + "\n")
+                mentions_out.flush()
+                if stats_out:
+                    stats_out.write(result.model_dump_json(exclude={"mentions"}) + "\n")
+                    stats_out.flush()
+                results.append(result)
+                progress.update(
+                    task, advance=1,
+                    note=f"{path.name}: {len(result.mentions)} deals, {result.seconds:.0f} s, "
+                         f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens",
+                )
+        await llm.aclose()
+    return results
+
+
+def _deals_table(mentions: list[DealMention]) -> Table:
+    table = Table(title=f"{len(mentions)} deal mentions", show_lines=False)
+    for column in ("article", "investors", "project", "region", "amount", "USD", "capacity", "jobs", "stage"):
+        table.add_column(column, overflow="fold")
+    for m in mentions:
+        usd = f"{m.amount.usd / 1e6:,.1f} M" if m.amount and m.amount.usd is not None else ""
+        table.add_row(
+            m.article_id[:12],
+            "; ".join(i.name for i in m.investors) or "(not named)",
+            m.project + (" [aggregate]" if m.aggregate else ""),
+            m.region or "",
+            m.amount.text if m.amount else "",
+            usd,
+            ", ".join(c.text for c in m.capacity),
+            str(m.jobs or ""),
+            m.stage.value,
+        )
+    return table
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    results = asyncio.run(_extract_all(args.paths, _settings(args), args.output, args.stats))
+    mentions = [m for r in results for m in r.mentions]
+    out.print(_deals_table(mentions))
+    failed = [r for r in results if r.error]
+    seconds = sorted(r.seconds for r in results if not r.error)
+    median = seconds[len(seconds) // 2] if seconds else 0.0
+    prompt = sum(r.usage.prompt_tokens for r in results)
+    completion = sum(r.usage.completion_tokens for r in results)
+    err.print(
+        f"{len(results)} articles, {len(failed)} failed, {len(mentions)} mentions → {args.output}; "
+        f"median {median:.1f} s/article; tokens {prompt} prompt + {completion} completion"
+    )
+    return 1 if failed else 0
+
+
+def _report_table(report: EvalReport) -> Table:
+    table = Table(title="evaluation")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("articles", str(report.articles)), ("gold deals", str(report.gold)), ("predicted", str(report.predicted)),
+        ("matched", str(report.matched)), ("precision", f"{report.precision:.3f}"), ("recall", f"{report.recall:.3f}"),
+        ("F1", f"{report.f1:.3f}"),
+    ]
+    rows += [(f"{name} accuracy", "n/a" if (a := report.accuracy(name)) is None else f"{a:.3f}") for name in FIELDS]
+    rows.append(("figures not in their evidence", str(report.ungrounded_figures)))
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    gold, articles = load_gold(args.gold)
+    report = evaluate(gold, load_mentions(args.predicted), articles)
+    if args.json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(_report_table(report))
+        if args.verbose:
+            for g in report.missed:
+                out.print(f"[yellow]missed[/] {g.article} {g.deal} {g.investors} {g.amount}")
+            for p in report.spurious:
+                out.print(f"[red]spurious[/] {p.article_id} {[i.name for i in p.investors]} {p.project} "
+                          f"{p.amount.text if p.amount else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fdi-extract", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and unmatched deals")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract = commands.add_parser("extract", help="extract deal mentions from .txt articles")
+    extract.add_argument("paths", nargs="+", type=Path, help=".txt files or folders of them")
+    extract.add_argument("-o", "--output", type=Path, default=Path("mentions.jsonl"))
+    extract.add_argument("--stats", type=Path, help="also write per-article seconds, tokens and warnings (JSONL)")
+    extract.add_argument("--strategy", choices=[s.value for s in Strategy])
+    extract.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: the embedded model)")
+    extract.add_argument("--model")
+    extract.set_defaults(run=cmd_extract)
+
+    score = commands.add_parser("eval", help="score mention records against a gold file")
+    score.add_argument("gold", type=Path)
+    score.add_argument("predicted", type=Path)
+    score.add_argument("--json", action="store_true", help="print the figures as JSON")
+    score.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.verbose else logging.ERROR,
+        handlers=[RichHandler(console=err, show_path=False)], format="%(message)s",
+    )
+    try:
+        return args.run(args)
+    except FdiExtractError as error:
+        err.print(f"[red]error:[/] {error}")
+        return 2
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Errors a user can act on. Every message names the article (when there is one) and the problem."""
+
+from __future__ import annotations
+
+
+class FdiExtractError(Exception):
+    """Base class of every error fdi-extract raises on purpose."""
+
+
+class InputError(FdiExtractError, ValueError):
+    """An article that cannot be processed as given (not text, too long, malformed row...)."""
+
+    def __init__(self, article_id: str | None, problem: str):
+        self.article_id = article_id
+        self.problem = problem
+        where = f"article {article_id!r}: " if article_id else ""
+        super().__init__(f"{where}{problem}")
+
+
+class ModelUnavailableError(FdiExtractError, RuntimeError):
+    """The embedded model could not be assembled, verified or started."""
+
+
+class LLMError(FdiExtractError, RuntimeError):
+    """The LLM endpoint failed for good: retries exhausted or an answer that never validated."""

@@ -1,0 +1,225 @@
+"""Score predicted mentions against a gold file in shared/GOLD_FORMAT.md's format.
+
+Deal level: within each article, gold and predicted mentions are paired one-to-one, best pairs
+first. A pair is admissible when the investors are the same company (after transliteration and
+legal-form folding), or — where one side names no investor — when the region agrees and so does
+the amount or a capacity (or, for a gold deal with neither, the sector); two aggregates with the
+same amount are also admissible. Field accuracy is measured on the pairs.
+
+Greedy pairing by score rather than an optimal assignment: per article there are a handful of
+mentions, ties are rare, and the greedy choice is the one a reader checking by hand would make.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from fdi_extract.model import DealMention
+from fdi_extract.normalize.companies import same_company
+
+FIELDS = ("amount", "region", "stage", "investor_country", "capacity", "jobs", "aggregate", "sector")
+
+
+class GoldAmount(BaseModel):
+    value: float
+    currency: str
+    qualifier: str = "exact"
+
+
+class GoldCapacity(BaseModel):
+    value: float
+    unit: str
+
+
+class GoldMention(BaseModel):
+    article: str
+    deal: str
+    investors: list[str] = Field(default_factory=list)
+    investor_country: str | None = None
+    host_country: str | None = None
+    region: str | None = None
+    sector: str | None = None
+    amount: GoldAmount | None = None
+    capacity: list[GoldCapacity] = Field(default_factory=list)
+    jobs: int | None = None
+    stage: str | None = None
+    aggregate: bool = False
+
+
+@dataclass
+class EvalReport:
+    articles: int
+    gold: int
+    predicted: int
+    matched: int
+    field_correct: dict[str, int]
+    ungrounded_figures: int
+    missed: list[GoldMention] = field(default_factory=list)
+    spurious: list[DealMention] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def accuracy(self, name: str) -> float | None:
+        return self.field_correct[name] / self.matched if self.matched else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "articles": self.articles, "gold": self.gold, "predicted": self.predicted, "matched": self.matched,
+            "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+            "field_accuracy": {name: (round(a, 4) if (a := self.accuracy(name)) is not None else None) for name in FIELDS},
+            "ungrounded_figures": self.ungrounded_figures,
+        }
+
+
+def _close(a: float, b: float, tolerance: float = 0.005) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b), 1.0)
+
+
+def _amount_equal(gold: GoldMention, predicted: DealMention) -> bool:
+    if gold.amount is None or predicted.amount is None:
+        return gold.amount is None and predicted.amount is None
+    return gold.amount.currency == predicted.amount.currency and _close(gold.amount.value, predicted.amount.value)
+
+
+def _capacity_overlap(gold: GoldMention, predicted: DealMention) -> bool:
+    return any(g.unit == p.unit.value and _close(g.value, p.value) for g in gold.capacity for p in predicted.capacity)
+
+
+def _capacity_equal(gold: GoldMention, predicted: DealMention) -> bool:
+    def key(unit: str, value: float) -> tuple[str, float]:
+        return unit, round(value, 3)
+
+    return {key(g.unit, g.value) for g in gold.capacity} == {key(p.unit.value, p.value) for p in predicted.capacity}
+
+
+def _investors_match(gold: GoldMention, predicted: DealMention) -> bool:
+    return any(same_company(g, p.name) for g in gold.investors for p in predicted.investors)
+
+
+def _pair_score(gold: GoldMention, predicted: DealMention) -> float | None:
+    """How well two mentions agree, or None when they cannot be the same deal."""
+    investors = _investors_match(gold, predicted)
+    amount = gold.amount is not None and _amount_equal(gold, predicted)
+    capacity = _capacity_overlap(gold, predicted)
+    region = gold.region == predicted.region
+    admissible = (
+        investors
+        or ((not gold.investors or not predicted.investors) and region and (
+            amount or capacity or (gold.amount is None and not gold.capacity and gold.sector == predicted.sector)))
+        or (gold.aggregate and predicted.aggregate and amount)
+    )
+    if not admissible:
+        return None
+    return (4.0 * investors + 2.0 * amount + 1.0 * capacity + 1.0 * (gold.aggregate == predicted.aggregate)
+            + 0.5 * (gold.sector == predicted.sector) + 0.5 * (gold.stage == predicted.stage.value) + 0.5 * region)
+
+
+def _field_correct(name: str, gold: GoldMention, predicted: DealMention) -> bool:
+    match name:
+        case "amount":
+            return _amount_equal(gold, predicted)
+        case "region":
+            return gold.region == predicted.region
+        case "stage":
+            return gold.stage == predicted.stage.value
+        case "investor_country":
+            country = next((i.country for i in predicted.investors if i.country), None)
+            return gold.investor_country == country
+        case "capacity":
+            return _capacity_equal(gold, predicted)
+        case "jobs":
+            return gold.jobs == predicted.jobs
+        case "aggregate":
+            return gold.aggregate == predicted.aggregate
+        case "sector":
+            return gold.sector == predicted.sector.value
+    raise ValueError(name)
+
+
+def _ungrounded(predicted: DealMention) -> int:
+    """Figures whose verbatim text is not among the mention's evidence quotes."""
+    quotes = [e.quote for e in predicted.evidence]
+    figures = ([predicted.amount.text] if predicted.amount else []) + [c.text for c in predicted.capacity]
+    return sum(not any(text in quote for quote in quotes) for text in figures)
+
+
+def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: set[str] | None = None) -> EvalReport:
+    """Deal-level precision/recall/F1 and field accuracy of ``predicted`` against ``gold``.
+
+    ``articles`` is the set of article ids the gold covers (its articles.txt); predictions for
+    other articles are ignored, and a prediction for a covered article with no gold deal counts
+    as a false positive. Without it, the articles that appear in the gold are the universe.
+    """
+    universe = articles if articles is not None else {g.article for g in gold}
+    gold_by_article: dict[str, list[GoldMention]] = defaultdict(list)
+    predicted_by_article: dict[str, list[DealMention]] = defaultdict(list)
+    for g in gold:
+        gold_by_article[g.article].append(g)
+    for p in predicted:
+        if p.article_id in universe:
+            predicted_by_article[p.article_id].append(p)
+    report = EvalReport(
+        articles=len(universe),
+        gold=sum(len(v) for k, v in gold_by_article.items() if k in universe),
+        predicted=sum(len(v) for v in predicted_by_article.values()),
+        matched=0,
+        field_correct=dict.fromkeys(FIELDS, 0),
+        ungrounded_figures=sum(_ungrounded(p) for v in predicted_by_article.values() for p in v),
+    )
+    for article in sorted(universe):
+        golds, preds = gold_by_article.get(article, []), predicted_by_article.get(article, [])
+        candidates = sorted(
+            ((score, gi, pi) for gi, g in enumerate(golds) for pi, p in enumerate(preds)
+             if (score := _pair_score(g, p)) is not None),
+            key=lambda c: -c[0],
+        )
+        used_gold: set[int] = set()
+        used_pred: set[int] = set()
+        for _, gi, pi in candidates:
+            if gi in used_gold or pi in used_pred:
+                continue
+            used_gold.add(gi)
+            used_pred.add(pi)
+            report.matched += 1
+            for name in FIELDS:
+                report.field_correct[name] += _field_correct(name, golds[gi], preds[pi])
+        report.missed += [g for gi, g in enumerate(golds) if gi not in used_gold]
+        report.spurious += [p for pi, p in enumerate(preds) if pi not in used_pred]
+    return report
+
+
+def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:
+    """A gold file and, when it has one beside it, the set of article ids it covers."""
+    gold = [GoldMention.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for listing in (path.with_name(f"{path.stem}.articles.txt"), path.with_name("articles.txt")):
+        if listing.is_file():
+            return gold, {line.strip() for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return gold, None
+
+
+def load_mentions(path: Path) -> list[DealMention]:
+    mentions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            mentions.append(DealMention.model_validate(json.loads(line)))
+        except ValueError as error:
+            raise ValueError(f"{path}:{number}: not a mention record: {error}") from None
+    return mentions

@@ -1,0 +1,33 @@
+"""The strategy interface and the choice of strategy from settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from fdi_extract.settings import Settings, Strategy
+
+if TYPE_CHECKING:
+    from fdi_extract.extract.schema import DealDraft
+    from fdi_extract.llm import LLM
+    from fdi_extract.model import Article
+
+
+class ExtractionStrategy(Protocol):
+    """Turns one article into deal drafts through one or more LLM calls."""
+
+    name: str
+
+    @property
+    def prompt_version(self) -> str: ...
+
+    async def drafts(self, article: Article, llm: LLM) -> list[DealDraft]: ...
+
+
+def strategy_for(settings: Settings) -> ExtractionStrategy:
+    from fdi_extract.extract.direct import DirectStrategy
+    from fdi_extract.extract.guided import GuidedStrategy
+
+    chosen = settings.resolved_strategy
+    if chosen is Strategy.direct:
+        return DirectStrategy(chunk_chars=settings.chunk_chars)
+    return GuidedStrategy()

@@ -1,0 +1,40 @@
+"""What the LLM fills in: verbatim phrases, not numbers.
+
+The model never writes a number of its own. Amounts, capacities and job counts come back as the
+phrases the article uses; grounding finds them in the text and the normalizers read their values.
+That keeps every figure traceable to the article and lets a small model do only what it is good at.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from fdi_extract.model import Sector, Stage
+
+SCHEMA_VERSION = "1"
+
+
+class DealDraft(BaseModel):
+    """One deal as the model reads it, before grounding and normalization."""
+
+    evidence: list[str] = Field(
+        default_factory=list, max_length=3,
+        description="One or two sentences copied word for word from the article that state the deal.",
+    )
+    investors: list[str] = Field(
+        default_factory=list, max_length=4,
+        description="Foreign investor companies, names exactly as written; [] if none is named.",
+    )
+    investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investors, e.g. CN.")
+    project: str = Field(max_length=300, description="Short English description of the project.")
+    place: str | None = Field(default=None, max_length=120, description="Region, district or city as written.")
+    sector: Sector | None = None
+    amount: str | None = Field(default=None, max_length=80, description="Money phrase exactly as written.")
+    capacity: list[str] = Field(default_factory=list, max_length=4, description="Capacity phrases as written.")
+    jobs: str | None = Field(default=None, max_length=80, description="Job-count phrase as written.")
+    stage: Stage = Stage.announced
+    aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
+
+
+class DealDrafts(BaseModel):
+    deals: list[DealDraft] = Field(default_factory=list, max_length=16)

@@ -1,0 +1,171 @@
+"""One openai client wrapped by Instructor, for any OpenAI-compatible endpoint.
+
+Two retry budgets, kept apart on purpose:
+- transport failures (429 with Retry-After, 5xx, timeouts, dropped connections) are retried by
+  tenacity under :class:`~fdi_extract.settings.RetryPolicy`; the openai client's own retries are
+  switched off so the policy is the only one in force;
+- answers that fail validation are re-asked by Instructor ``Settings.validation_retries`` times.
+
+Token usage is summed over every completion the endpoint returned, failed attempts included, into
+the :class:`~fdi_extract.model.Usage` of the article being processed (a context variable, so
+concurrent articles don't mix their counts).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorRetryException
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from fdi_extract.errors import LLMError
+from fdi_extract.model import Usage
+from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
+
+T = TypeVar("T", bound=BaseModel)
+
+_current_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("fdi_extract_usage", default=None)
+
+_TRANSIENT = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+
+
+@contextmanager
+def metered(usage: Usage) -> Iterator[Usage]:
+    """Count the tokens of every LLM call made inside the block into ``usage``."""
+    token = _current_usage.set(usage)
+    try:
+        yield usage
+    finally:
+        _current_usage.reset(token)
+
+
+def _count_usage(response: Any) -> None:
+    usage = _current_usage.get()
+    reported = getattr(response, "usage", None)
+    if usage is None:
+        return
+    usage.calls += 1
+    if reported is not None:
+        usage.prompt_tokens += reported.prompt_tokens or 0
+        usage.completion_tokens += reported.completion_tokens or 0
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    # Instructor wraps whatever ended its attempts (an API error too) in InstructorRetryException.
+    while isinstance(error, InstructorRetryException) and error.__cause__ is not None:
+        error = error.__cause__
+    return error
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(_root_cause(error), _TRANSIENT)
+
+
+def _retry_after_seconds(error: BaseException) -> float | None:
+    response = getattr(_root_cause(error), "response", None)
+    header = response.headers.get("retry-after") if response is not None else None
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(header)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+class _WaitHonouringRetryAfter:
+    """Exponential backoff with jitter, or the server's Retry-After when that is longer (capped)."""
+
+    def __init__(self, policy: RetryPolicy):
+        self._backoff = wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter)
+        self._cap = policy.max_wait
+
+    def __call__(self, state: RetryCallState) -> float:
+        backoff = self._backoff(state)
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = _retry_after_seconds(error) if error else None
+        return min(self._cap, max(backoff, retry_after or 0.0))
+
+
+class LLM:
+    """Asks an OpenAI-compatible endpoint for Pydantic objects.
+
+    ``base_url`` overrides the settings' (the embedded server's address is only known once started).
+    """
+
+    def __init__(self, settings: Settings, base_url: str | None = None):
+        self.settings = settings
+        self.model = settings.resolved_model
+        self.mode = settings.resolved_mode
+        api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        self._openai = openai.AsyncOpenAI(
+            base_url=base_url or settings.base_url,
+            api_key=api_key,
+            timeout=settings.request_timeout,
+            max_retries=0,
+        )
+        instructor_mode = {
+            StructuredMode.tools: instructor.Mode.TOOLS,
+            # json_object_schema rides on JSON_SCHEMA (no schema pasted into the prompt) and swaps the
+            # response_format for the one llama-cpp-python understands, in ask() below.
+            StructuredMode.json_schema: instructor.Mode.JSON_SCHEMA,
+            StructuredMode.json_object_schema: instructor.Mode.JSON_SCHEMA,
+        }[self.mode]
+        self._client = instructor.from_openai(self._openai, mode=instructor_mode)
+        self._client.on("completion:response", _count_usage)
+
+    async def ask(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> T:
+        """One structured answer, retried under the policy; raises :class:`LLMError` when it can't be had."""
+        extra: dict[str, Any] = {}
+        if self.mode is StructuredMode.json_object_schema:
+            extra["extra_body"] = {
+                "response_format": {"type": "json_object", "schema": response_model.model_json_schema()}
+            }
+        policy = self.settings.retry
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=_WaitHonouringRetryAfter(policy),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._client.create(
+                        model=self.model,
+                        messages=messages,
+                        response_model=response_model,
+                        max_retries=self.settings.validation_retries,
+                        temperature=self.settings.temperature,
+                        max_tokens=max_tokens or self.settings.max_output_tokens,
+                        context=context,
+                        strict=False,
+                        **extra,
+                    )
+        except Exception as error:
+            cause = _root_cause(error)
+            raise LLMError(f"{type(cause).__name__}: {_short(str(cause))}") from error
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+
+def _short(message: str, limit: int = 300) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -1,0 +1,173 @@
+"""The public data contract: Pydantic models passed between the stages of the pipeline.
+
+This module imports nothing else from fdi_extract, so every stage (and every user) can depend
+on it without pulling in the LLM layer. The JSON form of :class:`DealMention` is the record
+that batch output, evaluation and reconciliation all read; its field names follow DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+
+
+class Stage(StrEnum):
+    """How far a deal has got, in the order deals move through it."""
+
+    announced = "announced"
+    mou = "mou"
+    agreement = "agreement"
+    construction = "construction"
+    operational = "operational"
+    cancelled = "cancelled"
+
+
+STAGE_ORDER: dict[Stage, int] = {stage: rank for rank, stage in enumerate(Stage)}
+
+
+class Sector(StrEnum):
+    energy = "energy"
+    mining = "mining"
+    metals = "metals"
+    manufacturing = "manufacturing"
+    agriculture_food = "agriculture_food"
+    chemicals = "chemicals"
+    construction_materials = "construction_materials"
+    transport_infrastructure = "transport_infrastructure"
+    logistics_trade = "logistics_trade"
+    ict_electronics = "ict_electronics"
+    healthcare = "healthcare"
+    utilities_municipal = "utilities_municipal"
+    tourism_real_estate = "tourism_real_estate"
+    textiles = "textiles"
+    other = "other"
+
+
+class Qualifier(StrEnum):
+    exact = "exact"
+    at_least = "at_least"  # свыше, более, over, more than
+    about = "about"  # около, порядка, around
+    up_to = "up_to"  # до, up to
+
+
+class CapacityUnit(StrEnum):
+    MW = "MW"
+    t_day = "t/day"
+    t_year = "t/year"
+    ha = "ha"
+    rooms = "rooms"
+    other = "other"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Evidence(_Record):
+    """A verbatim span of the article: ``text[start:end] == quote``."""
+
+    quote: str
+    start: NonNegativeInt
+    end: NonNegativeInt
+    field: str | None = Field(
+        default=None, description="Which fact the span supports: amount, capacity, jobs, or None for context."
+    )
+
+
+class Investor(_Record):
+    name: str = Field(description="As written in the article.")
+    name_normalized: str = Field(description="Canonical key: case, legal form and script folded.")
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+
+
+class Amount(_Record):
+    value: float = Field(description="In units of the currency, not millions.")
+    currency: str = Field(description="ISO 4217.")
+    qualifier: Qualifier = Qualifier.exact
+    text: str = Field(description="Verbatim phrase from the article.")
+    usd: float | None = None
+    usd_rate: float | None = Field(default=None, description="Units of the currency per USD that were used.")
+    usd_rate_source: str | None = None
+    usd_note: str | None = Field(default=None, description="Why usd is null, when it is.")
+
+
+class Capacity(_Record):
+    value: float
+    unit: CapacityUnit
+    text: str = Field(description="Verbatim phrase from the article.")
+
+
+class DealMention(_Record):
+    """One deal as reported by one article."""
+
+    article_id: str
+    published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
+    url: str | None = None
+    investors: list[Investor] = Field(default_factory=list)
+    host_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    region: str | None = Field(default=None, description="ISO 3166-2.")
+    district: str | None = None
+    city: str | None = None
+    project: str = Field(description="Short English description.")
+    sector: Sector = Sector.other
+    amount: Amount | None = None
+    capacity: list[Capacity] = Field(default_factory=list)
+    jobs: NonNegativeInt | None = None
+    stage: Stage = Stage.announced
+    aggregate: bool = False
+    evidence: list[Evidence] = Field(default_factory=list)
+    deal_id: str | None = None
+    # Provenance, so a record can be traced back to how it was produced.
+    strategy: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+
+
+class Usage(_Record):
+    """Tokens spent on one article, summed over every attempt (re-asks and retries included)."""
+
+    prompt_tokens: NonNegativeInt = 0
+    completion_tokens: NonNegativeInt = 0
+    calls: NonNegativeInt = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.calls += other.calls
+
+
+class Article(_Record):
+    """An article as it enters the pipeline."""
+
+    text: str
+    article_id: str
+    published: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+    @property
+    def published_date(self) -> dt.date | None:
+        """The publication date, completed to the first day of a month or year when partial."""
+        if not self.published:
+            return None
+        parts = [int(p) for p in self.published.split("-")]
+        while len(parts) < 3:
+            parts.append(1)
+        return dt.date(*parts)
+
+
+class ArticleResult(_Record):
+    """What extracting one article produced: the mentions, what it cost, what went wrong."""
+
+    article_id: str
+    mentions: list[DealMention] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+    warnings: list[str] = Field(default_factory=list)
+    error: str | None = Field(default=None, description="Set when the article failed; mentions is then empty.")

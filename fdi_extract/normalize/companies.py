@@ -1,0 +1,109 @@
+"""Company names → a canonical key, so spellings of one company compare equal.
+
+"SUNGROW Renewables Development Co., Ltd", "Sungrow Renewables" and "Сангроу" differ in case,
+legal form and script. The key folds case, punctuation and legal forms and transliterates
+Cyrillic to Latin (unidecode); :func:`same_company` then compares keys with rapidfuzz and with
+a consonant skeleton that survives the vowel guesses transliteration makes (Сангроу → sangrou
+vs sungrow, Heangshui vs Hengshui).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+# Legal forms and words that only qualify a name when they trail it.
+_LEGAL_FORMS = {
+    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "plc",
+    "jsc", "ojsc", "cjsc", "pjsc", "gmbh", "ag", "sa", "bv", "too", "ao", "oao", "zao", "pao", "ooo", "tov",
+    "tdo", "ip", "kazakhstan", "group", "holding", "holdings", "international", "intl",
+}
+# Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
+_CYRILLIC_LEGAL = re.compile(r"\b(?:ТОО|АО|ОАО|ЗАО|ПАО|ООО|ИП|Компания|компания|Группа|группа)\b")
+_QUOTES = re.compile(r"[\"'«»“”„‘’`]")
+
+
+@lru_cache(maxsize=65536)
+def canonical_company(name: str) -> str:
+    """A comparison key for a company name: lowercase ASCII words, legal forms removed.
+
+    >>> canonical_company("SUNGROW Renewables Development Co., Ltd")
+    'sungrow renewables development'
+    >>> canonical_company('ТОО «Казахстан Сангроу»')
+    'kazakhstan sangrou'
+    """
+    text = _QUOTES.sub(" ", name)
+    text = _CYRILLIC_LEGAL.sub(" ", text)
+    text = unidecode(text).lower().replace("&", " and ")
+    words = re.findall(r"[a-z0-9]+", text)
+    # Drop legal forms from the end only: "Group" in "China Railway Group X" is part of the name.
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    # A leading legal form (ТОО "X", LLP "X") is no part of the name either.
+    while len(words) > 1 and words[0] in _LEGAL_FORMS - {"kazakhstan", "international", "group"}:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _skeleton(key: str) -> str:
+    """Consonants only, w read as u: what transliterations of one name share."""
+    return re.sub(r"[aeiouyw ]", "", key.replace("w", "u"))
+
+
+def company_similarity(a: str, b: str) -> float:
+    """0–100: how likely two names are one company, after canonicalization."""
+    ka, kb = canonical_company(a), canonical_company(b)
+    if not ka or not kb:
+        return 0.0
+    if ka == kb:
+        return 100.0
+    # One name is the other with words left off ("Fufeng" vs "Fufeng Group", "Sungrow Renewables").
+    first_a, first_b = ka.split()[0], kb.split()[0]
+    score = max(fuzz.token_sort_ratio(ka, kb), fuzz.token_set_ratio(ka, kb) if first_a == first_b else 0.0)
+    sa, sb = _skeleton(first_a), _skeleton(first_b)
+    if len(sa) >= 3 and sa == sb:
+        score = max(score, 90.0)
+    return float(score)
+
+
+def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
+    return company_similarity(a, b) >= threshold
+
+
+_NATIONALITY: dict[str, tuple[str, ...]] = {
+    "CN": ("китайск", "кнр", "китай", "chinese", "china", "қытай"),
+    "SG": ("сингапур", "singapor"),
+    "TR": ("турецк", "турци", "turkish", "turkey", "türkiye"),
+    "KR": ("корейск", "южная корея", "korean", "korea"),
+    "JP": ("японск", "япони", "japanese", "japan"),
+    "RU": ("российск", "россий", "russian", "russia"),
+    "US": ("американск", "сша", "american", "u.s. company"),
+    "DE": ("немецк", "германск", "германи", "german"),
+    "AE": ("эмиратск", "оаэ", "emirati", "uae"),
+    "IN": ("индийск", "indian", "india"),
+    "QA": ("катарск", "qatari"),
+    "SA": ("саудовск", "saudi"),
+    "FR": ("французск", "french", "france"),
+    "GB": ("британск", "british"),
+}
+_NATIONALITY_RE = {
+    code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
+    for code, words in _NATIONALITY.items()
+}
+
+
+def infer_country(*texts: str) -> str | None:
+    """The investor country the texts state ("китайская компания", "Chinese company"), tried in order.
+
+    Each text is tried on its own (the deal's evidence first, then the whole article), and the
+    country named most often in the first text that names any wins.
+    """
+    for text in texts:
+        counts = {code: len(pattern.findall(text)) for code, pattern in _NATIONALITY_RE.items()}
+        best = max(counts, key=lambda code: counts[code])
+        if counts[best]:
+            return best
+    return None

@@ -1,0 +1,97 @@
+"""A grounded draft → the public :class:`DealMention`, with every field normalized."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+
+from fdi_extract.ground import GroundedDeal
+from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
+from fdi_extract.normalize.companies import canonical_company, infer_country
+from fdi_extract.normalize.fx import to_usd
+from fdi_extract.normalize.places import find_places, resolve_place
+from fdi_extract.normalize.sectors import sector_for
+
+_HOST_COUNTRIES = {
+    "KZ": re.compile(r"казахстан|kazakhstan|қазақстан", re.IGNORECASE),
+    "UZ": re.compile(r"узбекистан|uzbekistan|o'zbekiston", re.IGNORECASE),
+    "KG": re.compile(r"кыргызстан|киргизи|kyrgyz", re.IGNORECASE),
+    "TJ": re.compile(r"таджикистан|tajikistan", re.IGNORECASE),
+}
+_DISTRICT = re.compile(r"район|district|ауданы", re.IGNORECASE)
+
+
+def _country_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return pycountry.countries.lookup(value.strip()).alpha_2
+    except LookupError:
+        return None
+
+
+def article_region(text: str) -> str | None:
+    """The one region an article is about, when every region it names by name is the same one."""
+    codes = {p.code for p in find_places(text) if not p.via_locality}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def to_mention(
+    grounded: GroundedDeal,
+    article: Article,
+    *,
+    default_region: str | None,
+    strategy: str,
+    model: str,
+    prompt_version: str,
+) -> DealMention:
+    draft = grounded.draft
+    evidence_text = " ".join(e.quote for e in grounded.evidence if e.field is None)
+    country = _country_code(draft.investor_country) or infer_country(evidence_text, article.text)
+    investors = [
+        Investor(name=name.strip(), name_normalized=canonical_company(name), country=country)
+        for name in draft.investors
+        if canonical_company(name)
+    ]
+    place = (resolve_place(draft.place) if draft.place else None) or resolve_place(evidence_text)
+    region = place.code if place else default_region
+    host_country = region.split("-")[0] if region else next(
+        (code for code, pattern in _HOST_COUNTRIES.items() if pattern.search(article.text)), None
+    )
+    district = draft.place.strip() if draft.place and _DISTRICT.search(draft.place) else None
+
+    amount = None
+    if grounded.amount is not None:
+        money = grounded.amount
+        converted = to_usd(money, article.published_date)
+        amount = Amount(
+            value=money.value,
+            currency=money.currency,
+            qualifier=money.qualifier,
+            text=money.text,
+            usd=converted.usd,
+            usd_rate=converted.rate.per_usd if converted.rate else None,
+            usd_rate_source=converted.rate.source if converted.rate else None,
+            usd_note=converted.note,
+        )
+    return DealMention(
+        article_id=article.article_id,
+        published=article.published,
+        url=article.url,
+        investors=investors,
+        host_country=host_country,
+        region=region,
+        district=district,
+        project=draft.project.strip() or "unnamed project",
+        sector=draft.sector or sector_for(f"{draft.project} {evidence_text}"),
+        amount=amount,
+        capacity=[Capacity(value=q.value, unit=q.unit, text=q.text) for q in grounded.capacities if q.unit],
+        jobs=grounded.jobs,
+        stage=draft.stage,
+        aggregate=draft.aggregate,
+        evidence=grounded.evidence,
+        strategy=strategy,
+        model=model,
+        prompt_version=prompt_version,
+    )

@@ -1,0 +1,63 @@
+"""Numbers as news write them: "218,8", "50 290 700", "USD 50,290,700", "1,568 млрд", "6 тыс."
+
+Shared by the money and quantity parsers, so both read separators and scale words the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+SPACES = " \u00a0\u202f\u2009"
+# Longest alternatives first; the lookbehind keeps a number from starting inside another one.
+NUMBER = (
+    rf"(?<![\d.,])(?:\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?:[.,]\d+)?"
+    r"|\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?"
+    r"|\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?"
+    r"|\d+(?:[.,]\d+)?)"
+)
+SCALE_WORD = (
+    r"(?:тыс(?:яч[а-яё]*)?\.?|мың|млн\.?|миллион[а-яё]*|млрд\.?|миллиард[а-яё]*|трлн\.?|триллион[а-яё]*"
+    r"|thousand|million|mln\.?|mn|billion|bln\.?|bn|trillion|tn)(?![a-zа-яё])"
+)
+# A one-letter scale ("$800m", "$1.5bn" is covered above) only when glued to the number.
+SCALE = rf"(?:[{SPACES}]?{SCALE_WORD}|[mbk](?![a-zа-яё]))"
+SCALE_FACTORS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("тыс", "мың", "thousand", "k"), 1e3),
+    (("млн", "миллион", "million", "mln", "mn", "m"), 1e6),
+    (("млрд", "миллиард", "billion", "bln", "bn", "b"), 1e9),
+    (("трлн", "триллион", "trillion", "tn"), 1e12),
+)
+
+def read_number(raw: str, *, scaled: bool, cyrillic: bool) -> float:
+    """Read a number written with any of the separators news uses.
+
+    The one ambiguous shape is a single separator before exactly three digits: "1,568 млрд"
+    is a decimal comma (Russian), "USD 1,500" a thousands comma (English).
+    """
+    digits = re.sub(f"[{SPACES}]", "", raw)
+    commas, dots = digits.count(","), digits.count(".")
+    if commas and dots:
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return float(digits.replace(thousands, "").replace(decimal, "."))
+    if commas > 1 or dots > 1:
+        return float(digits.replace("," if commas > 1 else ".", ""))
+    separator = "," if commas else "." if dots else None
+    if separator is None:
+        return float(digits)
+    fraction = digits.split(separator)[1]
+    if len(fraction) == 3 and not (scaled and cyrillic) and not (separator == "." and not cyrillic):
+        return float(digits.replace(separator, ""))
+    return float(digits.replace(",", "."))
+
+
+def scale_factor(word: str | None) -> float:
+    if not word:
+        return 1.0
+    word = word.strip(SPACES + ".").lower()
+    for prefixes, factor in SCALE_FACTORS:
+        if any(word == p or (len(p) > 1 and word.startswith(p)) for p in prefixes):
+            return factor
+    raise ValueError(f"unknown scale word {word!r}")
+
+

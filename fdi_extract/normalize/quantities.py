@@ -1,0 +1,113 @@
+"""Capacities (MW, t/day, t/year, ha, rooms) and job counts in Russian and English text.
+
+Hand-written for the same reason as money.py: the phrasings ("5000 тонн клинкера в сутки",
+"от 500 тыс. до 1 млн тонн кукурузы в год", "435-room hotel", "6 тыс. рабочих мест") mix number
+scales, units and periods that general quantity parsers (quantulum3, pint) don't read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fdi_extract.model import CapacityUnit
+from fdi_extract.normalize.numbers import NUMBER, SCALE_WORD, SPACES, read_number, scale_factor
+
+_AMOUNT = rf"(?P<num>{NUMBER})(?:[{SPACES}]?(?P<scale>{SCALE_WORD}))?"
+_LOW = rf"(?:(?<![\w])(?:от|from)[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*"
+_S = rf"[{SPACES}]*"
+
+_POWER = re.compile(
+    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>МВт|мегаватт\w*|MWt|MW|megawatts?|ГВт|гигаватт\w*|GW|Wt)(?![\w])", re.IGNORECASE
+)
+_AREA = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>га|гектар\w*|hectares?|ha)(?![\w])", re.IGNORECASE)
+_ROOMS = re.compile(rf"{_AMOUNT}[{SPACES}-]*(?P<unit>rooms?|номер(?:ов|а)?)(?![\w])", re.IGNORECASE)
+_PERIOD = (
+    r"(?P<period>в[ \u00a0]сутки|в[ \u00a0]день|в[ \u00a0]год|ежегодно|ежесуточно|per[ \u00a0]day|a[ \u00a0]day|daily"
+    r"|per[ \u00a0]year|a[ \u00a0]year|per[ \u00a0]annum|annually|/[ \u00a0]?сут\w*|/[ \u00a0]?год|/day|/year)"
+)
+_TONNES = re.compile(
+    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>тонн\w*|tons?|tonnes?)(?![\w])(?:(?:[{SPACES}]+[^\s.,;:!?]+){{0,3}}?[{SPACES}]+{_PERIOD})?",
+    re.IGNORECASE,
+)
+_ANNUAL = re.compile(r"annual|годов(?:ая|ой|ую)", re.IGNORECASE)
+_JOBS = re.compile(
+    rf"{_AMOUNT}{_S}(?:(?:новых|новые|постоянных|постоянные|дополнительных|permanent|new|additional|direct)[{SPACES}]+)?"
+    r"(?:рабочих[ \u00a0]мест\w*|рабочие[ \u00a0]места|jobs?|workplaces?|job[ \u00a0]places|job[ \u00a0]opportunities)(?![\w])",
+    re.IGNORECASE,
+)
+_PEOPLE_AT_WORK = re.compile(rf"работ\w*(?:[{SPACES}]+[^\s.]+){{0,3}}?[{SPACES}]+{_AMOUNT}{_S}человек", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: CapacityUnit | None  # None for job counts
+    text: str
+    start: int
+    end: int
+
+
+def _value(raw: str, scale: str | None, text: str) -> float:
+    cyrillic = bool(re.search(r"[а-яё]", text, re.IGNORECASE))
+    return read_number(raw, scaled=bool(scale), cyrillic=cyrillic) * scale_factor(scale)
+
+
+def _with_low(match: re.Match[str], unit: CapacityUnit, multiplier: float = 1.0) -> list[Quantity]:
+    text = match.group(0)
+    high = _value(match["num"], match["scale"], text) * multiplier
+    found = []
+    if match["low"]:
+        # "20–25 млн": one scale for both ends; "500,000 - 1 million": the low end has its own.
+        low_scale = match["low_scale"]
+        if not low_scale and _value(match["low"], None, text) < _value(match["num"], None, text):
+            low_scale = match["scale"]
+        low = _value(match["low"], low_scale, text) * multiplier
+        if low < high:
+            found.append(Quantity(low, unit, text, match.start(), match.end()))
+    found.append(Quantity(high, unit, text, match.start(), match.end()))
+    return found
+
+
+def parse_capacities(text: str) -> list[Quantity]:
+    """Every capacity phrase in ``text``: power in MW, tonnes per day or year, hectares, rooms.
+
+    Tonnes with no period take the period of the nearest earlier tonnage in the same text
+    ("1 млн тонн в год с последующим увеличением до 3 млн тонн" → both t/year).
+    """
+    found: list[Quantity] = []
+    for match in _POWER.finditer(text):
+        unit_word = match["unit"].lower()
+        if unit_word == "wt":  # "1000Wt": a unit the source garbled; keep the figure, not a guess at its unit
+            found.extend(_with_low(match, CapacityUnit.other))
+        else:
+            giga = unit_word.startswith(("гвт", "гигаватт", "gw"))
+            found.extend(_with_low(match, CapacityUnit.MW, 1000.0 if giga else 1.0))
+    for match in _AREA.finditer(text):
+        found.extend(_with_low(match, CapacityUnit.ha))
+    for match in _ROOMS.finditer(text):
+        found.append(Quantity(_value(match["num"], match["scale"], match.group(0)), CapacityUnit.rooms,
+                              match.group(0), match.start(), match.end()))
+    last_period: CapacityUnit | None = None
+    for match in _TONNES.finditer(text):
+        period = (match["period"] or "").lower()
+        if not period and _ANNUAL.search(text, max(0, match.start() - 80), match.start()):
+            period = "year"
+        if period:
+            unit = CapacityUnit.t_day if any(k in period for k in ("сут", "день", "day")) else CapacityUnit.t_year
+            last_period = unit
+        else:
+            unit = last_period or CapacityUnit.other
+        found.extend(_with_low(match, unit))
+    found.sort(key=lambda q: (q.start, q.value))
+    return found
+
+
+def parse_jobs(text: str) -> list[Quantity]:
+    """Every job count in ``text`` ("65 новых рабочих мест", "1,500 jobs", "6 тыс. рабочих мест")."""
+    found = [
+        Quantity(_value(m["num"], m["scale"], m.group(0)), None, m.group(0), m.start(), m.end())
+        for pattern in (_JOBS, _PEOPLE_AT_WORK)
+        for m in pattern.finditer(text)
+    ]
+    return sorted(found, key=lambda q: q.start)

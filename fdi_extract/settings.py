@@ -1,0 +1,114 @@
+"""Settings, read from arguments first, then the environment, then defaults.
+
+Environment: FDI_EXTRACT_BASE_URL (or OPENAI_BASE_URL), FDI_EXTRACT_API_KEY (or OPENAI_API_KEY),
+FDI_EXTRACT_MODEL, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_MODE, FDI_EXTRACT_GGUF, and every other field
+as FDI_EXTRACT_<NAME>. With neither a base URL nor an API key the embedded llama.cpp model is used.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, PositiveInt, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+class Provider(StrEnum):
+    embedded = "embedded"  # llama.cpp server started by this library on 127.0.0.1
+    openai = "openai"
+    compatible = "compatible"  # any other OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp...)
+
+
+class Strategy(StrEnum):
+    auto = "auto"  # guided for the embedded model, direct for everything else
+    direct = "direct"  # whole article in, list of deals out: for strong models
+    guided = "guided"  # deterministic candidates, then small schema-constrained questions
+
+
+class StructuredMode(StrEnum):
+    auto = "auto"
+    tools = "tools"  # OpenAI function calling
+    json_schema = "json_schema"  # response_format={"type": "json_schema", ...}: OpenAI, vLLM, Ollama
+    # response_format={"type": "json_object", "schema": ...}: what llama-cpp-python's server accepts
+    # (it rejects "json_schema"); the schema becomes a grammar, so the output always parses.
+    json_object_schema = "json_object_schema"
+
+
+class RetryPolicy(BaseModel):
+    """How transport failures (429, 5xx, timeouts, dropped connections) are retried.
+
+    Exponential backoff with jitter, bounded in attempts and in wait; a 429's Retry-After is
+    honoured when it is longer than the backoff. Validation failures are a separate budget
+    (``Settings.validation_retries``), spent by Instructor re-asking the model.
+    """
+
+    max_attempts: PositiveInt = 5
+    initial_wait: PositiveFloat = 1.0
+    max_wait: PositiveFloat = 60.0
+    jitter: float = Field(default=1.0, ge=0)
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fdi-extract"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FDI_EXTRACT_", populate_by_name=True, extra="ignore")
+
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL")
+    )
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("api_key", "FDI_EXTRACT_API_KEY", "OPENAI_API_KEY")
+    )
+    model: str | None = None
+    temperature: float = 0.0
+    request_timeout: PositiveFloat = Field(default=900.0, description="Seconds for one LLM request.")
+    max_output_tokens: PositiveInt = 2048
+    validation_retries: int = Field(default=1, ge=0, description="Re-asks after an answer fails validation.")
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    strategy: Strategy = Strategy.auto
+    mode: StructuredMode = StructuredMode.auto
+    max_article_chars: PositiveInt = Field(
+        default=200_000, description="Longer articles are refused with a clear error instead of being sent."
+    )
+    chunk_chars: PositiveInt = Field(
+        default=12_000, description="Articles longer than this are split at paragraph boundaries."
+    )
+    # The embedded model.
+    gguf: Path | None = Field(default=None, description="A GGUF file to serve instead of the bundled model.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    n_ctx: PositiveInt = 8192
+    n_threads: PositiveInt | None = None
+    server_start_timeout: PositiveFloat = 180.0
+
+    @property
+    def provider(self) -> Provider:
+        if self.base_url:
+            return Provider.openai if self.base_url.rstrip("/") == OPENAI_BASE_URL else Provider.compatible
+        return Provider.openai if self.api_key else Provider.embedded
+
+    @property
+    def resolved_strategy(self) -> Strategy:
+        if self.strategy is not Strategy.auto:
+            return self.strategy
+        return Strategy.guided if self.provider is Provider.embedded else Strategy.direct
+
+    @property
+    def resolved_mode(self) -> StructuredMode:
+        if self.mode is not StructuredMode.auto:
+            return self.mode
+        if self.provider is Provider.embedded:
+            return StructuredMode.json_object_schema
+        return StructuredMode.json_schema
+
+    @property
+    def resolved_model(self) -> str:
+        if self.model:
+            return self.model
+        return {Provider.embedded: EMBEDDED_MODEL_NAME, Provider.openai: "gpt-4o-mini"}.get(self.provider, "default")
