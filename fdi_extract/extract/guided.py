@@ -19,6 +19,7 @@ Evidence is the sentences that name the company or hold the figure: grounded by 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -28,6 +29,7 @@ from fdi_extract.extract.schema import DealDraft
 from fdi_extract.ground import ArticleText
 from fdi_extract.model import Stage
 from fdi_extract.normalize.money import Money
+from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
 from fdi_extract.prompts import load_prompt
 
@@ -44,6 +46,35 @@ _ONE_PROJECT = "investment or size of one project"
 _KINDS = (_TOTAL, _ONE_PROJECT, "something else")
 _MAX_CONTEXT_CHARS = 9000
 _ANSWER_TOKENS = 160
+
+# Words that mark a sum as the total of several projects ("Общая стоимость инвестиций составила …").
+_TOTAL_CUE = re.compile(
+    r"общ(?:ая|ей|ую|ий|ем)\s+(?:стоимост|сумм|объем)|на\s+общую\s+сумму|в\s+общей\s+сложности|суммарн"
+    r"|\btotal\b|\bcombined\b|\boverall\b|\baltogether\b|меморандум\w*\s+(?:\w+\s+){0,6}на\s+сумму"
+    r"|memorand\w*\s+(?:\w+\s+){0,6}worth",
+    re.IGNORECASE,
+)
+# Sums that are no investment deal: trade, budgets, targets, debts.
+_NOT_A_DEAL_CUE = re.compile(
+    r"товарооборот|торгов\w+\s+оборот|trade\s+(?:turnover|volume)|бюджет|budget|задолженност|\bdebt|"
+    r"должн\w*\s+привлечь|привлечь\s+не\s+менее|target|экспорт\w*\s+на\s+сумму|двусторонней\s+торговли|"
+    r"bilateral\s+trade|ремонт|repair",
+    re.IGNORECASE,
+)
+# Stage cues, most advanced first; the first that matches a company's sentences decides.
+_STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
+    (Stage.operational, re.compile(
+        r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation)",
+        re.IGNORECASE)),
+    (Stage.construction, re.compile(
+        r"(?:начал\w*\s+строительств|строительств\w*\s+(?:начал|стартовал)|дан\s+старт\s+строительств|"
+        r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
+        r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект)",
+        re.IGNORECASE)),
+    (Stage.agreement, re.compile(
+        r"(?:соглашени|договор\b|договора|контракт|agreement|contract)", re.IGNORECASE)),
+    (Stage.mou, re.compile(r"(?:меморандум|memorand|memo\b|протокол\w*\s+о\s+намерени)", re.IGNORECASE)),
+)
 
 _Figure = Money | Quantity
 
@@ -87,6 +118,25 @@ def _covering(spans: list[Span], start: int, end: int) -> list[Span]:
     return [s for s in spans if s.start < end and start < s.end]
 
 
+def _around(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The sentences holding [start, end) and the one before it (which often says what happened)."""
+    indices = [i for i, s in enumerate(spans) if s.start < end and start < s.end]
+    return spans[max(0, indices[0] - 1) : indices[-1] + 1] if indices else []
+
+
+def stage_from_cues(text: str) -> Stage | None:
+    """The most advanced stage the words of ``text`` state, if any."""
+    return next((stage for stage, cue in _STAGE_CUES if cue.search(text)), None)
+
+
+def is_total(sentence: str) -> bool:
+    return bool(_TOTAL_CUE.search(sentence))
+
+
+def is_not_a_deal(sentence: str) -> bool:
+    return bool(_NOT_A_DEAL_CUE.search(sentence))
+
+
 class GuidedStrategy:
     name = "guided"
 
@@ -123,20 +173,51 @@ class GuidedStrategy:
             {"role": "system", "content": self._prompt.render("system")},
             {"role": "user", "content": self._prompt.render("context", context=context)},
         ]
-        found: list[DealDraft] = []
+
+        def sentence_of(figure: _Figure) -> Span:
+            return next(iter(_covering(sentence_spans, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
+
+        # Totals and non-investment sums are nobody's project figure; they are judged on their own below.
+        own_figure = {
+            (f.start, f.end): not (isinstance(f, Money) and (is_total(sentence_of(f).text) or is_not_a_deal(sentence_of(f).text)))
+            for f in all_figures
+        }
+        by_investor: dict[str, DealDraft] = {}
         claimed: set[tuple[int, int]] = set()
         for company in companies:
-            draft = await self._ask_company(company, figures, paragraph_spans, sentence_spans, prefix, llm, claimed)
-            if draft is not None:
-                found.append(draft)
-        investor_names = [d.investors[0] for d in found if d.investors]
-        for figure in [*figures.money, *figures.capacities]:
-            if (figure.start, figure.end) in claimed:
+            asked = await self._ask_company(company, figures, own_figure, paragraph_spans, sentence_spans, prefix, llm)
+            if asked is None:
                 continue
-            draft = await self._ask_figure(figure, sentence_spans, investor_names, prefix, llm)
-            if draft is not None:
-                found.append(draft)
-                claimed.add((figure.start, figure.end))
+            draft, taken = asked
+            by_investor[company.name] = draft
+            claimed.update((f.start, f.end) for f in taken)
+        found = list(by_investor.values())
+        for figure in [*figures.money, *figures.capacities]:
+            sentence = sentence_of(figure)
+            if (figure.start, figure.end) in claimed or is_not_a_deal(sentence.text):
+                continue
+            answer = await self._ask_figure(figure, sentence, list(by_investor), prefix, llm)
+            if answer is None:
+                continue
+            aggregate = answer.kind == _TOTAL or (isinstance(figure, Money) and is_total(sentence.text))
+            owner = by_investor.get(answer.investor)
+            if owner is not None and not aggregate:
+                # A figure of a company already found: add it to that deal when it lacks one, never a second deal.
+                if isinstance(figure, Money) and owner.amount is None:
+                    owner.amount = figure.text
+                elif isinstance(figure, Quantity) and figure.text not in owner.capacity:
+                    owner.capacity.append(figure.text)
+                continue
+            found.append(DealDraft(
+                evidence=[sentence.text],
+                investors=[] if owner is None else [answer.investor],
+                project=answer.project,
+                amount=figure.text if isinstance(figure, Money) else None,
+                capacity=[] if isinstance(figure, Money) else [figure.text],
+                stage=stage_from_cues(" ".join(s.text for s in _around(sentence_spans, figure.start, figure.end)))
+                or answer.stage,
+                aggregate=aggregate,
+            ))
         return found
 
     @staticmethod
@@ -148,17 +229,23 @@ class GuidedStrategy:
         self,
         company: CompanyCandidate,
         figures: ArticleText,
+        own_figure: dict[tuple[int, int], bool],
         paragraph_spans: list[Span],
         sentence_spans: list[Span],
         prefix: list[dict[str, str]],
         llm: LLM,
-        claimed: set[tuple[int, int]],
-    ) -> DealDraft | None:
+    ) -> tuple[DealDraft, list[_Figure]] | None:
+        """The company's deal and the figures it took, or None when the model says it is no investor."""
         own = [p for m in company.mentions for p in _covering(paragraph_spans, m.start, m.end)]
+
+        def distance(figure: _Figure) -> int:
+            return min(abs(figure.start - m.start) for m in company.mentions)
+
+        # Nearest first: small models lean towards the first option, and the nearest figure is most often right.
         options: dict[str, dict[str, _Figure]] = {"amount": {}, "capacity": {}, "jobs": {}}
         for kind, items in (("amount", figures.money), ("capacity", figures.capacities), ("jobs", figures.jobs)):
-            for item in items:
-                if _inside(item, own):
+            for item in sorted(items, key=distance):
+                if _inside(item, own) and own_figure[(item.start, item.end)]:
                     options[kind].setdefault(_phrase(item), item)
         answer_model = _company_answer_model(*(list(options[k]) for k in ("amount", "capacity", "jobs")))
         question = self._prompt.render("company", company=company.name)
@@ -166,42 +253,37 @@ class GuidedStrategy:
         if answer.role != _INVESTOR:
             return None
         chosen = {kind: options[kind].get(getattr(answer, kind)) for kind in options}
-        for figure in chosen.values():
-            if figure is not None:
-                claimed.add((figure.start, figure.end))
-        evidence = [s.text for m in company.mentions[:2] for s in _covering(sentence_spans, m.start, m.end)]
-        return DealDraft(
-            evidence=list(dict.fromkeys(evidence))[:3],
+        mention_sentences = [s for m in company.mentions for s in _covering(sentence_spans, m.start, m.end)]
+        cue_text = " ".join(s.text for m in company.mentions for s in _around(sentence_spans, m.start, m.end))
+        draft = DealDraft(
+            evidence=list(dict.fromkeys(s.text for s in mention_sentences))[:3],
             investors=[company.name],
             project=answer.project,
+            place=_place_phrase(" ".join(p.text for p in own)),
             amount=chosen["amount"].text if chosen["amount"] else None,
             capacity=[chosen["capacity"].text] if chosen["capacity"] else [],
             jobs=chosen["jobs"].text if chosen["jobs"] else None,
-            stage=answer.stage,
+            stage=stage_from_cues(cue_text) or answer.stage,
         )
+        return draft, [f for f in chosen.values() if f is not None]
 
     async def _ask_figure(
-        self,
-        figure: _Figure,
-        sentence_spans: list[Span],
-        investor_names: list[str],
-        prefix: list[dict[str, str]],
-        llm: LLM,
-    ) -> DealDraft | None:
-        sentence = next(iter(_covering(sentence_spans, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
+        self, figure: _Figure, sentence: Span, investor_names: list[str], prefix: list[dict[str, str]], llm: LLM
+    ) -> Any | None:
         question = self._prompt.render("figure", figure=_phrase(figure), sentence=" ".join(sentence.text.split()))
         answer = await llm.ask(
             _figure_answer_model(investor_names), self._question(prefix, question), max_tokens=_ANSWER_TOKENS
         )
-        if answer.kind not in (_TOTAL, _ONE_PROJECT):
-            return None
-        is_money = isinstance(figure, Money)
-        return DealDraft(
-            evidence=[sentence.text],
-            investors=[] if answer.investor == NOT_NAMED else [answer.investor],
-            project=answer.project,
-            amount=figure.text if is_money else None,
-            capacity=[] if is_money else [figure.text],
-            stage=answer.stage,
-            aggregate=answer.kind == _TOTAL,
-        )
+        return answer if answer.kind in (_TOTAL, _ONE_PROJECT) else None
+
+
+_DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому|ском)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
+
+
+def _place_phrase(text: str) -> str | None:
+    """The district a passage names when it names one its region can be told from, else its first region."""
+    for match in _DISTRICT.finditer(text):
+        if resolve_place(match.group(0)) is not None:
+            return match.group(0)
+    places = find_places(text)
+    return places[0].text if places else None

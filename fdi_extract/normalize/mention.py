@@ -32,9 +32,12 @@ def _country_code(value: str | None) -> str | None:
 
 
 def article_region(text: str) -> str | None:
-    """The one region an article is about, when every region it names by name is the same one."""
-    codes = {p.code for p in find_places(text) if not p.via_locality}
-    return codes.pop() if len(codes) == 1 else None
+    """The region an article is about: the one named in at least two thirds of its place mentions."""
+    codes = [p.code for p in find_places(text)]
+    if not codes:
+        return None
+    top = max(set(codes), key=codes.count)
+    return top if codes.count(top) * 3 >= len(codes) * 2 else None
 
 
 def to_mention(
