@@ -85,7 +85,7 @@ class _WaitHonouringRetryAfter:
     """Exponential backoff with jitter, or the server's Retry-After when that is longer (capped)."""
 
     def __init__(self, policy: RetryPolicy):
-        self._backoff = wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter)
+        self._backoff = wait_exponential_jitter(multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter)
         self._cap = policy.max_wait
 
     def __call__(self, state: RetryCallState) -> float:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, create_model
 from fdi_extract.extract.candidates import CompanyCandidate, Span, find_companies, paragraphs, sentences
 from fdi_extract.extract.schema import DealDraft
 from fdi_extract.ground import ArticleText
-from fdi_extract.model import Stage
+from fdi_extract.model import STAGE_ORDER, Stage
 from fdi_extract.normalize.money import Money
 from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
@@ -51,7 +51,8 @@ _ANSWER_TOKENS = 160
 _TOTAL_CUE = re.compile(
     r"общ(?:ая|ей|ую|ий|ем)\s+(?:стоимост|сумм|объем)|на\s+общую\s+сумму|в\s+общей\s+сложности|суммарн"
     r"|\btotal\b|\bcombined\b|\boverall\b|\baltogether\b|меморандум\w*\s+(?:\w+\s+){0,6}на\s+сумму"
-    r"|memorand\w*\s+(?:\w+\s+){0,6}worth",
+    r"|memorand\w*\s+(?:\w+\s+){0,6}worth|в\s+ряд\w*\s+(?:\w+\s+){0,3}(?:сфер|отрасл|проект)"
+    r"|нескольк\w+\s+проект|\b\d+\s+(?:крупных\s+)?проект|several\s+projects|\b\d+\s+projects",
     re.IGNORECASE,
 )
 # Sums that are no investment deal: trade, budgets, targets, debts.
@@ -59,6 +60,11 @@ _NOT_A_DEAL_CUE = re.compile(
     r"товарооборот|торгов\w+\s+оборот|trade\s+(?:turnover|volume)|бюджет|budget|задолженност|\bdebt|"
     r"должн\w*\s+привлечь|привлечь\s+не\s+менее|target|экспорт\w*\s+на\s+сумму|двусторонней\s+торговли|"
     r"bilateral\s+trade|ремонт|repair",
+    re.IGNORECASE,
+)
+# A company only visited, met or talked to, with no project of its own in view.
+_VISIT_CUE = re.compile(
+    r"посетил|посетили|посещени|встреч|переговор|ознакомил|visited|\bmet\b|meeting|talks|рейс|flights",
     re.IGNORECASE,
 )
 # Stage cues, most advanced first; the first that matches a company's sentences decides.
@@ -88,8 +94,7 @@ def _company_answer_model(amounts: list[str], capacities: list[str], jobs: list[
     return create_model(
         "CompanyAnswer",
         role=(_choice(list(_ROLES)), ...),
-        project=(str, Field(max_length=120)),
-        stage=(Stage, ...),
+        project_in_english=(str, Field(max_length=80)),
         amount=(_choice([*amounts, NONE]), ...),
         capacity=(_choice([*capacities, NONE]), ...),
         jobs=(_choice([*jobs, NONE]), ...),
@@ -100,8 +105,7 @@ def _figure_answer_model(companies: list[str]) -> type[BaseModel]:
     return create_model(
         "FigureAnswer",
         kind=(_choice(list(_KINDS)), ...),
-        project=(str, Field(max_length=120)),
-        stage=(Stage, ...),
+        project_in_english=(str, Field(max_length=80)),
         investor=(_choice([*companies, NOT_NAMED]), ...),
     )
 
@@ -159,48 +163,37 @@ class GuidedStrategy:
         return "\n\n".join(kept) or text[:_MAX_CONTEXT_CHARS]
 
     async def drafts(self, article: Article, llm: LLM) -> list[DealDraft]:
-        text = article.text
-        figures = ArticleText(text)
-        paragraph_spans = paragraphs(text)
-        sentence_spans = sentences(text)
-        companies = find_companies(text)
-        all_figures: list[_Figure] = [*figures.money, *figures.capacities, *figures.jobs]
-        anchors = [m for c in companies for m in c.mentions] + [Span(f.start, f.end, f.text) for f in all_figures]
-        if not anchors:
+        page = _Page(article.text)
+        if not page.companies and not page.figures:
             return []
-        context = self._context(text, paragraph_spans, anchors)
+        context = self._context(article.text, page.paragraphs, page.anchors())
         prefix = [
             {"role": "system", "content": self._prompt.render("system")},
             {"role": "user", "content": self._prompt.render("context", context=context)},
         ]
-
-        def sentence_of(figure: _Figure) -> Span:
-            return next(iter(_covering(sentence_spans, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
-
-        # Totals and non-investment sums are nobody's project figure; they are judged on their own below.
-        own_figure = {
-            (f.start, f.end): not (isinstance(f, Money) and (is_total(sentence_of(f).text) or is_not_a_deal(sentence_of(f).text)))
-            for f in all_figures
-        }
-        by_investor: dict[str, DealDraft] = {}
+        found: dict[str, tuple[DealDraft, list[Span]]] = {}
         claimed: set[tuple[int, int]] = set()
-        for company in companies:
-            asked = await self._ask_company(company, figures, own_figure, paragraph_spans, sentence_spans, prefix, llm)
-            if asked is None:
+        for company in page.companies:
+            own = page.own_paragraphs(company)
+            if page.only_visited(company, own):
                 continue
-            draft, taken = asked
-            by_investor[company.name] = draft
-            claimed.update((f.start, f.end) for f in taken)
-        found = list(by_investor.values())
-        for figure in [*figures.money, *figures.capacities]:
-            sentence = sentence_of(figure)
+            asked = await self._ask_company(company, own, page, prefix, llm)
+            if asked is not None:
+                draft, taken = asked
+                found[company.name] = (draft, own)
+                claimed.update((f.start, f.end) for f in taken)
+        drafts = [draft for draft, _ in found.values()]
+        for figure in [*page.money, *page.capacities]:
+            sentence = page.sentence_of(figure)
             if (figure.start, figure.end) in claimed or is_not_a_deal(sentence.text):
                 continue
-            answer = await self._ask_figure(figure, sentence, list(by_investor), prefix, llm)
+            answer = await self._ask_figure(figure, sentence, list(found), prefix, llm)
             if answer is None:
                 continue
             aggregate = answer.kind == _TOTAL or (isinstance(figure, Money) and is_total(sentence.text))
-            owner = by_investor.get(answer.investor)
+            owner, owner_paragraphs = found.get(answer.investor, (None, []))
+            if owner is not None and not _inside(figure, owner_paragraphs):
+                owner = None  # the model named a company from elsewhere in the article: don't believe it
             if owner is not None and not aggregate:
                 # A figure of a company already found: add it to that deal when it lacks one, never a second deal.
                 if isinstance(figure, Money) and owner.amount is None:
@@ -208,17 +201,16 @@ class GuidedStrategy:
                 elif isinstance(figure, Quantity) and figure.text not in owner.capacity:
                     owner.capacity.append(figure.text)
                 continue
-            found.append(DealDraft(
+            drafts.append(DealDraft(
                 evidence=[sentence.text],
-                investors=[] if owner is None else [answer.investor],
-                project=answer.project,
+                investors=[answer.investor] if owner is not None else [],
+                project=answer.project_in_english,
                 amount=figure.text if isinstance(figure, Money) else None,
                 capacity=[] if isinstance(figure, Money) else [figure.text],
-                stage=stage_from_cues(" ".join(s.text for s in _around(sentence_spans, figure.start, figure.end)))
-                or answer.stage,
+                stage=page.stage_near(figure.start, figure.end),
                 aggregate=aggregate,
             ))
-        return found
+        return drafts
 
     @staticmethod
     def _question(prefix: list[dict[str, str]], question: str) -> list[dict[str, str]]:
@@ -226,44 +218,43 @@ class GuidedStrategy:
         return [prefix[0], {"role": "user", "content": prefix[1]["content"] + "\n\n" + question}]
 
     async def _ask_company(
-        self,
-        company: CompanyCandidate,
-        figures: ArticleText,
-        own_figure: dict[tuple[int, int], bool],
-        paragraph_spans: list[Span],
-        sentence_spans: list[Span],
-        prefix: list[dict[str, str]],
-        llm: LLM,
+        self, company: CompanyCandidate, own: list[Span], page: _Page, prefix: list[dict[str, str]], llm: LLM
     ) -> tuple[DealDraft, list[_Figure]] | None:
         """The company's deal and the figures it took, or None when the model says it is no investor."""
-        own = [p for m in company.mentions for p in _covering(paragraph_spans, m.start, m.end)]
 
         def distance(figure: _Figure) -> int:
             return min(abs(figure.start - m.start) for m in company.mentions)
 
         # Nearest first: small models lean towards the first option, and the nearest figure is most often right.
         options: dict[str, dict[str, _Figure]] = {"amount": {}, "capacity": {}, "jobs": {}}
-        for kind, items in (("amount", figures.money), ("capacity", figures.capacities), ("jobs", figures.jobs)):
+        for kind, items in (("amount", page.money), ("capacity", page.capacities), ("jobs", page.jobs)):
             for item in sorted(items, key=distance):
-                if _inside(item, own) and own_figure[(item.start, item.end)]:
+                if _inside(item, own) and page.is_project_figure(item):
                     options[kind].setdefault(_phrase(item), item)
         answer_model = _company_answer_model(*(list(options[k]) for k in ("amount", "capacity", "jobs")))
         question = self._prompt.render("company", company=company.name)
         answer = await llm.ask(answer_model, self._question(prefix, question), max_tokens=_ANSWER_TOKENS)
         if answer.role != _INVESTOR:
             return None
-        chosen = {kind: options[kind].get(getattr(answer, kind)) for kind in options}
-        mention_sentences = [s for m in company.mentions for s in _covering(sentence_spans, m.start, m.end)]
-        cue_text = " ".join(s.text for m in company.mentions for s in _around(sentence_spans, m.start, m.end))
+        mention_sentences = [s for m in company.mentions for s in _covering(page.sentences, m.start, m.end)]
+        chosen: dict[str, _Figure | None] = {}
+        for kind in options:
+            picked = options[kind].get(getattr(answer, kind))
+            # A figure in the very sentence that names this company, and no other, is its own even when
+            # the model said "none" (the failure measured on small models).
+            same_sentence = [f for f in options[kind].values() if _inside(f, mention_sentences)]
+            if picked is None and len(same_sentence) == 1 and page.names_one_company(page.sentence_of(same_sentence[0])):
+                picked = same_sentence[0]
+            chosen[kind] = picked
         draft = DealDraft(
             evidence=list(dict.fromkeys(s.text for s in mention_sentences))[:3],
             investors=[company.name],
-            project=answer.project,
+            project=answer.project_in_english,
             place=_place_phrase(" ".join(p.text for p in own)),
             amount=chosen["amount"].text if chosen["amount"] else None,
             capacity=[chosen["capacity"].text] if chosen["capacity"] else [],
             jobs=chosen["jobs"].text if chosen["jobs"] else None,
-            stage=stage_from_cues(cue_text) or answer.stage,
+            stage=page.stage_of(company, own),
         )
         return draft, [f for f in chosen.values() if f is not None]
 
@@ -275,6 +266,61 @@ class GuidedStrategy:
             _figure_answer_model(investor_names), self._question(prefix, question), max_tokens=_ANSWER_TOKENS
         )
         return answer if answer.kind in (_TOTAL, _ONE_PROJECT) else None
+
+
+class _Page:
+    """One article's deterministic facts: paragraphs, sentences, companies and figures with offsets."""
+
+    def __init__(self, text: str):
+        found = ArticleText(text)
+        self.money, self.capacities, self.jobs = found.money, found.capacities, found.jobs
+        self.figures: list[_Figure] = [*self.money, *self.capacities, *self.jobs]
+        self.paragraphs = paragraphs(text)
+        self.sentences = sentences(text)
+        self.companies = find_companies(text)
+        lede = next((p for p in self.paragraphs if len(p.text) >= 40), None)
+        self._lede_stage = stage_from_cues(lede.text) if lede else None
+
+    def anchors(self) -> list[Span]:
+        return [m for c in self.companies for m in c.mentions] + [Span(f.start, f.end, f.text) for f in self.figures]
+
+    def sentence_of(self, figure: _Figure) -> Span:
+        return next(iter(_covering(self.sentences, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
+
+    def own_paragraphs(self, company: CompanyCandidate) -> list[Span]:
+        """Where a company's figures may be: its own paragraphs, or the whole article when it is the only company."""
+        if len(self.companies) == 1:
+            return self.paragraphs
+        return [p for m in company.mentions for p in _covering(self.paragraphs, m.start, m.end)]
+
+    def is_project_figure(self, figure: _Figure) -> bool:
+        """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
+        if not isinstance(figure, Money):
+            return True
+        sentence = self.sentence_of(figure).text
+        return not (is_total(sentence) or is_not_a_deal(sentence))
+
+    def names_one_company(self, sentence: Span) -> bool:
+        return sum(bool(_covering(c.mentions, sentence.start, sentence.end)) for c in self.companies) == 1
+
+    def only_visited(self, company: CompanyCandidate, own: list[Span]) -> bool:
+        """A company that was only visited, met or talked to: no figure and no stage word near it."""
+        if len(self.companies) == 1:
+            return False
+        mention_text = " ".join(s.text for m in company.mentions for s in _covering(self.sentences, m.start, m.end))
+        own_text = " ".join(p.text for p in own)
+        has_figure = any(_inside(f, own) and self.is_project_figure(f) for f in self.figures)
+        return bool(_VISIT_CUE.search(mention_text)) and not has_figure and stage_from_cues(own_text) is None
+
+    def stage_near(self, start: int, end: int, paragraphs: list[Span] | None = None) -> Stage:
+        """The stage the words around a span state: its sentences, then its paragraphs, then the lede."""
+        around = " ".join(s.text for s in _around(self.sentences, start, end))
+        paragraph_text = " ".join(p.text for p in (paragraphs or _covering(self.paragraphs, start, end)))
+        return stage_from_cues(around) or stage_from_cues(paragraph_text) or self._lede_stage or Stage.announced
+
+    def stage_of(self, company: CompanyCandidate, own: list[Span]) -> Stage:
+        stages = [self.stage_near(m.start, m.end, own) for m in company.mentions]
+        return max(stages, key=lambda stage: STAGE_ORDER[stage])
 
 
 _DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому|ском)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)

@@ -60,11 +60,16 @@ def company_similarity(a: str, b: str) -> float:
         return 0.0
     if ka == kb:
         return 100.0
-    # One name is the other with words left off ("Fufeng" vs "Fufeng Group", "Sungrow Renewables").
-    first_a, first_b = ka.split()[0], kb.split()[0]
-    score = max(fuzz.token_sort_ratio(ka, kb), fuzz.token_set_ratio(ka, kb) if first_a == first_b else 0.0)
+    # One name is the other with words left off ("Sungrow Renewables" vs "… Renewables Development").
+    words_a, words_b = ka.split(), kb.split()
+    first_a, first_b = words_a[0], words_b[0]
+    shorter, longer = sorted((set(words_a), set(words_b)), key=len)
+    score = max(fuzz.token_sort_ratio(ka, kb), fuzz.token_set_ratio(ka, kb) if shorter <= longer else 0.0)
+    # The same leading name in two transliterations; a second word, when both have one, must agree too,
+    # or every "Xinjiang …" company would be one.
     sa, sb = _skeleton(first_a), _skeleton(first_b)
-    if len(sa) >= 3 and sa == sb:
+    seconds_agree = len(words_a) == 1 or len(words_b) == 1 or _skeleton(words_a[1]) == _skeleton(words_b[1])
+    if len(sa) >= 3 and sa == sb and seconds_agree:
         score = max(score, 90.0)
     return float(score)
 

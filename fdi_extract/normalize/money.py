@@ -20,7 +20,7 @@ _CURRENCY_WORD = (
     r"|US[ \u00a0]?dollars?|U\.S\.[ \u00a0]?dollars?|dollars?|USD"
     r"|тенге\w*|теңге\w*|tenge|KZT|₸"
     r"|юан[а-яё]*|yuan|renminbi|CNY|RMB"
-    r"|рубл[а-яё]*|roubles?|rubles?|RUB|₽"
+    r"|руб(?:л[а-яё]*|\.)?|roubles?|rubles?|RUB|₽"
     r"|сўм|сум(?:ов|а)?|soums?|sums?|UZS"
     r"|сомони|somoni|TJS"
     r"|сом(?:ов|а)?|soms?|KGS"
@@ -63,7 +63,7 @@ _CURRENCY_CODES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("us$", "$", "usd", "долл", "доллар", "аққ", "ақш", "us dollar", "u.s. dollar", "dollar"), "USD"),
     (("тенге", "теңге", "tenge", "kzt", "₸"), "KZT"),
     (("юан", "yuan", "renminbi", "cny", "rmb"), "CNY"),
-    (("рубл", "rouble", "ruble", "rub", "₽"), "RUB"),
+    (("руб", "rouble", "ruble", "rub", "₽"), "RUB"),
     (("сўм", "сум", "soum", "sum", "uzs"), "UZS"),
     (("сомони", "somoni", "tjs"), "TJS"),
     (("сом", "som", "kgs"), "KGS"),
@@ -72,7 +72,7 @@ _CURRENCY_CODES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
-    (("свыше", "более", "больше", "не менее", "не меньше", "over", "more than", "above", "at least",
+    (("свыше", "более", "более чем", "больше", "не менее", "не меньше", "over", "more than", "above", "at least",
       "in excess of", "exceeding", "астам", "с лишним", "и более", "or more"), Qualifier.at_least),
     (("около", "порядка", "примерно", "приблизительно", "почти", "ориентировочно", "about", "around",
       "approximately", "roughly", "nearly", "almost", "some", "шамамен", "~"), Qualifier.about),

@@ -1,0 +1,67 @@
+"""A real HTTP server on 127.0.0.1 that answers chat completions from a script, for retry and error tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    content: str | None = None  # the assistant message; None for an error body
+    headers: dict[str, str] = field(default_factory=dict)
+    prompt_tokens: int = 100
+    completion_tokens: int = 10
+
+
+def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10) -> dict:
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+@contextmanager
+def fake_llm(replies: list[Reply]) -> Iterator[tuple[str, list[dict]]]:
+    """Serve ``replies`` in order (the last one repeats); yields the base URL and the request bodies seen."""
+    seen: list[dict] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                seen.append(body)
+                reply = replies[min(len(seen), len(replies)) - 1]
+            payload = (
+                completion(reply.content, reply.prompt_tokens, reply.completion_tokens)
+                if reply.content is not None
+                else {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+            )
+            data = json.dumps(payload).encode()
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    finally:
+        server.shutdown()
+        server.server_close()

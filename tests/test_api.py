@@ -1,0 +1,77 @@
+"""Settings, the public API's handling of bad input, and the secret key staying secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import fdi_extract
+from fdi_extract import InputError, Settings, extract_deals
+from fdi_extract.cli import main
+from fdi_extract.settings import Provider, Strategy, StructuredMode
+from tests.fake_llm import Reply, fake_llm
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
+SECRET = "sk-proj-SECRETSECRETSECRET123456"
+
+
+def test_provider_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "FDI_EXTRACT_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().provider is Provider.embedded
+    assert Settings().resolved_strategy is Strategy.guided and Settings().resolved_mode is StructuredMode.json_object_schema
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    assert Settings().provider is Provider.openai and Settings().resolved_strategy is Strategy.direct
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    assert Settings().provider is Provider.compatible and Settings().resolved_mode is StructuredMode.json_schema
+    assert SECRET not in repr(Settings()) and SECRET not in str(Settings().model_dump())
+
+
+@pytest.fixture
+def offline_settings() -> Settings:
+    # An endpoint that is never reached: these inputs must be refused or emptied before any call.
+    return Settings(base_url="http://127.0.0.1:9/v1", model="m")
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  "])
+def test_empty_article_gives_no_deals(text: str, offline_settings: Settings) -> None:
+    assert extract_deals(text, settings=offline_settings) == []
+
+
+def test_binary_and_oversized_input_raise_clear_errors(offline_settings: Settings) -> None:
+    with pytest.raises(InputError, match="not UTF-8"):
+        extract_deals(b"\x89PNG\r\n\x1a\n\xff\x00", article_id="img", settings=offline_settings)
+    with pytest.raises(InputError, match="binary"):
+        extract_deals("\x00\x01\x02 text", settings=offline_settings)
+    with pytest.raises(InputError, match="big.*2,000,004 characters; the limit is 200,000"):
+        extract_deals("Инвестиции. " * 166_667, article_id="big", settings=offline_settings)
+
+
+def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    (tmp_path / "in" / "good.txt").write_text("title: t\ndate: 2025-01-02\n\nКитайская компания Alpha Co., Ltd. построит завод.")
+    answer = json.dumps({"role": "only talks, visit, trade or cooperation", "project_in_english": "x",
+                         "amount": "none", "capacity": "none", "jobs": "none"})
+    with fake_llm([Reply(content=answer)]) as (url, seen):
+        monkeypatch.setenv("FDI_EXTRACT_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        monkeypatch.setenv("FDI_EXTRACT_STRATEGY", "guided")
+        monkeypatch.setenv("FDI_EXTRACT_MODE", "json_object_schema")
+        code = main(["extract", str(tmp_path / "in"), "-o", str(tmp_path / "m.jsonl"), "--stats", str(tmp_path / "s.jsonl")])
+    captured = capsys.readouterr()
+    stats = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert code == 1 and [s["article_id"] for s in stats] == ["bad", "good"]
+    assert "UTF-8" in stats[0]["error"] and stats[1]["error"] is None and stats[1]["usage"]["calls"] == 1
+    assert len(seen) == 1
+    for text in (captured.out, captured.err, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):
+        assert SECRET not in text
+
+
+def test_public_names() -> None:
+    for name in ("extract_deals", "aextract_deals", "DealMention", "Settings", "evaluate", "Extractor"):
+        assert hasattr(fdi_extract, name)

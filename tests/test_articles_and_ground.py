@@ -1,0 +1,82 @@
+"""Reading articles, and grounding drafts in their text."""
+
+from __future__ import annotations
+
+import pytest
+
+from fdi_extract.articles import decode, find_published, parse_article, read_article
+from fdi_extract.errors import InputError
+from fdi_extract.extract.schema import DealDraft
+from fdi_extract.ground import ArticleText, ground
+from tests.conftest import DEV_CORPUS, seed
+
+
+def test_corpus_headers() -> None:
+    article = read_article(DEV_CORPUS / "005.txt")
+    assert article.url and article.url.startswith("https://qazinform.com/")
+    assert article.published == "2025-04-16"
+    assert article.text.startswith("Governor of Zhambyl region")
+
+
+def test_empty_header_date_falls_back_to_none_without_inline_date() -> None:
+    article = read_article(DEV_CORPUS / "008.txt")
+    assert article.published is None and article.title is None
+
+
+@pytest.mark.parametrize(
+    ("prefix", "published"),
+    [("000", "2025-10-10"), ("001", "2025-05"), ("002", "2025-06"), ("003", "2025-08-08"), ("004", "2025-05-21")],
+)
+def test_seed_dates_are_read_from_the_text(prefix: str, published: str) -> None:
+    assert seed(prefix).published == published
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("18.04.2025, 10:45 Просмотры", "2025-04-18"), ("09:44, 19 August 2018 | GMT +6", "2018-08-19"),
+     ("Май 21, 2025", "2025-05-21"), ("no date here", None), ("в 2025 году", None)],
+)
+def test_find_published(text: str, expected: str | None) -> None:
+    assert find_published(text) == expected
+
+
+def test_bad_bytes_name_the_article() -> None:
+    with pytest.raises(InputError, match="'x'.*UTF-8"):
+        decode(b"\xff\xfe\x00abc\xff", "x")
+    with pytest.raises(InputError, match="binary"):
+        parse_article("abc\x00\x01\x02", "y")
+
+
+TEXT = "Стоимость проекта – 47,8 млн долларов США.\nКомпания «VEGA Power» построит завод мощностью 34 мегаватта."
+
+
+def test_quotes_are_found_after_folding_quotes_dashes_and_spaces() -> None:
+    article = ArticleText(TEXT)
+    start, end = article.locate('Компания "VEGA Power"  построит завод')
+    assert TEXT[start:end] == "Компания «VEGA Power» построит завод"
+    start, end = article.locate("Стоимость проекта - 47,8 млн")
+    assert TEXT[start:end] == "Стоимость проекта – 47,8 млн"
+
+
+def test_grounding_keeps_found_quotes_and_reads_figures_from_the_text() -> None:
+    draft = DealDraft(
+        evidence=["Компания «VEGA Power» построит завод", "a sentence the article never wrote"],
+        investors=["VEGA Power"], project="plant", amount="47,8 млн долларов", capacity=["34 мегаватта"],
+        jobs="100 рабочих мест",
+    )
+    grounded, warnings = ground(draft, ArticleText(TEXT))
+    assert grounded is not None
+    assert [e.quote for e in grounded.evidence if e.field is None] == ["Компания «VEGA Power» построит завод"]
+    assert grounded.amount.value == pytest.approx(47.8e6) and grounded.amount.currency == "USD"
+    assert grounded.amount.text == "47,8 млн долларов США"  # the whole phrase of the article, currency included
+    assert [(q.value, q.unit.value) for q in grounded.capacities] == [(34, "MW")]
+    assert grounded.jobs is None  # not in the article: never output
+    for evidence in grounded.evidence:
+        assert TEXT[evidence.start : evidence.end] == evidence.quote
+    assert any("never wrote" in w for w in warnings) and any("jobs" in w for w in warnings)
+
+
+def test_a_deal_with_no_grounded_evidence_is_dropped() -> None:
+    draft = DealDraft(evidence=["invented"], investors=["X"], project="p", amount="1 млрд тенге")
+    grounded, warnings = ground(draft, ArticleText(TEXT))
+    assert grounded is None and "dropped" in warnings[-1]

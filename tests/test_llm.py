@@ -1,0 +1,84 @@
+"""The LLM layer against a real HTTP server on loopback: retries, re-asks, usage, request shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from fdi_extract.errors import LLMError
+from fdi_extract.extract.schema import DealDrafts
+from fdi_extract.llm import LLM, metered
+from fdi_extract.model import Usage
+from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
+from tests.fake_llm import Reply, fake_llm
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
+
+GOOD = json.dumps({"deals": []})
+FAST_RETRY = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0, jitter=0)
+
+
+def _ask(base_url: str, **settings: object) -> tuple[DealDrafts, Usage]:
+    llm = LLM(Settings(base_url=base_url, model="m", retry=FAST_RETRY, **settings))
+    usage = Usage()
+
+    async def run() -> DealDrafts:
+        try:
+            with metered(usage):
+                return await llm.ask(DealDrafts, [{"role": "user", "content": "article"}])
+        finally:
+            await llm.aclose()
+
+    return asyncio.run(run()), usage
+
+
+def test_429_honours_retry_after_and_usage_counts_every_answer() -> None:
+    with fake_llm([Reply(429, headers={"Retry-After": "1"}), Reply(content=GOOD)]) as (url, seen):
+        started = time.monotonic()
+        answer, usage = _ask(url)
+    assert answer.deals == [] and len(seen) == 2
+    assert time.monotonic() - started >= 1.0
+    assert usage.calls == 1 and usage.prompt_tokens == 100
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retried_then_reported(status: int) -> None:
+    with fake_llm([Reply(status)]) as (url, seen), pytest.raises(LLMError, match="InternalServerError"):
+        _ask(url)
+    assert len(seen) == FAST_RETRY.max_attempts
+
+
+def test_a_client_error_is_not_retried() -> None:
+    with fake_llm([Reply(400)]) as (url, seen), pytest.raises(LLMError, match="BadRequest"):
+        _ask(url)
+    assert len(seen) == 1
+
+
+def test_invalid_answers_are_re_asked_and_their_tokens_counted() -> None:
+    replies = [Reply(content='{"deals": [{"project": 5}]}', prompt_tokens=70), Reply(content=GOOD, prompt_tokens=90)]
+    with fake_llm(replies) as (url, seen):
+        answer, usage = _ask(url, validation_retries=1)
+    assert answer.deals == [] and len(seen) == 2
+    assert usage.prompt_tokens == 160 and usage.calls == 2
+
+
+def test_validation_budget_is_bounded() -> None:
+    with fake_llm([Reply(content="not json")]) as (url, seen), pytest.raises(LLMError):
+        _ask(url, validation_retries=2)
+    assert len(seen) == 3
+
+
+def test_llama_cpp_mode_sends_the_schema_as_json_object() -> None:
+    with fake_llm([Reply(content=GOOD)]) as (url, seen):
+        _ask(url, mode=StructuredMode.json_object_schema)
+    response_format = seen[0]["response_format"]
+    assert response_format["type"] == "json_object" and "deals" in response_format["schema"]["properties"]
+
+
+def test_openai_mode_sends_json_schema() -> None:
+    with fake_llm([Reply(content=GOOD)]) as (url, seen):
+        _ask(url, mode=StructuredMode.json_schema)
+    assert seen[0]["response_format"]["type"] == "json_schema"

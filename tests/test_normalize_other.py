@@ -1,0 +1,131 @@
+"""Companies, quantities, sectors and exchange rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fdi_extract.model import Sector
+from fdi_extract.normalize import canonical_company, company_similarity, same_company, sector_for, to_usd
+from fdi_extract.normalize.companies import infer_country
+from fdi_extract.normalize.money import parse_money
+from fdi_extract.normalize.quantities import parse_capacities, parse_jobs
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("SUNGROW Renewables Development Co., Ltd", "Sungrow Renewables"),
+        ("Сангроу", "SUNGROW Renewables Development Co., Ltd"),
+        ("Heangshui Decheng Machinery and Equipment Co. Ltd", "Hengshui Decheng Machinery & Equipment Co., Ltd"),
+        ("Horgos Jiuhe Silk Bridge New Energy Co. Ltd", "Horgos Jiuhe SilkBridge New Energy Co.,Ltd"),
+        ("Xinjiang Lihua Group Co., Ltd.", "Xinjiang Lihua Group Co Ltd"),
+        ("Fufeng Group", "Fufeng"),
+    ],
+)
+def test_same_company(a: str, b: str) -> None:
+    assert same_company(a, b), (canonical_company(a), canonical_company(b), company_similarity(a, b))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Fufeng Group", "Shengtai Biotech Co., Ltd."),
+        ("Universal Energy Co., Ltd", "Yima Machinery Co., Ltd."),
+        ("ERG", "SUNGROW"),
+        ("Xinjiang Lihua Group", "Xinjiang Shutu Tecnology Co"),
+    ],
+)
+def test_different_companies(a: str, b: str) -> None:
+    assert not same_company(a, b)
+
+
+def test_canonical_key_folds_legal_forms_and_script() -> None:
+    assert canonical_company("SUNGROW Renewables Development Co., Ltd") == "sungrow renewables development"
+    assert canonical_company('ТОО "AqtobeCem"') == "aqtobecem"
+    assert canonical_company("China Railway Group Construction") == "china railway group construction"
+
+
+@given(st.text(max_size=80))
+def test_canonical_key_never_raises(name: str) -> None:
+    assert canonical_company(canonical_company(name)) == canonical_company(name)
+    assert isinstance(company_similarity(name, "Fufeng Group"), float)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ветроэлектростанции мощностью 200 мегаватт", [(200, "MW")]),
+        ("завода мощностью 5000 тонн клинкера в сутки", [(5000, "t/day")]),
+        ("от 500 тыс. до 1 млн тонн кукурузы в год с последующим увеличением до 3 млн тонн",
+         [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")]),
+        ("The annual capacity of the plant is 500,000 - 1 million tons of corn, with further increase to 3 million tons",
+         [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")]),
+        ("up to 1 million tons of corn per year", [(1e6, "t/year")]),
+        ("a 1000Wt power plant and a coal plant with a capacity of 1320MWt", [(1000, "other"), (1320, "MW")]),
+        ("construction of 435-room hotel", [(435, "rooms")]),
+        ("Станция мощностью 42 мегаватта займет 375 гектаров", [(42, "MW"), (375, "ha")]),
+        ("проект реализуется на участке площадью 400 га", [(400, "ha")]),
+        ("солнечная станция на 1,2 ГВт", [(1200, "MW")]),
+        ("17 генераторов мощностью 2,5 кВт", []),
+    ],
+)
+def test_capacities(text: str, expected: list[tuple[float, str]]) -> None:
+    assert [(q.value, q.unit.value) for q in parse_capacities(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("создание 65 новых рабочих мест", [65]),
+        ("создание 6 тыс. рабочих мест в период строительства, а затем 1500 рабочих мест", [6000, 1500]),
+        ("generate a total of 6,000 jobs", [6000]),
+        ("около 6 000 рабочих мест", [6000]),
+        ("more than 4,000 jobs", [4000]),
+        ("обеспечены постоянной работой 140 человек", [140]),
+        ("в 2025 году 300 тыс. тонн", []),
+    ],
+)
+def test_jobs(text: str, expected: list[int]) -> None:
+    assert [q.value for q in parse_jobs(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("description", "sector"),
+    [
+        ("wind farm", Sector.energy), ("cement plant 5000 t clinker", Sector.construction_materials),
+        ("cotton cluster", Sector.textiles), ("chip and display factory", Sector.ict_electronics),
+        ("city sanitation services", Sector.utilities_municipal), ("deep corn processing plant", Sector.agriculture_food),
+        ("oil catalyst processing plant", Sector.chemicals), ("copper deposit development", Sector.mining),
+        ("medium-carbon alloy steel plant", Sector.metals), ("435-room hotel", Sector.tourism_real_estate),
+        ("bypass road and highway", Sector.transport_infrastructure), ("transformer plant", Sector.manufacturing),
+        ("завод по глубокой переработке кукурузы", Sector.agriculture_food), ("something", Sector.other),
+    ],
+)
+def test_sectors(description: str, sector: Sector) -> None:
+    assert sector_for(description) is sector
+
+
+def test_usd_at_the_article_year_with_its_source() -> None:
+    (money,) = parse_money("420 млрд тенге")
+    converted = to_usd(money, dt.date(2025, 4, 16))
+    assert converted.usd == pytest.approx(420e9 / 521.035)
+    assert converted.rate is not None and "WDI" in converted.rate.source
+
+
+def test_usd_is_never_guessed() -> None:
+    (money,) = parse_money("420 млрд тенге")
+    assert to_usd(money, None).usd is None and "date" in to_usd(money, None).note
+    missing = to_usd(money, dt.date(2031, 1, 1))
+    assert missing.usd is None and "2031" in missing.note
+    (dollars,) = parse_money("$5 million")
+    assert to_usd(dollars, None).usd == 5e6
+
+
+def test_investor_country_from_the_text() -> None:
+    assert infer_country("китайская компания Yima") == "CN"
+    assert infer_country("no nationality here", "Chinese company TBEA") == "CN"
+    assert infer_country("nothing") is None
