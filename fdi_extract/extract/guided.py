@@ -27,10 +27,11 @@ from pydantic import BaseModel, Field, create_model
 from fdi_extract.extract.candidates import CompanyCandidate, Span, find_companies, paragraphs, sentences
 from fdi_extract.extract.schema import DealDraft
 from fdi_extract.ground import ArticleText
-from fdi_extract.model import STAGE_ORDER, Stage
+from fdi_extract.model import STAGE_ORDER, Sector, Stage
 from fdi_extract.normalize.money import Money
 from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
+from fdi_extract.normalize.sectors import sector_for
 from fdi_extract.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -194,6 +195,10 @@ class GuidedStrategy:
             owner, owner_paragraphs = found.get(answer.investor, (None, []))
             if owner is not None and not _inside(figure, owner_paragraphs):
                 owner = None  # the model named a company from elsewhere in the article: don't believe it
+            if aggregate:
+                investors = page.companies_near(figure.start, figure.end)
+            else:
+                investors = [answer.investor] if owner is not None else []
             if owner is not None and not aggregate:
                 # A figure of a company already found: add it to that deal when it lacks one, never a second deal.
                 if isinstance(figure, Money) and owner.amount is None:
@@ -203,8 +208,9 @@ class GuidedStrategy:
                 continue
             drafts.append(DealDraft(
                 evidence=[sentence.text],
-                investors=[answer.investor] if owner is not None else [],
+                investors=investors,
                 project=answer.project_in_english,
+                sector=page.sector_near(figure.start, figure.end, answer.project_in_english),
                 amount=figure.text if isinstance(figure, Money) else None,
                 capacity=[] if isinstance(figure, Money) else [figure.text],
                 stage=page.stage_near(figure.start, figure.end),
@@ -229,7 +235,7 @@ class GuidedStrategy:
         options: dict[str, dict[str, _Figure]] = {"amount": {}, "capacity": {}, "jobs": {}}
         for kind, items in (("amount", page.money), ("capacity", page.capacities), ("jobs", page.jobs)):
             for item in sorted(items, key=distance):
-                if _inside(item, own) and page.is_project_figure(item):
+                if page.is_project_figure(item) and page.owner_of(item) is company:
                     options[kind].setdefault(_phrase(item), item)
         answer_model = _company_answer_model(*(list(options[k]) for k in ("amount", "capacity", "jobs")))
         question = self._prompt.render("company", company=company.name)
@@ -251,6 +257,7 @@ class GuidedStrategy:
             investors=[company.name],
             project=answer.project_in_english,
             place=_place_phrase(" ".join(p.text for p in own)),
+            sector=page.sector_near(company.mentions[0].start, company.mentions[0].end, answer.project_in_english),
             amount=chosen["amount"].text if chosen["amount"] else None,
             capacity=[chosen["capacity"].text] if chosen["capacity"] else [],
             jobs=chosen["jobs"].text if chosen["jobs"] else None,
@@ -288,10 +295,33 @@ class _Page:
         return next(iter(_covering(self.sentences, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
 
     def own_paragraphs(self, company: CompanyCandidate) -> list[Span]:
-        """Where a company's figures may be: its own paragraphs, or the whole article when it is the only company."""
-        if len(self.companies) == 1:
-            return self.paragraphs
-        return [p for m in company.mentions for p in _covering(self.paragraphs, m.start, m.end)]
+        """A company's section: the paragraphs that name it, the ones after them up to a paragraph naming
+        another company, and the one just before its first mention when that names no other company
+        (news state a project's figures both before and after naming its investor)."""
+        named = [{i for i, c in enumerate(self.companies) if _covering(c.mentions, p.start, p.end)} for p in self.paragraphs]
+        me = self.companies.index(company)
+        mine = {i for i, names in enumerate(named) if me in names}
+        for index in sorted(mine):
+            following = index + 1
+            while following < len(named) and not named[following]:
+                mine.add(following)
+                following += 1
+        first = min(mine, default=0)
+        if first > 0 and not named[first - 1]:
+            mine.add(first - 1)
+        return [self.paragraphs[i] for i in sorted(mine)]
+
+    def owner_of(self, figure: _Figure) -> CompanyCandidate | None:
+        """The company whose section holds the figure and whose mention is nearest to it."""
+        holders = [c for c in self.companies if _inside(figure, self.own_paragraphs(c))]
+        return min(
+            holders, key=lambda c: min(abs(figure.start - m.start) for m in c.mentions), default=None
+        )
+
+    def companies_near(self, start: int, end: int) -> list[str]:
+        """The companies named in the sentence of a span or the one before it."""
+        around = _around(self.sentences, start, end)
+        return [c.name for c in self.companies if any(_covering(c.mentions, s.start, s.end) for s in around)]
 
     def is_project_figure(self, figure: _Figure) -> bool:
         """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
@@ -307,7 +337,7 @@ class _Page:
         """A company that was only visited, met or talked to: no figure and no stage word near it."""
         if len(self.companies) == 1:
             return False
-        mention_text = " ".join(s.text for m in company.mentions for s in _covering(self.sentences, m.start, m.end))
+        mention_text = " ".join(p.text for m in company.mentions for p in _covering(self.paragraphs, m.start, m.end))
         own_text = " ".join(p.text for p in own)
         has_figure = any(_inside(f, own) and self.is_project_figure(f) for f in self.figures)
         return bool(_VISIT_CUE.search(mention_text)) and not has_figure and stage_from_cues(own_text) is None
@@ -317,6 +347,12 @@ class _Page:
         around = " ".join(s.text for s in _around(self.sentences, start, end))
         paragraph_text = " ".join(p.text for p in (paragraphs or _covering(self.paragraphs, start, end)))
         return stage_from_cues(around) or stage_from_cues(paragraph_text) or self._lede_stage or Stage.announced
+
+    def sector_near(self, start: int, end: int, description: str) -> Sector:
+        """The sector the article's own words around a span name; the model's description only as a fallback."""
+        around = " ".join(s.text for s in _around(self.sentences, start, end))
+        sector = sector_for(around)
+        return sector if sector is not Sector.other else sector_for(description)
 
     def stage_of(self, company: CompanyCandidate, own: list[Span]) -> Stage:
         stages = [self.stage_near(m.start, m.end, own) for m in company.mentions]

@@ -1,0 +1,30 @@
+# Two entry points, each doing all of its own set-up on a fresh machine (idempotent):
+#   make run    extract the seeds with the embedded model and print the deals
+#   make test   run the test suite (cassette replay, loopback fakes, one live run of the embedded model)
+VENV   ?= .venv
+PYTHON ?= python3
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	# llama-cpp-python compiles llama.cpp from source the first time (about 7 minutes on 2 cores; cached after).
+	$(VENV)/bin/python -m pip install --quiet --constraint requirements.lock --editable ".[local,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p out
+	$(VENV)/bin/fdi-extract extract seeds --output out/seeds.mentions.jsonl --stats out/seeds.stats.jsonl
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest --block-network
+
+# Re-pin every dependency to what is installed now.
+lock: $(STAMP)
+	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' \
+		| sed -E 's#^([A-Za-z0-9_.-]+) @ file://.*/[^/]*-([0-9][^-]*)-py3.*#\1==\2#' > requirements.lock
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,45 @@
+"""The default path for real: no endpoint configured → the embedded llama.cpp model, assembled, served, used.
+
+Slow (about a minute on 2 cores, more the first time the model is assembled); part of `make test` and CI.
+Deselect with ``-m "not live"``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fdi_extract import Settings
+from fdi_extract.pipeline import Extractor
+from tests.conftest import seed
+
+pytestmark = [pytest.mark.live, pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])]
+
+
+@pytest.fixture
+def embedded_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in ("FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "FDI_EXTRACT_API_KEY",
+                 "FDI_EXTRACT_STRATEGY", "FDI_EXTRACT_MODE", "FDI_EXTRACT_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return Settings()
+
+
+def test_embedded_model_extracts_a_seed_article(embedded_settings: Settings) -> None:
+    article = seed("004")  # the Abai article: 15 memoranda, a sanitation project, a chip plant in Semey
+    with Extractor(embedded_settings) as extractor:
+        server = extractor._server
+        assert server is not None and server.base_url.startswith("http://127.0.0.1:")
+        result = extractor.extract(article)
+    assert server._process is None  # stopped on exit
+
+    assert result.error is None and result.usage.calls >= 1 and result.usage.prompt_tokens > 0
+    assert result.mentions, result.warnings
+    for mention in result.mentions:
+        assert mention.model == "qwen2.5-coder-1.5b-instruct-q4_k_m" and mention.strategy == "guided"
+        for evidence in mention.evidence:
+            assert article.text[evidence.start : evidence.end] == evidence.quote
+        if mention.amount:
+            assert any(mention.amount.text == e.quote for e in mention.evidence if e.field == "amount")
+    investors = {i.name for m in result.mentions for i in m.investors}
+    assert "Xinjiang Shutu Tecnology Co" in investors
+    shutu = next(m for m in result.mentions if any(i.name == "Xinjiang Shutu Tecnology Co" for i in m.investors))
+    assert shutu.region == "KZ-10" and shutu.amount is not None and shutu.amount.usd == 50e6

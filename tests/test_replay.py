@@ -1,0 +1,42 @@
+"""The whole road (guided strategy → Instructor → grounding → normalization) on LLM answers recorded from
+the embedded model with pytest-recording. Re-record after a prompt or schema change:
+
+    .venv/bin/python -m pytest tests/test_replay.py --record-mode=rewrite
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fdi_extract import Settings
+from fdi_extract.model import ArticleResult, Stage
+from fdi_extract.pipeline import Extractor
+from tests.conftest import seed
+
+pytestmark = pytest.mark.vcr
+
+
+def _extract(settings: Settings, prefix: str) -> ArticleResult:
+    return asyncio.run(Extractor(settings).aextract(seed(prefix)))
+
+
+def test_seed_001_aktobe(llm_settings: Settings) -> None:
+    result = _extract(llm_settings, "001")
+    by_investor = {m.investors[0].name: m for m in result.mentions if m.investors and not m.aggregate}
+    sungrow = by_investor["SUNGROW Renewables Development Co., Ltd"]
+    assert (sungrow.amount.value, sungrow.amount.currency) == (171e6, "USD")
+    assert [(c.value, c.unit.value) for c in sungrow.capacity] == [(200, "MW")]
+    assert (sungrow.region, sungrow.stage, sungrow.sector.value) == ("KZ-15", Stage.mou, "energy")
+    sinoma = by_investor["Sinoma (SUZHOU) Construction Co., Ltd."]
+    assert (sinoma.amount.value, sinoma.stage, sinoma.capacity[0].unit.value) == (220e6, Stage.agreement, "t/day")
+    assert "YTO Cargo Airlines" not in by_investor  # flights are no investment
+    assert result.usage.calls >= 5 and result.usage.prompt_tokens > 1000
+    for mention in result.mentions:
+        for evidence in mention.evidence:
+            assert seed("001").text[evidence.start : evidence.end] == evidence.quote
+
+
+def test_seed_003_talks_only_is_no_deal(llm_settings: Settings) -> None:
+    assert _extract(llm_settings, "003").mentions == []
