@@ -129,3 +129,8 @@ def test_investor_country_from_the_text() -> None:
     assert infer_country("китайская компания Yima") == "CN"
     assert infer_country("no nationality here", "Chinese company TBEA") == "CN"
     assert infer_country("nothing") is None
+
+
+def test_dollars_of_the_usa_are_no_american_investor() -> None:
+    assert infer_country("Общая стоимость инвестиций составила 218,8 млн долларов США.") is None
+    assert infer_country("worth 800 million US dollars", "китайская компания") == "CN"

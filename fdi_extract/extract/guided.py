@@ -47,6 +47,8 @@ _ONE_PROJECT = "investment or size of one project"
 _KINDS = (_TOTAL, _ONE_PROJECT, "something else")
 _MAX_CONTEXT_CHARS = 9000
 _ANSWER_TOKENS = 160
+_SECTION_TAIL = 2  # paragraphs after a company's own that may still state its figures
+_LEDE_MIN_CHARS = 100  # shorter opening paragraphs are captions, datelines and headlines
 
 # Words that mark a sum as the total of several projects ("Общая стоимость инвестиций составила …").
 _TOTAL_CUE = re.compile(
@@ -74,7 +76,8 @@ _STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
         r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation)",
         re.IGNORECASE)),
     (Stage.construction, re.compile(
-        r"(?:начал\w*\s+строительств|строительств\w*\s+(?:начал|стартовал)|дан\s+старт\s+строительств|"
+        r"(?:(?:начал[аио]?|начат[аоы]?|стартовал[аио]?)\s+строительств|строительств\w*\s+(?:начал|стартовал)|"
+        r"дан\s+старт\s+строительств|"
         r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
         r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект)",
         re.IGNORECASE)),
@@ -192,13 +195,15 @@ class GuidedStrategy:
             if answer is None:
                 continue
             aggregate = answer.kind == _TOTAL or (isinstance(figure, Money) and is_total(sentence.text))
-            owner, owner_paragraphs = found.get(answer.investor, (None, []))
+            nearest = page.owner_of(figure)
+            named = answer.investor if answer.investor in found else (nearest.name if nearest else None)
+            owner, owner_paragraphs = found.get(named, (None, [])) if named else (None, [])
             if owner is not None and not _inside(figure, owner_paragraphs):
                 owner = None  # the model named a company from elsewhere in the article: don't believe it
             if aggregate:
                 investors = page.companies_near(figure.start, figure.end)
             else:
-                investors = [answer.investor] if owner is not None else []
+                investors = [named] if owner is not None and named else []
             if owner is not None and not aggregate:
                 # A figure of a company already found: add it to that deal when it lacks one, never a second deal.
                 if isinstance(figure, Money) and owner.amount is None:
@@ -246,11 +251,10 @@ class GuidedStrategy:
         chosen: dict[str, _Figure | None] = {}
         for kind in options:
             picked = options[kind].get(getattr(answer, kind))
-            # A figure in the very sentence that names this company, and no other, is its own even when
-            # the model said "none" (the failure measured on small models).
-            same_sentence = [f for f in options[kind].values() if _inside(f, mention_sentences)]
-            if picked is None and len(same_sentence) == 1 and page.names_one_company(page.sentence_of(same_sentence[0])):
-                picked = same_sentence[0]
+            # The one figure of the company's section that is nearest to it rather than to another company
+            # is its own even when the model said "none" (the failure measured on small models).
+            if picked is None and len(options[kind]) == 1:
+                picked = next(iter(options[kind].values()))
             chosen[kind] = picked
         draft = DealDraft(
             evidence=list(dict.fromkeys(s.text for s in mention_sentences))[:3],
@@ -285,7 +289,7 @@ class _Page:
         self.paragraphs = paragraphs(text)
         self.sentences = sentences(text)
         self.companies = find_companies(text)
-        lede = next((p for p in self.paragraphs if len(p.text) >= 40), None)
+        lede = next((p for p in self.paragraphs if len(p.text) >= _LEDE_MIN_CHARS), None)
         self._lede_stage = stage_from_cues(lede.text) if lede else None
 
     def anchors(self) -> list[Span]:
@@ -295,15 +299,15 @@ class _Page:
         return next(iter(_covering(self.sentences, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
 
     def own_paragraphs(self, company: CompanyCandidate) -> list[Span]:
-        """A company's section: the paragraphs that name it, the ones after them up to a paragraph naming
-        another company, and the one just before its first mention when that names no other company
+        """A company's section: the paragraphs that name it, up to two after them that name no other
+        company, and the one just before its first mention when that names no other company
         (news state a project's figures both before and after naming its investor)."""
         named = [{i for i, c in enumerate(self.companies) if _covering(c.mentions, p.start, p.end)} for p in self.paragraphs]
         me = self.companies.index(company)
         mine = {i for i, names in enumerate(named) if me in names}
         for index in sorted(mine):
             following = index + 1
-            while following < len(named) and not named[following]:
+            while following < min(len(named), index + 1 + _SECTION_TAIL) and not named[following]:
                 mine.add(following)
                 following += 1
         first = min(mine, default=0)
@@ -330,17 +334,13 @@ class _Page:
         sentence = self.sentence_of(figure).text
         return not (is_total(sentence) or is_not_a_deal(sentence))
 
-    def names_one_company(self, sentence: Span) -> bool:
-        return sum(bool(_covering(c.mentions, sentence.start, sentence.end)) for c in self.companies) == 1
-
     def only_visited(self, company: CompanyCandidate, own: list[Span]) -> bool:
         """A company that was only visited, met or talked to: no figure and no stage word near it."""
         if len(self.companies) == 1:
             return False
         mention_text = " ".join(p.text for m in company.mentions for p in _covering(self.paragraphs, m.start, m.end))
-        own_text = " ".join(p.text for p in own)
         has_figure = any(_inside(f, own) and self.is_project_figure(f) for f in self.figures)
-        return bool(_VISIT_CUE.search(mention_text)) and not has_figure and stage_from_cues(own_text) is None
+        return bool(_VISIT_CUE.search(mention_text)) and not has_figure and stage_from_cues(mention_text) is None
 
     def stage_near(self, start: int, end: int, paragraphs: list[Span] | None = None) -> Stage:
         """The stage the words around a span state: its sentences, then its paragraphs, then the lede."""

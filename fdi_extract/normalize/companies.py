@@ -94,6 +94,8 @@ _NATIONALITY: dict[str, tuple[str, ...]] = {
     "FR": ("французск", "french", "france"),
     "GB": ("британск", "british"),
 }
+# "долларов США", "US dollars": a currency, not the investor's nationality.
+_CURRENCY_NAMES = re.compile(r"доллар\w*\s+США|АҚШ\s+доллар\w*|U\.?S\.?\s+dollars?", re.IGNORECASE)
 _NATIONALITY_RE = {
     code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
     for code, words in _NATIONALITY.items()
@@ -107,6 +109,7 @@ def infer_country(*texts: str) -> str | None:
     country named most often in the first text that names any wins.
     """
     for text in texts:
+        text = _CURRENCY_NAMES.sub(" ", text)
         counts = {code: len(pattern.findall(text)) for code, pattern in _NATIONALITY_RE.items()}
         best = max(counts, key=lambda code: counts[code])
         if counts[best]:
