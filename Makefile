@@ -1,5 +1,5 @@
 # Two entry points, each doing all of its own set-up on a fresh machine (idempotent):
-#   make run    extract the seeds with the embedded model and print the deals
+#   make run    extract the seeds with the embedded model, reconcile them, print the deals
 #   make test   run the test suite (cassette replay, loopback fakes, one live run of the embedded model)
 VENV   ?= .venv
 PYTHON ?= python3
@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)
 	mkdir -p out
-	$(VENV)/bin/fdi-extract extract seeds --output out/seeds.mentions.jsonl --stats out/seeds.stats.jsonl
+	$(VENV)/bin/fdi-extract extract seeds --no-table --output out/seeds.mentions.jsonl --stats out/seeds.stats.jsonl
+	rm -f out/seeds/mentions.jsonl  # a fresh reconciliation of this run, not an increment on the last one
+	$(VENV)/bin/fdi-extract reconcile out/seeds.mentions.jsonl --out out/seeds
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest --block-network

@@ -10,6 +10,7 @@ from fdi_extract.evaluate import EvalReport, evaluate
 from fdi_extract.model import (
     Amount,
     Article,
+    Deal,
     ArticleResult,
     Capacity,
     DealMention,
@@ -21,6 +22,7 @@ from fdi_extract.model import (
     Usage,
 )
 from fdi_extract.pipeline import Extractor, aextract_deals, extract_deals
+from fdi_extract.reconcile import reconcile
 from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
 
 __version__ = "0.1.0"
@@ -30,6 +32,7 @@ __all__ = [
     "Article",
     "ArticleResult",
     "Capacity",
+    "Deal",
     "DealMention",
     "EvalReport",
     "Evidence",
@@ -50,4 +53,5 @@ __all__ = [
     "aextract_deals",
     "evaluate",
     "extract_deals",
+    "reconcile",
 ]

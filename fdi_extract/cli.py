@@ -1,6 +1,7 @@
 """The command line: a thin face over the library. Nothing imports this module.
 
     fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
+    fdi-extract reconcile MENTIONS... --out DIR        mention records → deals (DIR/deals.jsonl, DIR/mentions.jsonl)
     fdi-extract eval GOLD PRED                         score mention records against a gold file
 """
 
@@ -22,8 +23,9 @@ from rich.table import Table
 from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
-from fdi_extract.model import ArticleResult, DealMention
+from fdi_extract.model import ArticleResult, Deal, DealMention
 from fdi_extract.pipeline import Extractor
+from fdi_extract.reconcile import reconcile
 from fdi_extract.settings import Settings, Strategy
 
 err = Console(stderr=True)
@@ -72,7 +74,7 @@ async def _extract_all(paths: list[Path], settings: Settings, output: Path, stat
     return results
 
 
-def _deals_table(mentions: list[DealMention]) -> Table:
+def _mentions_table(mentions: list[DealMention]) -> Table:
     table = Table(title=f"{len(mentions)} deal mentions", show_lines=False)
     for column in ("article", "investors", "project", "region", "amount", "USD", "capacity", "jobs", "stage"):
         table.add_column(column, overflow="fold")
@@ -95,7 +97,8 @@ def _deals_table(mentions: list[DealMention]) -> Table:
 def cmd_extract(args: argparse.Namespace) -> int:
     results = asyncio.run(_extract_all(args.paths, _settings(args), args.output, args.stats))
     mentions = [m for r in results for m in r.mentions]
-    out.print(_deals_table(mentions))
+    if not args.no_table:
+        out.print(_mentions_table(mentions))
     failed = [r for r in results if r.error]
     seconds = sorted(r.seconds for r in results if not r.error)
     median = seconds[len(seconds) // 2] if seconds else 0.0
@@ -106,6 +109,46 @@ def cmd_extract(args: argparse.Namespace) -> int:
         f"median {median:.1f} s/article; tokens {prompt} prompt + {completion} completion"
     )
     return 1 if failed else 0
+
+
+def _deals_table(deals: list[Deal]) -> Table:
+    table = Table(title=f"{len(deals)} deals", show_lines=True)
+    for column in ("deal", "investors", "project", "region", "amount", "USD", "capacity", "jobs", "stage", "sources"):
+        table.add_column(column, overflow="fold")
+    for d in deals:
+        usd = f"{d.amount.usd / 1e6:,.1f} M" if d.amount and d.amount.usd is not None else ""
+        conflicts = f" ({len(d.conflicts[0].values)} values)" if any(c.field == "amount" for c in d.conflicts) else ""
+        table.add_row(
+            d.deal_id.removeprefix("deal-"),
+            "; ".join(i.name for i in d.investors) or "(not named)",
+            d.project + (f" [aggregate of {len(d.components)}]" if d.aggregate else ""),
+            d.region or d.host_country or "",
+            (d.amount.text + conflicts) if d.amount else "",
+            usd,
+            ", ".join(f"{c.value:g} {c.unit.value}" for c in d.capacity),
+            str(d.jobs or ""),
+            " → ".join(dict.fromkeys(e.stage.value for e in d.timeline)),
+            ", ".join(s.article_id[:12] for s in d.sources),
+        )
+    return table
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    args.out.mkdir(parents=True, exist_ok=True)
+    previous_path = args.out / "mentions.jsonl"
+    new = [m for path in args.mentions for m in load_mentions(path)]
+    # Incremental: mentions of earlier runs keep their deal ids; an article extracted again replaces its old mentions.
+    renewed = {m.article_id for m in new}
+    previous = [m for m in load_mentions(previous_path) if m.article_id not in renewed] if previous_path.exists() else []
+    mentions = previous + new
+    deals = reconcile(mentions)
+    with (args.out / "deals.jsonl").open("w", encoding="utf-8") as deals_out:
+        deals_out.writelines(d.model_dump_json() + "\n" for d in deals)
+    with previous_path.open("w", encoding="utf-8") as mentions_out:
+        mentions_out.writelines(m.model_dump_json() + "\n" for m in mentions)
+    out.print(_deals_table(deals))
+    err.print(f"{len(mentions)} mentions ({len(previous)} from earlier runs) → {len(deals)} deals → {args.out}")
+    return 0
 
 
 def _report_table(report: EvalReport) -> Table:
@@ -152,7 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--strategy", choices=[s.value for s in Strategy])
     extract.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: the embedded model)")
     extract.add_argument("--model")
+    extract.add_argument("--no-table", action="store_true", help="don't print the mentions")
     extract.set_defaults(run=cmd_extract)
+
+    merge = commands.add_parser("reconcile", help="group mention records into deals (incremental over --out)")
+    merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
+    merge.add_argument("--out", type=Path, default=Path("out"), help="writes deals.jsonl and mentions.jsonl here")
+    merge.set_defaults(run=cmd_reconcile)
 
     score = commands.add_parser("eval", help="score mention records against a gold file")
     score.add_argument("gold", type=Path)

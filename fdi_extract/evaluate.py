@@ -19,8 +19,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from fdi_extract.model import DealMention
-from fdi_extract.normalize.companies import same_company
+from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
+from fdi_extract.normalize.companies import canonical_company, same_company
+from fdi_extract.normalize.fx import to_usd
 
 FIELDS = ("amount", "region", "stage", "investor_country", "capacity", "jobs", "aggregate", "sector")
 
@@ -61,6 +62,7 @@ class EvalReport:
     ungrounded_figures: int
     missed: list[GoldMention] = field(default_factory=list)
     spurious: list[DealMention] = field(default_factory=list)
+    pairs: list[tuple[GoldMention, DealMention]] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -139,7 +141,7 @@ def _field_correct(name: str, gold: GoldMention, predicted: DealMention) -> bool
         case "stage":
             return gold.stage == predicted.stage.value
         case "investor_country":
-            country = next((i.country for i in predicted.investors if i.country), None)
+            country = predicted.investor_country or next((i.country for i in predicted.investors if i.country), None)
             return gold.investor_country == country
         case "capacity":
             return _capacity_equal(gold, predicted)
@@ -197,11 +199,30 @@ def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: se
             used_gold.add(gi)
             used_pred.add(pi)
             report.matched += 1
+            report.pairs.append((golds[gi], preds[pi]))
             for name in FIELDS:
                 report.field_correct[name] += _field_correct(name, golds[gi], preds[pi])
         report.missed += [g for gi, g in enumerate(golds) if gi not in used_gold]
         report.spurious += [p for pi, p in enumerate(preds) if pi not in used_pred]
     return report
+
+
+def mention_from_gold(gold: GoldMention, published: str | None = None) -> DealMention:
+    """A gold line as a mention record (USD filled in at the article's date), to feed reconciliation alone."""
+    amount = None
+    if gold.amount is not None:
+        money = Amount(value=gold.amount.value, currency=gold.amount.currency, qualifier=gold.amount.qualifier, text="")
+        on = Article(text="", article_id=gold.article, published=published).published_date
+        converted = to_usd(money, on)
+        amount = money.model_copy(update={"usd": converted.usd, "usd_note": converted.note})
+    return DealMention(
+        article_id=gold.article, published=published, project="", host_country=gold.host_country,
+        region=gold.region, sector=gold.sector or "other", stage=gold.stage or "announced", jobs=gold.jobs,
+        aggregate=gold.aggregate, amount=amount, investor_country=gold.investor_country,
+        investors=[Investor(name=n, name_normalized=canonical_company(n), country=gold.investor_country)
+                   for n in gold.investors],
+        capacity=[Capacity(value=c.value, unit=c.unit, text="") for c in gold.capacity],
+    )
 
 
 def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:

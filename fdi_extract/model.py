@@ -106,6 +106,9 @@ class DealMention(_Record):
     published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
     url: str | None = None
     investors: list[Investor] = Field(default_factory=list)
+    investor_country: str | None = Field(
+        default=None, description="ISO alpha-2 of the investors, also when none is named (\"Chinese investors\")."
+    )
     host_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
     region: str | None = Field(default=None, description="ISO 3166-2.")
     district: str | None = None
@@ -171,3 +174,70 @@ class ArticleResult(_Record):
     seconds: float = 0.0
     warnings: list[str] = Field(default_factory=list)
     error: str | None = Field(default=None, description="Set when the article failed; mentions is then empty.")
+
+
+class Source(_Record):
+    """One article's report of a deal, as kept on the reconciled deal."""
+
+    article_id: str
+    published: str | None = None
+    url: str | None = None
+    stage: Stage
+    amount: Amount | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ConflictValue(_Record):
+    value: str
+    article_id: str
+    published: str | None = None
+
+
+class Conflict(_Record):
+    """A field the sources disagree on, with every value and who reported it."""
+
+    field: str
+    values: list[ConflictValue]
+
+
+class TimelineEntry(_Record):
+    published: str | None
+    stage: Stage
+    article_id: str
+
+
+class Link(_Record):
+    """Why two mentions were put in one deal: the features that agreed."""
+
+    a: str
+    b: str
+    score: float
+    reasons: list[str]
+
+
+class Deal(_Record):
+    """One real-world deal reconciled from every article that reported it.
+
+    Merged fields follow stated rules: stage = the most advanced; amount = the most recent report's
+    (every other value kept under ``conflicts``); capacity = every distinct figure; jobs = the largest;
+    region and sector = the most often reported; investors = every distinct company.
+    """
+
+    deal_id: str
+    investors: list[Investor] = Field(default_factory=list)
+    host_country: str | None = None
+    region: str | None = None
+    district: str | None = None
+    project: str = ""
+    sector: Sector = Sector.other
+    amount: Amount | None = None
+    capacity: list[Capacity] = Field(default_factory=list)
+    jobs: NonNegativeInt | None = None
+    stage: Stage = Stage.announced
+    aggregate: bool = False
+    sources: list[Source] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list, description="deal_ids of the projects an aggregate covers")
+    part_of: list[str] = Field(default_factory=list, description="deal_ids of the aggregates covering this deal")
+    links: list[Link] = Field(default_factory=list)

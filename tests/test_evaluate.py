@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fdi_extract.cli import main
-from fdi_extract.evaluate import GoldMention, evaluate, load_gold
+from fdi_extract.evaluate import GoldMention, evaluate, load_gold, mention_from_gold
 from fdi_extract.model import Amount, Capacity, DealMention, Evidence, Investor, Stage
 from fdi_extract.normalize import canonical_company
 from tests.conftest import DEV_CORPUS, ROOT
@@ -60,16 +60,7 @@ def test_amount_must_agree_in_currency_and_value() -> None:
 def test_gold_matches_itself_on_the_dev_corpus() -> None:
     """Gold turned into predictions scores 1.0 everywhere: the matcher loses no true pair."""
     gold, articles = load_gold(DEV_CORPUS / "gold.jsonl")
-    predicted = [
-        DealMention(
-            article_id=g.article, project=g.deal, region=g.region, sector=g.sector, stage=g.stage, jobs=g.jobs,
-            aggregate=g.aggregate,
-            investors=[Investor(name=n, name_normalized=canonical_company(n), country=g.investor_country) for n in g.investors],
-            amount=Amount(value=g.amount.value, currency=g.amount.currency, text="x") if g.amount else None,
-            capacity=[Capacity(value=c.value, unit=c.unit, text="x") for c in g.capacity],
-        )
-        for g in gold
-    ]
+    predicted = [mention_from_gold(g) for g in gold]
     report = evaluate(gold, predicted, articles)
     assert report.f1 == 1.0 and all(report.accuracy(f) == 1.0 for f in ("amount", "stage", "region", "capacity"))
 

@@ -76,7 +76,7 @@ _STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
         r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation)",
         re.IGNORECASE)),
     (Stage.construction, re.compile(
-        r"(?:(?:начал[аио]?|начат[аоы]?|стартовал[аио]?)\s+строительств|строительств\w*\s+(?:начал|стартовал)|"
+        r"(?:(?:начал[аи]?|начат[аоы]?|стартовал[аи]?)\s+строительств|строительств\w*\s+(?:начал|стартовал)|"
         r"дан\s+старт\s+строительств|"
         r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
         r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект)",

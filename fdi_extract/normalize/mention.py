@@ -83,6 +83,7 @@ def to_mention(
         published=article.published,
         url=article.url,
         investors=investors,
+        investor_country=country,
         host_country=host_country,
         region=region,
         district=district,

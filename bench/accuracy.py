@@ -1,0 +1,92 @@
+"""Accuracy, speed, memory and tokens of the extraction strategies on the embedded model, side by side.
+
+    .venv/bin/python bench/accuracy.py [--strategies guided,direct] [--out out/bench]
+
+Runs every strategy over the seeds (gold: tests/gold/seeds.jsonl) and ../shared/corpus/dev (gold:
+its gold.jsonl) with the embedded llama.cpp model, writes each strategy's mentions and per-article
+stats under --out, and prints one row per strategy and article set: deal-level P/R/F1, amount and
+stage accuracy on matched deals, figures absent from the article, median seconds per article,
+mean tokens per article, and the llama.cpp server's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from fdi_extract import Extractor, Settings
+from fdi_extract.articles import iter_text_files, read_article
+from fdi_extract.evaluate import evaluate, load_gold
+from fdi_extract.model import ArticleResult, DealMention
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = {
+    "seeds": (ROOT / "seeds", ROOT / "tests/gold/seeds.jsonl"),
+    "dev": (ROOT.parent / "shared/corpus/dev", ROOT.parent / "shared/corpus/dev/gold.jsonl"),
+}
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The kernel's high-water mark of a process's resident memory (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def figures_absent_from_article(mention: DealMention, text: str) -> int:
+    figures = ([mention.amount.text] if mention.amount else []) + [c.text for c in mention.capacity]
+    return sum(figure not in text for figure in figures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--strategies", default="guided,direct")
+    parser.add_argument("--sets", default="seeds,dev")
+    parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    console = Console()
+    table = Table(title="strategies on the embedded model (Qwen2.5-Coder-1.5B Q4_K_M, 2 cores)")
+    for column in ("strategy", "set", "articles", "P", "R", "F1", "amount acc", "stage acc", "absent figures",
+                   "median s/article", "tokens/article (prompt+completion)", "server peak RSS MB"):
+        table.add_column(column, justify="right")
+    for strategy in args.strategies.split(","):
+        with Extractor(Settings(strategy=strategy)) as extractor:
+            assert extractor._server is not None and extractor._server._process is not None
+            server_pid = extractor._server._process.pid
+            for set_name in args.sets.split(","):
+                folder, gold_path = SETS[set_name]
+                results: list[ArticleResult] = []
+                absent = 0
+                with (args.out / f"{strategy}.{set_name}.mentions.jsonl").open("w") as out:
+                    for path in iter_text_files([folder]):
+                        article = read_article(path)
+                        result = extractor.extract(article)
+                        results.append(result)
+                        absent += sum(figures_absent_from_article(m, article.text) for m in result.mentions)
+                        out.writelines(m.model_dump_json() + "\n" for m in result.mentions)
+                        console.print(f"[dim]{strategy} {path.name}: {len(result.mentions)} deals, "
+                                      f"{result.seconds:.1f} s, {result.usage.prompt_tokens}+"
+                                      f"{result.usage.completion_tokens} tokens", highlight=False)
+                gold, articles = load_gold(gold_path)
+                report = evaluate(gold, [m for r in results for m in r.mentions], articles)
+                prompt = statistics.mean(r.usage.prompt_tokens for r in results)
+                completion = statistics.mean(r.usage.completion_tokens for r in results)
+                table.add_row(
+                    strategy, set_name, str(len(results)), f"{report.precision:.2f}", f"{report.recall:.2f}",
+                    f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
+                    str(absent), f"{statistics.median(r.seconds for r in results):.1f}",
+                    f"{prompt:.0f}+{completion:.0f}", f"{peak_rss_mb(server_pid):.0f}",
+                )
+    console.print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
