@@ -40,3 +40,15 @@ def test_seed_001_aktobe(llm_settings: Settings) -> None:
 
 def test_seed_003_talks_only_is_no_deal(llm_settings: Settings) -> None:
     assert _extract(llm_settings, "003").mentions == []
+
+
+def test_seed_000_umbrella_sum_and_unnamed_investor(llm_settings: Settings) -> None:
+    result = _extract(llm_settings, "000")
+    (umbrella,) = [m for m in result.mentions if m.aggregate]
+    assert (umbrella.amount.value, umbrella.amount.currency, umbrella.amount.qualifier.value) == (134e9, "KZT", "at_least")
+    assert umbrella.amount.usd == pytest.approx(134e9 / 521.035) and "WDI" in umbrella.amount.usd_rate_source
+    vega = next(m for m in result.mentions if [i.name for i in m.investors] == ["VEGA Power"])
+    assert (vega.amount.value, vega.amount.currency, vega.region) == (30e6, "USD", "KZ-27")
+    unnamed = [m for m in result.mentions if not m.investors and not m.aggregate]
+    assert [(c.value, c.unit.value) for m in unnamed for c in m.capacity] == [(34, "MW")]
+    assert all(m.investor_country == "CN" for m in result.mentions)
