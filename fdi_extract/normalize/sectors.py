@@ -8,6 +8,7 @@ than asking a model. The sector with the most keyword hits wins; ties go to the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 from fdi_extract.model import Sector
@@ -52,11 +53,13 @@ _KEYWORDS: dict[Sector, tuple[str, ...]] = {
 
 
 @cache
-def _patterns() -> dict[Sector, re.Pattern[str]]:
-    return {
-        sector: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(k) for k in keys) + r")", re.IGNORECASE)
+def _pattern() -> re.Pattern[str]:
+    """One alternation with a group per sector: a single pass over the text counts every sector's hits."""
+    groups = (
+        f"(?P<{sector.name}>" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) + ")"
         for sector, keys in _KEYWORDS.items()
-    }
+    )
+    return re.compile(r"(?<![\w])(?:" + "|".join(groups) + ")", re.IGNORECASE)
 
 
 def sector_for(description: str) -> Sector:
@@ -64,8 +67,8 @@ def sector_for(description: str) -> Sector:
 
     Generic plant/factory words only decide when nothing more telling is there.
     """
-    scores = {sector: len(pattern.findall(description)) for sector, pattern in _patterns().items()}
-    specific = {s: n for s, n in scores.items() if n and s is not Sector.manufacturing}
+    scores = Counter(Sector[match.lastgroup] for match in _pattern().finditer(description))
+    specific = [s for s in _KEYWORDS if scores[s] and s is not Sector.manufacturing]
     if specific:
-        return max(specific, key=lambda s: specific[s])  # dicts keep table order, so ties go to the earlier row
+        return max(specific, key=lambda s: scores[s])  # max keeps the first of equals: ties go to the earlier row
     return Sector.manufacturing if scores[Sector.manufacturing] else Sector.other
