@@ -1,0 +1,117 @@
+"""Reconciliation: what must merge, what must not, conflicts, timeline, stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fdi_extract.cli import main
+from fdi_extract.evaluate import load_gold, load_mentions, mention_from_gold
+from fdi_extract.model import Amount, Capacity, DealMention, Investor, Stage
+from fdi_extract.normalize import canonical_company
+from fdi_extract.reconcile import cluster_scores, reconcile
+from tests.conftest import DEV_CORPUS
+
+
+def _m(article: str, investor: str | None, *, region: str = "KZ-15", published: str = "2025-05", usd: float | None = None,
+       currency: str = "USD", value: float | None = None, mw: float | None = None, stage: Stage = Stage.mou,
+       aggregate: bool = False, sector: str = "energy") -> DealMention:
+    amount = None
+    if usd is not None:
+        amount = Amount(value=value if value is not None else usd, currency=currency, text=f"{value or usd}", usd=usd)
+    return DealMention(
+        article_id=article, published=published, project="wind farm", region=region, host_country=region[:2],
+        sector=sector, stage=stage, aggregate=aggregate, amount=amount,
+        investors=[Investor(name=investor, name_normalized=canonical_company(investor))] if investor else [],
+        capacity=[Capacity(value=mw, unit="MW", text=f"{mw} MW")] if mw else [],
+    )
+
+
+def test_same_deal_across_languages_currencies_and_stages() -> None:
+    mentions = [
+        _m("a1", "Horgos Jiuhe Silk Bridge New Energy Co. Ltd", region="KZ-47", published="2018-07",
+           usd=20e9 / 344.7, currency="KZT", value=20e9),
+        _m("a2", "Horgos Jiuhe SilkBridge New Energy Co., Ltd", region="KZ-47", published="2018-08", usd=50e6, mw=42),
+        _m("a3", "Horgos Jiuhe SilkBridge New Energy Co.,Ltd", region="KZ-47", published="2018-08-19", usd=50_290_700,
+           mw=42, stage=Stage.construction),
+    ]
+    (deal,) = reconcile(mentions)
+    assert deal.stage is Stage.construction and [e.stage for e in deal.timeline] == [Stage.mou, Stage.mou, Stage.construction]
+    assert deal.amount.value == 50_290_700  # the most recent report
+    (conflict,) = deal.conflicts
+    assert conflict.field == "amount" and {v.article_id for v in conflict.values} == {"a1", "a2", "a3"}
+    assert len(deal.links) >= 2 and all(any(r.startswith("investor") for r in link.reasons) for link in deal.links)
+    assert {m.deal_id for m in mentions} == {deal.deal_id}
+
+
+def test_must_not_merge() -> None:
+    mentions = [
+        # the same company's projects in two countries
+        _m("b1", "Universal Energy Co., Ltd", mw=100),
+        _m("b2", "Universal Energy Co., Ltd", region="KG-C", published="2025-06"),
+        # different companies' wind farms in one district
+        _m("b3", "ERG", mw=150),
+        _m("b4", "SUNGROW Renewables Development Co., Ltd", mw=200),
+        # a project and the umbrella sum that covers it
+        _m("b5", "SUNGROW Renewables Development Co., Ltd", usd=218.8e6, aggregate=True),
+    ]
+    deals = reconcile(mentions)
+    assert len(deals) == 5
+    umbrella = next(d for d in deals if d.aggregate)
+    assert umbrella.components == []  # b5 reports no project beside it
+
+
+def test_two_projects_of_one_article_never_merge() -> None:
+    mentions = [_m("c1", "Hengshui Decheng", sector="construction_materials"),
+                _m("c1", "Hengshui Decheng", sector="construction_materials")]
+    assert len(reconcile(mentions)) == 2
+
+
+def test_aggregate_links_its_projects() -> None:
+    mentions = [_m("d1", "SUNGROW", usd=171e6, mw=200), _m("d1", "Universal Energy", usd=47.8e6, mw=100),
+                _m("d1", None, usd=218.8e6, aggregate=True)]
+    deals = reconcile(mentions)
+    umbrella = next(d for d in deals if d.aggregate)
+    assert len(umbrella.components) == 2
+    assert all(umbrella.deal_id in d.part_of for d in deals if not d.aggregate)
+
+
+def test_ids_are_stable_across_runs_and_increments() -> None:
+    first = [_m("e1", "Fufeng Group", sector="agriculture_food"), _m("e2", "Dalian Hesheng Holdings", sector="agriculture_food")]
+    ids = {d.deal_id for d in reconcile(first)}
+    again = [m.model_copy(update={"deal_id": None}) for m in first]
+    assert {d.deal_id for d in reconcile(again)} == ids  # a re-run names deals alike
+    later = [*first, _m("e3", "Fufeng", sector="agriculture_food", published="2025-11")]
+    deals = reconcile(later)
+    assert {d.deal_id for d in deals} == ids and len(deals) == 2  # an increment joins existing deals
+
+
+def test_gold_fed_reconciliation_of_the_dev_corpus() -> None:
+    """Fufeng (7 articles, 3 stages, KZT and USD), the Mangystau wind farm and both Hengshui spellings."""
+    gold, _ = load_gold(DEV_CORPUS / "gold.jsonl")
+    mentions = [mention_from_gold(g) for g in gold]
+    reconcile(mentions)
+    scores = cluster_scores([g.deal for g in gold], [m.deal_id for m in mentions])
+    fufeng = {m.deal_id for g, m in zip(gold, mentions, strict=True) if g.deal == "fufeng-zhambyl-corn"}
+    assert len(fufeng) == 1
+    # Greenhouse and poultry farm of one investor in one region share every gold field; only those may mix.
+    mixed = {g.deal for g, m in zip(gold, mentions, strict=True)
+             if len({h.deal for h, n in zip(gold, mentions, strict=True) if n.deal_id == m.deal_id}) > 1}
+    assert mixed <= {"hengshui-decheng-jizzakh-greenhouse", "hengshui-decheng-jizzakh-poultry-farm"}
+    assert scores.pairwise_precision >= 0.9 and scores.pairwise_recall >= 0.9
+
+
+def test_reconcile_command_is_incremental(tmp_path: Path) -> None:
+    first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    first.write_text(_m("f1", "Fufeng Group", sector="agriculture_food").model_dump_json() + "\n")
+    second.write_text(_m("f2", "Fufeng", sector="agriculture_food", published="2025-11").model_dump_json() + "\n")
+    assert main(["reconcile", str(first), "--out", str(tmp_path / "out")]) == 0
+    (before,) = load_mentions(tmp_path / "out" / "mentions.jsonl")
+    assert main(["reconcile", str(second), "--out", str(tmp_path / "out")]) == 0
+    after = load_mentions(tmp_path / "out" / "mentions.jsonl")
+    assert [m.deal_id for m in after] == [before.deal_id, before.deal_id]
+    assert len((tmp_path / "out" / "deals.jsonl").read_text().splitlines()) == 1
+
+
+def test_cluster_scores() -> None:
+    scores = cluster_scores(["a", "a", "b", "b"], ["x", "x", "x", "y"])
+    assert (scores.pairwise_precision, scores.pairwise_recall) == (1 / 3, 1 / 2)
