@@ -1,6 +1,7 @@
 """The command line: a thin face over the library. Nothing imports this module.
 
     fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
+    fdi-extract run INPUT... --out DIR                 a resumable batch: store, cache, mentions, deals, report.html
     fdi-extract reconcile MENTIONS... --out DIR        mention records → deals (DIR/deals.jsonl, DIR/mentions.jsonl)
     fdi-extract eval GOLD PRED                         score mention records against a gold file
 """
@@ -21,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fdi_extract.articles import iter_text_files, read_article
+from fdi_extract.batch import run_batch
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
 from fdi_extract.model import ArticleResult, Deal, DealMention
@@ -151,6 +153,22 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    summary = run_batch(args.inputs, args.out, _settings(args), concurrency=args.concurrency)
+    table = Table(title=f"run → {args.out}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for name in ("inputs", "done", "from_cache", "failed", "skipped", "unreadable", "mentions", "deals",
+                 "prompt_tokens", "completion_tokens"):
+        table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
+    table.add_row("estimated cost", f"${summary.cost_usd:.4f}")
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    out.print(table)
+    for bad in summary.bad_records:
+        err.print(f"[yellow]unreadable[/] {bad.where}: {bad.problem}")
+    return 1 if summary.failed else 0
+
+
 def _report_table(report: EvalReport) -> Table:
     table = Table(title="evaluation")
     table.add_column("measure")
@@ -197,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--model")
     extract.add_argument("--no-table", action="store_true", help="don't print the mentions")
     extract.set_defaults(run=cmd_extract)
+
+    batch = commands.add_parser("run", help="a resumable batch over an archive: store, cache, outputs, report.html")
+    batch.add_argument("inputs", nargs="+", type=Path, help="folders or files: .txt, .jsonl, .csv, .html")
+    batch.add_argument("--out", type=Path, required=True, help="store.sqlite, mentions/deals JSONL, deals.csv, report.html")
+    batch.add_argument("--concurrency", type=int, default=4)
+    batch.add_argument("--strategy", choices=[s.value for s in Strategy])
+    batch.add_argument("--base-url")
+    batch.add_argument("--model")
+    batch.set_defaults(run=cmd_run)
 
     merge = commands.add_parser("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")

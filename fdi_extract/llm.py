@@ -121,6 +121,7 @@ class LLM:
         }[self.mode]
         self._client = instructor.from_openai(self._openai, mode=instructor_mode)
         self._client.on("completion:response", _count_usage)
+        self.rate_limited = 0  # 429 answers seen, so a batch can lower its concurrency
 
     async def ask(
         self,
@@ -141,6 +142,7 @@ class LLM:
             retry=retry_if_exception(_is_transient),
             stop=stop_after_attempt(policy.max_attempts),
             wait=_WaitHonouringRetryAfter(policy),
+            before_sleep=self._note_rate_limit,
             reraise=True,
         )
         try:
@@ -161,6 +163,11 @@ class LLM:
             cause = _root_cause(error)
             raise LLMError(f"{type(cause).__name__}: {_short(str(cause))}") from error
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _note_rate_limit(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if error is not None and isinstance(_root_cause(error), openai.RateLimitError):
+            self.rate_limited += 1
 
     async def aclose(self) -> None:
         await self._openai.close()

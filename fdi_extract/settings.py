@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     max_article_chars: PositiveInt = Field(
         default=200_000, description="Longer articles are refused with a clear error instead of being sent."
     )
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="USD per million prompt/completion tokens, by model (see pricing.py)."
+    )
     chunk_chars: PositiveInt = Field(
         default=12_000, description="Articles longer than this are split at paragraph boundaries."
     )

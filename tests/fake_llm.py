@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     prompt_tokens: int = 100
     completion_tokens: int = 10
+    delay: float = 0.0  # seconds before answering
 
 
 def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10) -> dict:
@@ -29,7 +31,7 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
 
 
 @contextmanager
-def fake_llm(replies: list[Reply]) -> Iterator[tuple[str, list[dict]]]:
+def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[dict]]]:
     """Serve ``replies`` in order (the last one repeats); yields the base URL and the request bodies seen."""
     seen: list[dict] = []
     lock = threading.Lock()
@@ -40,6 +42,8 @@ def fake_llm(replies: list[Reply]) -> Iterator[tuple[str, list[dict]]]:
             with lock:
                 seen.append(body)
                 reply = replies[min(len(seen), len(replies)) - 1]
+            if reply.delay:
+                time.sleep(reply.delay)
             payload = (
                 completion(reply.content, reply.prompt_tokens, reply.completion_tokens)
                 if reply.content is not None
@@ -57,7 +61,7 @@ def fake_llm(replies: list[Reply]) -> Iterator[tuple[str, list[dict]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,182 @@
+"""Batch runs over news archives: store, cache, resume, bounded concurrency, progress, outputs.
+
+    run_batch([Path("archive/")], Path("out/run"), settings, concurrency=8)
+
+The store (``DIR/store.sqlite``) is the run's memory: articles are registered first, then every
+article not yet done is extracted — from the cache when the same text was extracted the same way
+before — and committed with its mentions in one transaction. Start the same command again after a
+crash or a kill and it finishes the rest; nothing is lost and nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from fdi_extract.errors import FdiExtractError
+from fdi_extract.extract.schema import SCHEMA_VERSION
+from fdi_extract.inputs import BadRecord, read_inputs
+from fdi_extract.model import Article, ArticleResult
+from fdi_extract.pipeline import Extractor
+from fdi_extract.prefilter import may_hold_a_deal
+from fdi_extract.pricing import cost_usd
+from fdi_extract.reconcile import reconcile
+from fdi_extract.report import write_outputs
+from fdi_extract.settings import Settings
+from fdi_extract.store import Store, cache_key
+
+
+@dataclass
+class RunSummary:
+    inputs: int = 0
+    done: int = 0
+    from_cache: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unreadable: int = 0
+    mentions: int = 0
+    deals: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    bad_records: list[BadRecord] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "bad_records"} | {
+            "bad_records": [f"{b.where}: {b.problem}" for b in self.bad_records]
+        }
+
+
+class _AdaptiveLimit:
+    """A concurrency limit that halves when the endpoint answers 429 and creeps back up on success."""
+
+    def __init__(self, maximum: int):
+        self.maximum = maximum
+        self.limit = maximum
+        self.active = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.active < self.limit)
+            self.active += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._changed:
+            self.active -= 1
+            self._changed.notify_all()
+
+    async def throttled(self, rate_limited: bool) -> None:
+        async with self._changed:
+            self.limit = max(1, self.limit // 2) if rate_limited else min(self.maximum, self.limit + 1)
+            self._changed.notify_all()
+
+
+async def _process(
+    article: Article, extractor: Extractor, llm: object, store: Store, summary: RunSummary, limit: _AdaptiveLimit
+) -> None:
+    if not may_hold_a_deal(article.text):
+        store.save(ArticleResult(article_id=article.article_id, warnings=["prefilter: no investment content"]),
+                   status="skipped")
+        summary.skipped += 1
+        return
+    model = extractor.settings.resolved_model
+    key = cache_key(article.text, prompt_version=extractor.strategy.prompt_version, schema_version=SCHEMA_VERSION,
+                    strategy=extractor.strategy.name, model=model)
+    cached = store.cached(key)
+    if cached is not None:
+        result = cached.model_copy(update={"article_id": article.article_id})
+        for mention in result.mentions:
+            mention.article_id, mention.published, mention.url = article.article_id, article.published, article.url
+        store.save(result, status="done", cached=True)
+        summary.done += 1
+        summary.from_cache += 1
+        summary.mentions += len(result.mentions)
+        return
+    async with limit:
+        rate_limited_before = getattr(llm, "rate_limited", 0)
+        try:
+            result = await extractor.aextract(article, llm)  # type: ignore[arg-type]
+        except FdiExtractError as error:
+            result = ArticleResult(article_id=article.article_id, error=str(error))
+        await limit.throttled(getattr(llm, "rate_limited", 0) > rate_limited_before)
+    if result.error:
+        store.save(result, status="failed")
+        summary.failed += 1
+    else:
+        store.save(result, status="done", cache=key)
+        summary.done += 1
+        summary.mentions += len(result.mentions)
+    summary.prompt_tokens += result.usage.prompt_tokens
+    summary.completion_tokens += result.usage.completion_tokens
+    summary.cost_usd += cost_usd(model, result.usage, extractor.settings.prices)
+
+
+async def arun_batch(
+    inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int = 4,
+    console: Console | None = None,
+) -> RunSummary:
+    """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs."""
+    settings = settings or Settings()
+    console = console or Console(stderr=True)
+    summary = RunSummary()
+    started = time.perf_counter()
+    with Store(out_dir / "store.sqlite") as store:
+        summary.inputs = store.add_articles(read_inputs(inputs, summary.bad_records.append))
+        summary.unreadable = len(summary.bad_records)
+        already = store.counts()
+        todo = already.get("pending", 0) + already.get("failed", 0)
+        run_id = store.start_run(settings.model_dump_json(exclude={"api_key"}))
+        limit = _AdaptiveLimit(concurrency)
+        with Extractor(settings) as extractor:
+            llm = extractor.llm() if todo else None
+            with Progress(
+                TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:.1f} art/s"), TimeRemainingColumn(),
+                TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"), console=console,
+            ) as progress:
+                task = progress.add_task("run", total=todo, rate=0.0, tokens=0, cost=0.0)
+                pending: set[asyncio.Task[None]] = set()
+                for article in store.pending():
+                    # Bounded read-ahead keeps memory flat however large the archive is.
+                    while len(pending) >= 4 * concurrency:
+                        finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                        _advance(progress, task, finished, summary, started)
+                    pending.add(asyncio.create_task(_process(article, extractor, llm, store, summary, limit)))
+                while pending:
+                    finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    _advance(progress, task, finished, summary, started)
+            if llm is not None:
+                await llm.aclose()
+        mentions = list(store.mentions())
+        deals = reconcile(mentions)
+        store.replace_mentions(mentions)
+        write_outputs(out_dir, mentions, deals, store.article_text)
+        counts = store.counts()
+        summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
+        summary.mentions, summary.deals = len(mentions), len(deals)
+        summary.seconds = time.perf_counter() - started
+        store.finish_run(run_id, summary.as_dict())
+        (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    return summary
+
+
+def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]], summary: RunSummary, started: float) -> None:
+    for done in finished:
+        done.result()  # a bug (not an article's failure) surfaces here instead of vanishing
+    completed = summary.done + summary.failed + summary.skipped
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    progress.update(task, advance=len(finished), rate=completed / elapsed,
+                    tokens=summary.prompt_tokens + summary.completion_tokens, cost=summary.cost_usd)
+
+
+def run_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int = 4) -> RunSummary:
+    return asyncio.run(arun_batch(inputs, out_dir, settings, concurrency=concurrency))

@@ -1,0 +1,28 @@
+"""A cheap relevance check before any LLM call: can this article hold an investment deal at all?
+
+It must never drop an article with a deal (tests check every gold article of the seeds and the dev
+corpus), so it is deliberately loose: investment vocabulary in Russian, Kazakh or English, plus either
+a money or capacity phrase or a foreign company name. Sports results, weather and court news fail it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fdi_extract.extract.candidates import find_companies
+from fdi_extract.normalize.money import parse_money
+from fdi_extract.normalize.quantities import parse_capacities
+
+_INVESTMENT_WORDS = re.compile(
+    r"инвест|строительств|построит|завод|фабрик|комбинат|электростанц|месторожд|меморандум|соглашени|проект|"
+    r"инвестици|кластер|индустриальн|предприяти|инвестор|салым|құрылыс|зауыт|жоба|"
+    r"invest|construct|build|plant|factory|project|memorand|agreement|facility|deposit|cluster|wind\s+farm|solar",
+    re.IGNORECASE,
+)
+
+
+def may_hold_a_deal(text: str) -> bool:
+    """False only when the text cannot report an FDI deal: no investment words, or nothing concrete."""
+    if not _INVESTMENT_WORDS.search(text):
+        return False
+    return bool(parse_money(text) or parse_capacities(text) or find_companies(text))

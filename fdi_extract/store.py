@@ -1,0 +1,180 @@
+"""SQLite store of a batch: articles with their status, mentions, runs, and a cache of extraction results.
+
+One file, WAL mode, so a reader (a report, another process) never blocks the writer. Each article's
+result — its mentions, its status and its cache entry — is committed in one transaction: a run killed
+at any instant (SIGKILL included) leaves every article either done with all its mentions or not done
+with none, and the next run does exactly the articles that are not done.
+
+The cache is keyed by (text hash, prompt version, schema version, strategy, model): the same article
+extracted the same way is never sent to the model twice, across runs and across stores that share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from fdi_extract.model import Article, ArticleResult, DealMention
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY,
+    text_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published TEXT, url TEXT, title TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | done | failed | skipped
+    error TEXT, seconds REAL, prompt_tokens INTEGER, completion_tokens INTEGER, calls INTEGER,
+    cached INTEGER NOT NULL DEFAULT 0, warnings TEXT, updated REAL
+);
+CREATE INDEX IF NOT EXISTS articles_status ON articles(status);
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (article_id, position)
+);
+CREATE TABLE IF NOT EXISTS llm_cache (key TEXT PRIMARY KEY, result TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL NOT NULL, finished REAL, settings TEXT, summary TEXT
+);
+"""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cache_key(text: str, *, prompt_version: str, schema_version: str, strategy: str, model: str) -> str:
+    return hashlib.sha256("\x1f".join((text_hash(text), prompt_version, schema_version, strategy, model)).encode()).hexdigest()
+
+
+class Store:
+    """A batch's SQLite file. Not shared between threads; one writer process at a time."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_articles(self, articles: Iterable[Article], batch_size: int = 1000) -> int:
+        """Register articles; one whose text changed since an earlier run goes back to pending."""
+        added = 0
+        batch: list[tuple[object, ...]] = []
+
+        def flush() -> None:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(article_id) DO UPDATE SET
+                     text_hash = excluded.text_hash, text = excluded.text, published = excluded.published,
+                     url = excluded.url, title = excluded.title, status = 'pending', updated = excluded.updated
+                   WHERE articles.text_hash != excluded.text_hash""",
+                batch,
+            )
+            self._db.execute("COMMIT")
+            batch.clear()
+
+        for article in articles:
+            batch.append((article.article_id, text_hash(article.text), article.text, article.published, article.url,
+                          article.title, time.time()))
+            added += 1
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return added
+
+    def pending(self) -> Iterator[Article]:
+        """Articles not done yet (pending or failed earlier), read in pages so memory stays flat."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                """SELECT article_id, text, published, url, title FROM articles
+                   WHERE status IN ('pending', 'failed') AND article_id > ? ORDER BY article_id LIMIT 500""",
+                (last,),
+            ).fetchall()
+            if not rows:
+                return
+            for article_id, text, published, url, title in rows:
+                yield Article(article_id=article_id, text=text, published=published, url=url, title=title)
+            last = rows[-1][0]
+
+    def cached(self, key: str) -> ArticleResult | None:
+        row = self._db.execute("SELECT result FROM llm_cache WHERE key = ?", (key,)).fetchone()
+        return ArticleResult.model_validate_json(row[0]) if row else None
+
+    def save(self, result: ArticleResult, *, status: str, cache: str | None = None, cached: bool = False) -> None:
+        """Record one article's outcome atomically: mentions replaced, status set, cache filled."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM mentions WHERE article_id = ?", (result.article_id,))
+            self._db.executemany(
+                "INSERT INTO mentions (article_id, position, record) VALUES (?, ?, ?)",
+                [(result.article_id, i, m.model_dump_json()) for i, m in enumerate(result.mentions)],
+            )
+            self._db.execute(
+                """UPDATE articles SET status = ?, error = ?, seconds = ?, prompt_tokens = ?, completion_tokens = ?,
+                   calls = ?, cached = ?, warnings = ?, updated = ? WHERE article_id = ?""",
+                (status, result.error, result.seconds, result.usage.prompt_tokens, result.usage.completion_tokens,
+                 result.usage.calls, int(cached), json.dumps(result.warnings, ensure_ascii=False), time.time(),
+                 result.article_id),
+            )
+            if cache is not None and status == "done":
+                self._db.execute(
+                    "INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
+                    (cache, result.model_dump_json(), time.time()),
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def mentions(self) -> Iterator[DealMention]:
+        for (record,) in self._db.execute("SELECT record FROM mentions ORDER BY article_id, position"):
+            yield DealMention.model_validate_json(record)
+
+    def replace_mentions(self, mentions: Iterable[DealMention]) -> None:
+        """Write back mentions with their deal ids after reconciliation, in one transaction."""
+        self._db.execute("BEGIN IMMEDIATE")
+        position: dict[str, int] = {}
+        for mention in mentions:
+            index = position.get(mention.article_id, 0)
+            position[mention.article_id] = index + 1
+            self._db.execute(
+                "UPDATE mentions SET record = ? WHERE article_id = ? AND position = ?",
+                (mention.model_dump_json(), mention.article_id, index),
+            )
+        self._db.execute("COMMIT")
+
+    def article_text(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT text FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM articles GROUP BY status").fetchall())
+
+    def failures(self) -> list[tuple[str, str]]:
+        return self._db.execute("SELECT article_id, error FROM articles WHERE status = 'failed' ORDER BY article_id").fetchall()
+
+    def start_run(self, settings: str) -> int:
+        cursor = self._db.execute("INSERT INTO runs (started, settings) VALUES (?, ?)", (time.time(), settings))
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, summary: dict[str, object]) -> None:
+        self._db.execute("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?",
+                         (time.time(), json.dumps(summary), run_id))

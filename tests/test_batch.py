@@ -1,0 +1,119 @@
+"""Batch runs: inputs of every kind, the store, the cache, resume after SIGKILL, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fdi_extract.batch import run_batch
+from fdi_extract.settings import RetryPolicy, Settings, Strategy
+from fdi_extract.store import Store
+from tests.fake_llm import Reply, fake_llm
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
+
+SENTENCE = "Китайская компания Alpha Machinery Co., Ltd. построит в Актюбинской области завод стоимостью 10 млн долларов США."
+ANSWER = json.dumps({"deals": [{"evidence": [SENTENCE], "investors": ["Alpha Machinery Co., Ltd."], "project": "plant",
+                                "amount": "10 млн долларов США", "stage": "mou"}]})
+
+
+def _article(i: int) -> str:
+    return f"date: 2025-0{1 + i % 9}-01\n\nНовость номер {i}. {SENTENCE} Подробности проекта {i} обсуждаются."
+
+
+def _archive(root: Path, count: int) -> Path:
+    folder = root / "archive"
+    (folder / "txt").mkdir(parents=True)
+    for i in range(count):
+        (folder / "txt" / f"a{i:04d}.txt").write_text(_article(i))
+    return folder
+
+
+def _settings(url: str) -> Settings:
+    return Settings(base_url=url, model="fake", strategy=Strategy.direct,
+                    retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0))
+
+
+def test_every_input_kind_and_every_outcome_is_counted(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, 3)
+    (archive / "more.jsonl").write_text(
+        json.dumps({"id": "j1", "text": _article(7), "url": "https://example.test/j1"}) + "\n"
+        + "{not json\n" + json.dumps({"id": "j2", "title": "no text"}) + "\n"
+    )
+    (archive / "more.csv").write_text('id,date,text\nc1,2025-02-03,"' + _article(8).split("\n\n")[1] + '"\n')
+    (archive / "sports.txt").write_text("Кайрат обыграл Астану со счетом 2:1.")
+    (archive / "broken.txt").write_bytes(b"\xff\xfe\xfa")
+    with fake_llm([Reply(content=ANSWER)]) as (url, seen):
+        summary = run_batch([archive], tmp_path / "out", _settings(url), concurrency=3)
+    assert (summary.done, summary.skipped, summary.failed) == (5, 1, 0)
+    assert summary.unreadable == 3  # the bad JSON line, the row with no text, the bytes that are not UTF-8
+    assert any("more.jsonl:2" in b.where for b in summary.bad_records)
+    assert len(seen) == 5 and summary.mentions == 5 and summary.deals == 1
+    for name in ("mentions.jsonl", "deals.jsonl", "deals.csv", "report.html", "summary.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert '<mark class="amount">10 млн долларов США</mark>' in page
+
+    with fake_llm([Reply(content=ANSWER)]) as (url, seen):
+        again = run_batch([archive], tmp_path / "out", _settings(url))
+    assert len(seen) == 0 and again.done == 5  # nothing pending: no call at all
+
+
+def test_the_cache_serves_the_same_text_under_another_id(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, 2)
+    with fake_llm([Reply(content=ANSWER)]) as (url, seen):
+        run_batch([archive], tmp_path / "first", _settings(url))
+        # A second store with the same cache table would be another run; here the same text comes under new ids.
+        (archive / "txt" / "copy.txt").write_text(_article(0))
+        summary = run_batch([archive], tmp_path / "first", _settings(url))
+    assert len(seen) == 2 and summary.from_cache == 1 and summary.done == 3
+
+
+def test_failures_are_recorded_and_the_batch_goes_on(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, 3)
+    with fake_llm([Reply(500)]) as (url, _):
+        summary = run_batch([archive], tmp_path / "out", _settings(url))
+    assert summary.failed == 3 and summary.done == 0
+    with Store(tmp_path / "out" / "store.sqlite") as store:
+        assert all("InternalServerError" in error for _, error in store.failures())
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        summary = run_batch([archive], tmp_path / "out", _settings(url))
+    assert summary.failed == 0 and summary.done == 3  # failed articles are retried by the next run
+
+
+def _mentions_per_article(store: Path) -> dict[str, int]:
+    with sqlite3.connect(store) as db:
+        return dict(db.execute("SELECT a.article_id, COUNT(m.position) FROM articles a LEFT JOIN mentions m "
+                               "ON m.article_id = a.article_id GROUP BY a.article_id").fetchall())
+
+
+def test_sigkill_half_way_then_resume_does_every_article_exactly_once(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, 40)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(out), "--strategy", "direct",
+               "--model", "fake", "--concurrency", "2"]
+    with fake_llm([Reply(content=ANSWER, delay=0.05)]) as (url, seen):
+        env = {**os.environ, "FDI_EXTRACT_BASE_URL": url}
+        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(seen) < 12 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        first_calls = len(seen)
+        assert first_calls < 40, "the run finished before it could be killed"
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    per_article = _mentions_per_article(out / "store.sqlite")
+    assert len(per_article) == 40 and set(per_article.values()) == {1}
+    with Store(out / "store.sqlite") as store:
+        assert store.counts() == {"done": 40}
+    assert len(seen) - first_calls <= 40 - (first_calls - 2 * 2)  # at most the in-flight ones were asked twice
+    assert len((out / "mentions.jsonl").read_text().splitlines()) == 40
