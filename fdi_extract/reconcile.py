@@ -11,7 +11,9 @@ Method
    (investor similarity, region, district, sector, capacity, USD amount within 15%, project words, dates
    within two years). Every link keeps its reasons.
 3. Clustering: links in order of score join clusters (union-find), unless the joined cluster would
-   hold two mentions of one article or a pair that breaks a hard rule.
+   hold two mentions of one article or a pair that breaks a hard rule (checked on up to 25 members of
+   each side, so the cost stays linear when a deal has thousands of reports). Blocks of more than 400
+   mentions are compared in a sliding window of 40 neighbours in (region, sector, date) order.
 4. Merging by the rules stated on :class:`~fdi_extract.model.Deal`; disagreements go to ``conflicts``.
 
 Why not Splink: Fellegi–Sunter weights are learnt from agreement patterns over many comparisons, but
@@ -51,6 +53,9 @@ from fdi_extract.normalize.companies import canonical_company, company_similarit
 _SAME_INVESTOR = 85.0
 _USD_TOLERANCE = 0.15
 _MAX_YEARS_APART = 2
+_MAX_FULL_BLOCK = 400  # larger blocks are compared within a sliding window of neighbours
+_NEIGHBOURHOOD = 40
+_CHECKED_MEMBERS = 25  # members of each side checked against each other before two clusters join
 
 
 def _skeleton(word: str) -> str:
@@ -88,6 +93,16 @@ def _block_keys(node: _Node) -> set[tuple[str, ...]]:
         return {("investor", _skeleton(key.split()[0])) for key in node.investor_keys if key}
     m = node.mention
     return {("unnamed", m.region or m.host_country or "", m.sector.value)}
+
+
+def _candidate_pairs(members: list[int], nodes: list[_Node]) -> Iterable[tuple[int, int]]:
+    """Every pair of a block, or — for a block too big for that (a company in thousands of articles) —
+    each mention with its neighbours in (region, sector, date) order: the sorted-neighbourhood method."""
+    if len(members) <= _MAX_FULL_BLOCK:
+        return ((i, j) for x, i in enumerate(members) for j in members[x + 1 :])
+    ordered = sorted(members, key=lambda i: (nodes[i].mention.region or "", nodes[i].mention.sector.value,
+                                             nodes[i].mention.published or ""))
+    return ((i, j) for x, i in enumerate(ordered) for j in ordered[x + 1 : x + 1 + _NEIGHBOURHOOD])
 
 
 def _capacity_overlap(a: DealMention, b: DealMention) -> bool | None:
@@ -179,7 +194,9 @@ class _Clusters:
         left, right = self.members[ri], self.members[rj]
         if {self.nodes[k].mention.article_id for k in left} & {self.nodes[k].mention.article_id for k in right}:
             return False
-        if any(compare(self.nodes[x].mention, self.nodes[y].mention) is None for x in left for y in right):
+        # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
+        if any(compare(self.nodes[x].mention, self.nodes[y].mention) is None
+               for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
             return False
         if len(left) < len(right):
             ri, rj, left, right = rj, ri, right, left
@@ -263,14 +280,13 @@ def reconcile(mentions: list[DealMention]) -> list[Deal]:
             blocks[key].append(node.index)
     scored: dict[tuple[int, int], Link] = {}
     for members in blocks.values():
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                pair = (min(i, j), max(i, j))
-                if pair in scored:
-                    continue
-                link = compare(nodes[i].mention, nodes[j].mention)
-                if link is not None:
-                    scored[pair] = link.model_copy(update={"a": nodes[pair[0]].key, "b": nodes[pair[1]].key})
+        for i, j in _candidate_pairs(members, nodes):
+            pair = (min(i, j), max(i, j))
+            if pair in scored:
+                continue
+            link = compare(nodes[i].mention, nodes[j].mention)
+            if link is not None:
+                scored[pair] = link.model_copy(update={"a": nodes[pair[0]].key, "b": nodes[pair[1]].key})
     clusters = _Clusters(nodes)
     kept: list[tuple[tuple[int, int], Link]] = []
     # Strongest links first; ties by mention order so that re-runs cluster alike.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fdi_extract.cli import main
@@ -115,3 +116,13 @@ def test_reconcile_command_is_incremental(tmp_path: Path) -> None:
 def test_cluster_scores() -> None:
     scores = cluster_scores(["a", "a", "b", "b"], ["x", "x", "x", "y"])
     assert (scores.pairwise_precision, scores.pairwise_recall) == (1 / 3, 1 / 2)
+
+
+def test_a_company_in_a_thousand_articles_stays_fast_and_apart_by_region() -> None:
+    mentions = [_m(f"g{i}", "Fufeng Group", region="KZ-31" if i % 2 else "KZ-11", sector="agriculture_food",
+                   published=f"20{18 + i % 8}-01") for i in range(1000)]
+    started = time.perf_counter()
+    deals = reconcile(mentions)
+    assert time.perf_counter() - started < 30
+    assert {d.region for d in deals} == {"KZ-31", "KZ-11"}
+    assert all(len({s.article_id for s in d.sources}) == len(d.sources) for d in deals)
