@@ -5,7 +5,7 @@
 ...     print(deal.investors, deal.amount, deal.stage)
 """
 
-from fdi_extract.errors import FdiExtractError, InputError, LLMError, ModelUnavailableError
+from fdi_extract.errors import FdiExtractError, InputError, LLMAnswerError, LLMError, ModelUnavailableError
 from fdi_extract.evaluate import EvalReport, evaluate
 from fdi_extract.model import (
     Amount,
@@ -40,6 +40,7 @@ __all__ = [
     "FdiExtractError",
     "InputError",
     "Investor",
+    "LLMAnswerError",
     "LLMError",
     "ModelUnavailableError",
     "Qualifier",

@@ -23,3 +23,7 @@ class ModelUnavailableError(FdiExtractError, RuntimeError):
 
 class LLMError(FdiExtractError, RuntimeError):
     """The LLM endpoint failed for good: retries exhausted or an answer that never validated."""
+
+
+class LLMAnswerError(LLMError):
+    """The endpoint answered, but no answer passed validation within the re-ask budget."""

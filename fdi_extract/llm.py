@@ -26,7 +26,7 @@ from instructor.core.exceptions import InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from fdi_extract.errors import LLMError
+from fdi_extract.errors import LLMAnswerError, LLMError
 from fdi_extract.model import Usage
 from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
 
@@ -161,7 +161,8 @@ class LLM:
                     )
         except Exception as error:
             cause = _root_cause(error)
-            raise LLMError(f"{type(cause).__name__}: {_short(str(cause))}") from error
+            kind = LLMAnswerError if isinstance(error, InstructorRetryException) and not _is_transient(error) else LLMError
+            raise kind(f"{type(cause).__name__}: {_short(str(cause))}") from error
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _note_rate_limit(self, state: RetryCallState) -> None:

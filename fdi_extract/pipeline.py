@@ -83,7 +83,7 @@ class Extractor:
         llm = llm or self.llm()
         try:
             with metered(result.usage):
-                drafts = await self.strategy.drafts(article, llm)
+                drafts = await self.strategy.drafts(article, llm, result.warnings)
         finally:
             if owned:
                 await llm.aclose()

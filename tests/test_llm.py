@@ -82,3 +82,19 @@ def test_openai_mode_sends_json_schema() -> None:
     with fake_llm([Reply(content=GOOD)]) as (url, seen):
         _ask(url, mode=StructuredMode.json_schema)
     assert seen[0]["response_format"]["type"] == "json_schema"
+
+
+def test_exhausted_re_asks_are_an_answer_error_not_a_transport_error() -> None:
+    from fdi_extract.errors import LLMAnswerError
+
+    with fake_llm([Reply(content="not json")]) as (url, _), pytest.raises(LLMAnswerError):
+        _ask(url, validation_retries=0)
+    with fake_llm([Reply(503)]) as (url, _), pytest.raises(LLMError) as raised:
+        _ask(url)
+    assert not isinstance(raised.value, LLMAnswerError)
+
+
+def test_a_raw_line_break_inside_a_string_is_read_as_a_space() -> None:
+    with fake_llm([Reply(content='{"deals": [{"project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]) as (url, seen):
+        answer, _ = _ask(url, validation_retries=0)
+    assert answer.deals[0].project == "wind farm" and len(seen) == 1

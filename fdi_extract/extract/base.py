@@ -20,7 +20,9 @@ class ExtractionStrategy(Protocol):
     @property
     def prompt_version(self) -> str: ...
 
-    async def drafts(self, article: Article, llm: LLM) -> list[DealDraft]: ...
+    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
+        """The article's deal drafts; problems that cost a draft but not the article go to ``warnings``."""
+        ...
 
 
 def strategy_for(settings: Settings) -> ExtractionStrategy:

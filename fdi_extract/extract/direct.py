@@ -49,7 +49,7 @@ class DirectStrategy:
     def prompt_version(self) -> str:
         return self._prompt.version
 
-    async def drafts(self, article: Article, llm: LLM) -> list[DealDraft]:
+    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         found: list[DealDraft] = []
         for chunk in split_into_chunks(article.text, self.chunk_chars):
             answer = await llm.ask(DealDrafts, self._prompt.messages(article=chunk))

@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import Field, create_model
 
 from fdi_extract.extract.candidates import CompanyCandidate, Span, find_companies, paragraphs, sentences
-from fdi_extract.extract.schema import DealDraft
+from fdi_extract.errors import LLMAnswerError
+from fdi_extract.extract.schema import Answer, DealDraft
 from fdi_extract.ground import ArticleText
 from fdi_extract.model import STAGE_ORDER, Sector, Stage
 from fdi_extract.normalize.money import Money
@@ -94,9 +95,10 @@ def _choice(options: list[str]) -> Any:
     return Literal[tuple(options)]  # type: ignore[valid-type]
 
 
-def _company_answer_model(amounts: list[str], capacities: list[str], jobs: list[str]) -> type[BaseModel]:
+def _company_answer_model(amounts: list[str], capacities: list[str], jobs: list[str]) -> type[Answer]:
     return create_model(
         "CompanyAnswer",
+        __base__=Answer,
         role=(_choice(list(_ROLES)), ...),
         project_in_english=(str, Field(max_length=80)),
         amount=(_choice([*amounts, NONE]), ...),
@@ -105,9 +107,10 @@ def _company_answer_model(amounts: list[str], capacities: list[str], jobs: list[
     )
 
 
-def _figure_answer_model(companies: list[str]) -> type[BaseModel]:
+def _figure_answer_model(companies: list[str]) -> type[Answer]:
     return create_model(
         "FigureAnswer",
+        __base__=Answer,
         kind=(_choice(list(_KINDS)), ...),
         project_in_english=(str, Field(max_length=80)),
         investor=(_choice([*companies, NOT_NAMED]), ...),
@@ -166,7 +169,7 @@ class GuidedStrategy:
             size += len(paragraph.text) + 2
         return "\n\n".join(kept) or text[:_MAX_CONTEXT_CHARS]
 
-    async def drafts(self, article: Article, llm: LLM) -> list[DealDraft]:
+    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         page = _Page(article.text)
         if not page.companies and not page.figures:
             return []
@@ -181,7 +184,12 @@ class GuidedStrategy:
             own = page.own_paragraphs(company)
             if page.only_visited(company, own):
                 continue
-            asked = await self._ask_company(company, own, page, prefix, llm)
+            try:
+                asked = await self._ask_company(company, own, page, prefix, llm)
+            except LLMAnswerError as error:
+                # One unusable answer costs this company's deal, not the article's other deals.
+                warnings.append(f"{company.name}: no valid answer, left out ({error})")
+                continue
             if asked is not None:
                 draft, taken = asked
                 found[company.name] = (draft, own)
@@ -191,7 +199,11 @@ class GuidedStrategy:
             sentence = page.sentence_of(figure)
             if (figure.start, figure.end) in claimed or is_not_a_deal(sentence.text):
                 continue
-            answer = await self._ask_figure(figure, sentence, list(found), prefix, llm)
+            try:
+                answer = await self._ask_figure(figure, sentence, list(found), prefix, llm)
+            except LLMAnswerError as error:
+                warnings.append(f"{figure.text}: no valid answer, left out ({error})")
+                continue
             if answer is None:
                 continue
             aggregate = answer.kind == _TOTAL or (isinstance(figure, Money) and is_total(sentence.text))

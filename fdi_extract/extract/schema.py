@@ -7,11 +7,30 @@ That keeps every figure traceable to the article and lets a small model do only 
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from fdi_extract.model import Sector, Stage
 
 SCHEMA_VERSION = "1"
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
+
+
+class Answer(BaseModel):
+    """Base of every model the LLM fills in.
+
+    Small models sometimes put a raw line break inside a JSON string, which JSON forbids and Pydantic
+    rejects. Control characters carry no meaning in these answers, so they are read as spaces instead
+    of costing a re-ask (measured: seed 024 failed twice that way before this).
+    """
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:
+        text = json_data.decode("utf-8", "replace") if isinstance(json_data, bytes | bytearray) else json_data
+        return super().model_validate_json(_CONTROL_CHARACTERS.sub(" ", text), **kwargs)
 
 
 class DealDraft(BaseModel):
@@ -36,5 +55,5 @@ class DealDraft(BaseModel):
     aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
 
 
-class DealDrafts(BaseModel):
+class DealDrafts(Answer):
     deals: list[DealDraft] = Field(default_factory=list, max_length=16)
