@@ -99,12 +99,9 @@ class Capacity(_Record):
     text: str = Field(description="Verbatim phrase from the article.")
 
 
-class DealMention(_Record):
-    """One deal as reported by one article."""
+class _DealFacts(_Record):
+    """What a deal is: shared by one article's report of it and by the reconciled deal."""
 
-    article_id: str
-    published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
-    url: str | None = None
     investors: list[Investor] = Field(default_factory=list)
     investor_country: str | None = Field(
         default=None, description="ISO alpha-2 of the investors, also when none is named (\"Chinese investors\")."
@@ -113,13 +110,21 @@ class DealMention(_Record):
     region: str | None = Field(default=None, description="ISO 3166-2.")
     district: str | None = None
     city: str | None = None
-    project: str = Field(description="Short English description.")
+    project: str = Field(default="", description="Short English description.")
     sector: Sector = Sector.other
     amount: Amount | None = None
     capacity: list[Capacity] = Field(default_factory=list)
     jobs: NonNegativeInt | None = None
     stage: Stage = Stage.announced
     aggregate: bool = False
+
+
+class DealMention(_DealFacts):
+    """One deal as reported by one article."""
+
+    article_id: str
+    published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
+    url: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     deal_id: str | None = None
     # Provenance, so a record can be traced back to how it was produced.
@@ -215,7 +220,7 @@ class Link(_Record):
     reasons: list[str]
 
 
-class Deal(_Record):
+class Deal(_DealFacts):
     """One real-world deal reconciled from every article that reported it.
 
     Merged fields follow stated rules: stage = the most advanced; amount = the most recent report's
@@ -224,17 +229,6 @@ class Deal(_Record):
     """
 
     deal_id: str
-    investors: list[Investor] = Field(default_factory=list)
-    host_country: str | None = None
-    region: str | None = None
-    district: str | None = None
-    project: str = ""
-    sector: Sector = Sector.other
-    amount: Amount | None = None
-    capacity: list[Capacity] = Field(default_factory=list)
-    jobs: NonNegativeInt | None = None
-    stage: Stage = Stage.announced
-    aggregate: bool = False
     sources: list[Source] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)

@@ -247,9 +247,11 @@ def _merge(deal_id: str, nodes: list[_Node], links: list[Link]) -> Deal:
     return Deal(
         deal_id=deal_id,
         investors=list(investors.values()),
+        investor_country=_most_common(m.investor_country for m in mentions),
         host_country=_most_common(m.host_country for m in mentions),
         region=_most_common(m.region for m in mentions),
         district=_most_common(m.district for m in mentions),
+        city=_most_common(m.city for m in mentions),
         project=max((m.project for m in mentions), key=len, default=""),
         sector=Sector(_most_common(sectors) or Sector.other),
         amount=amount,
