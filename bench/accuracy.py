@@ -12,6 +12,7 @@ mean tokens per article, and the llama.cpp server's peak RSS.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 from pathlib import Path
@@ -51,7 +52,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    console = Console()
+    console = Console(width=200)
+    figures: list[dict[str, object]] = []
     table = Table(title="strategies on the embedded model (Qwen2.5-Coder-1.5B Q4_K_M, 2 cores)")
     for column in ("strategy", "set", "articles", "P", "R", "F1", "amount acc", "stage acc", "absent figures",
                    "median s/article", "tokens/article (prompt+completion)", "server peak RSS MB"):
@@ -64,8 +66,10 @@ def main() -> int:
                 folder, gold_path = SETS[set_name]
                 results: list[ArticleResult] = []
                 absent = 0
+                gold, articles = load_gold(gold_path)
+                paths = [p for p in iter_text_files([folder]) if articles is None or p.stem in articles]
                 with (args.out / f"{strategy}.{set_name}.mentions.jsonl").open("w") as out:
-                    for path in iter_text_files([folder]):
+                    for path in paths:
                         article = read_article(path)
                         result = extractor.extract(article)
                         results.append(result)
@@ -74,10 +78,15 @@ def main() -> int:
                         console.print(f"[dim]{strategy} {path.name}: {len(result.mentions)} deals, "
                                       f"{result.seconds:.1f} s, {result.usage.prompt_tokens}+"
                                       f"{result.usage.completion_tokens} tokens", highlight=False)
-                gold, articles = load_gold(gold_path)
                 report = evaluate(gold, [m for r in results for m in r.mentions], articles)
                 prompt = statistics.mean(r.usage.prompt_tokens for r in results)
                 completion = statistics.mean(r.usage.completion_tokens for r in results)
+                figures.append({
+                    "strategy": strategy, "set": set_name, **report.as_dict(), "absent_figures": absent,
+                    "median_seconds": statistics.median(r.seconds for r in results),
+                    "mean_prompt_tokens": prompt, "mean_completion_tokens": completion,
+                    "server_peak_rss_mb": peak_rss_mb(server_pid),
+                })
                 table.add_row(
                     strategy, set_name, str(len(results)), f"{report.precision:.2f}", f"{report.recall:.2f}",
                     f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
@@ -85,6 +94,7 @@ def main() -> int:
                     f"{prompt:.0f}+{completion:.0f}", f"{peak_rss_mb(server_pid):.0f}",
                 )
     console.print(table)
+    (args.out / "accuracy.json").write_text(json.dumps(figures, indent=2))
     return 0
 
 

@@ -157,6 +157,9 @@ class EmbeddedServer:
             "--n_ctx", str(self.settings.n_ctx),
             "--n_threads", str(self.settings.n_threads or os.cpu_count() or 2),
             "--n_batch", "512",
+            # The server's default keeps the logits of every prompt token (for logprobs, which we never
+            # ask for): 2 GB more peak memory and a third more prefill time on a 2,700-token prompt.
+            "--logits_all", "False",
         ]
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(

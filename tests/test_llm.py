@@ -95,6 +95,6 @@ def test_exhausted_re_asks_are_an_answer_error_not_a_transport_error() -> None:
 
 
 def test_a_raw_line_break_inside_a_string_is_read_as_a_space() -> None:
-    with fake_llm([Reply(content='{"deals": [{"project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]) as (url, seen):
+    with fake_llm([Reply(content='{"deals": [{"evidence": ["x"], "project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]) as (url, seen):
         answer, _ = _ask(url, validation_retries=0)
     assert answer.deals[0].project == "wind farm" and len(seen) == 1

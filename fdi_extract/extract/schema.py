@@ -37,7 +37,7 @@ class DealDraft(BaseModel):
     """One deal as the model reads it, before grounding and normalization."""
 
     evidence: list[str] = Field(
-        default_factory=list, max_length=3,
+        min_length=1, max_length=3,
         description="One or two sentences copied word for word from the article that state the deal.",
     )
     investors: list[str] = Field(

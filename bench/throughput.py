@@ -1,0 +1,111 @@
+"""Batch throughput against a loopback OpenAI-compatible server that answers after a fixed delay.
+
+    .venv/bin/python bench/throughput.py [--articles 1000] [--concurrency 32] [--delay 0.5]
+
+The server (a separate process, so its CPU is not counted as the library's) answers every request with
+a real response of the embedded model, recorded by pytest-recording for the direct strategy on seed 004
+(cassettes/test_replay/test_direct_strategy_seed_004.yaml), after --delay seconds. The articles are
+seed 004 with a distinct closing line each, so none is served from the cache on the first run. With one
+LLM call per article the floor is articles / concurrency × delay (1000 / 32 × 0.5 = 15.6 s).
+
+Prints the wall time and the library's own CPU per article for the first run, then the wall time of a
+re-run of the same articles from the result cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import sqlite3
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+from fdi_extract.batch import run_batch
+from fdi_extract.settings import Settings, Strategy
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTE = ROOT / "cassettes/test_replay/test_direct_strategy_seed_004.yaml"
+
+
+def recorded_answer() -> bytes:
+    interactions = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))["interactions"]
+    body = interactions[0]["response"]["body"]["string"]
+    return body.encode() if isinstance(body, str) else body
+
+
+def serve(port: int, answer: bytes, delay: float, ready: multiprocessing.Event) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(delay)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    ThreadingHTTPServer.request_queue_size = 256
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ready.set()
+    server.serve_forever()
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--delay", type=float, default=0.5)
+    parser.add_argument("--port", type=int, default=18231)
+    args = parser.parse_args()
+    seed = next((ROOT / "seeds").glob("004_*.txt")).read_text(encoding="utf-8")
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True)
+    server.start()
+    ready.wait(10)
+    settings = Settings(base_url=f"http://127.0.0.1:{args.port}/v1", model="qwen2.5-coder-1.5b-instruct-q4_k_m",
+                        strategy=Strategy.direct, api_key="not-needed")
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            archive = Path(work) / "archive.jsonl"
+            with archive.open("w", encoding="utf-8") as out:
+                for i in range(args.articles):
+                    out.write(json.dumps({"id": f"t{i:05d}", "date": "2025-05-21", "text": f"{seed}\n\nArticle {i}."},
+                                         ensure_ascii=False) + "\n")
+            run_dir = Path(work) / "run"
+            cpu, wall = cpu_seconds(), time.perf_counter()
+            summary = run_batch([archive], run_dir, settings, concurrency=args.concurrency)
+            wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+            assert summary.done == args.articles and summary.from_cache == 0, summary.as_dict()
+            with sqlite3.connect(run_dir / "store.sqlite") as db:
+                db.execute("UPDATE articles SET status = 'pending'")
+            cached_wall = time.perf_counter()
+            again = run_batch([archive], run_dir, settings, concurrency=args.concurrency)
+            cached_wall = time.perf_counter() - cached_wall
+            assert again.from_cache == args.articles, again.as_dict()
+    finally:
+        server.terminate()
+    floor = args.articles / args.concurrency * args.delay
+    print(f"mentions {summary.mentions}, deals {summary.deals}; floor {floor:.1f} s")
+    print(f"library CPU {cpu / args.articles * 1000:.1f} ms per article (all in-process work: extraction, store, reconcile, report)")
+    print(f"re-run of the same {args.articles} from cache in {cached_wall:.1f} s wall")
+    print(f"{args.articles} articles in {wall:.1f} s wall")
+
+
+if __name__ == "__main__":
+    main()
