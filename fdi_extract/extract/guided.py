@@ -301,6 +301,10 @@ class _Page:
         self.paragraphs = paragraphs(text)
         self.sentences = sentences(text)
         self.companies = find_companies(text)
+        self._companies_by_paragraph = [
+            {i for i, c in enumerate(self.companies) if _covering(c.mentions, p.start, p.end)} for p in self.paragraphs
+        ]
+        self._sections: dict[int, list[Span]] = {}
         lede = next((p for p in self.paragraphs if len(p.text) >= _LEDE_MIN_CHARS), None)
         self._lede_stage = stage_from_cues(lede.text) if lede else None
 
@@ -314,8 +318,10 @@ class _Page:
         """A company's section: the paragraphs that name it, up to two after them that name no other
         company, and the one just before its first mention when that names no other company
         (news state a project's figures both before and after naming its investor)."""
-        named = [{i for i, c in enumerate(self.companies) if _covering(c.mentions, p.start, p.end)} for p in self.paragraphs]
         me = self.companies.index(company)
+        if me in self._sections:
+            return self._sections[me]
+        named = self._companies_by_paragraph
         mine = {i for i, names in enumerate(named) if me in names}
         for index in sorted(mine):
             following = index + 1
@@ -325,7 +331,8 @@ class _Page:
         first = min(mine, default=0)
         if first > 0 and not named[first - 1]:
             mine.add(first - 1)
-        return [self.paragraphs[i] for i in sorted(mine)]
+        self._sections[me] = [self.paragraphs[i] for i in sorted(mine)]
+        return self._sections[me]
 
     def owner_of(self, figure: _Figure) -> CompanyCandidate | None:
         """The company whose section holds the figure and whose mention is nearest to it."""
@@ -371,7 +378,7 @@ class _Page:
         return max(stages, key=lambda stage: STAGE_ORDER[stage])
 
 
-_DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому|ском)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
+_DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
 
 
 def _place_phrase(text: str) -> str | None:
