@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from fdi_extract import Extractor, Settings
+from fdi_extract import Extractor, FdiExtractError, Settings
 from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.evaluate import evaluate, load_gold
 from fdi_extract.model import ArticleResult, DealMention
@@ -65,13 +65,17 @@ def main() -> int:
             for set_name in args.sets.split(","):
                 folder, gold_path = SETS[set_name]
                 results: list[ArticleResult] = []
-                absent = 0
+                absent = failed = 0
                 gold, articles = load_gold(gold_path)
                 paths = [p for p in iter_text_files([folder]) if articles is None or p.stem in articles]
                 with (args.out / f"{strategy}.{set_name}.mentions.jsonl").open("w") as out:
                     for path in paths:
                         article = read_article(path)
-                        result = extractor.extract(article)
+                        try:
+                            result = extractor.extract(article)
+                        except FdiExtractError as error:  # counted as an article with no deals, as a batch would
+                            result = ArticleResult(article_id=article.article_id, error=str(error))
+                            failed += 1
                         results.append(result)
                         absent += sum(figures_absent_from_article(m, article.text) for m in result.mentions)
                         out.writelines(m.model_dump_json() + "\n" for m in result.mentions)
@@ -82,15 +86,15 @@ def main() -> int:
                 prompt = statistics.mean(r.usage.prompt_tokens for r in results)
                 completion = statistics.mean(r.usage.completion_tokens for r in results)
                 figures.append({
-                    "strategy": strategy, "set": set_name, **report.as_dict(), "absent_figures": absent,
-                    "median_seconds": statistics.median(r.seconds for r in results),
+                    "strategy": strategy, "set": set_name, **report.as_dict(), "absent_figures": absent, "failed_articles": failed,
+                    "median_seconds": statistics.median(r.seconds for r in results if not r.error),
                     "mean_prompt_tokens": prompt, "mean_completion_tokens": completion,
                     "server_peak_rss_mb": peak_rss_mb(server_pid),
                 })
                 table.add_row(
-                    strategy, set_name, str(len(results)), f"{report.precision:.2f}", f"{report.recall:.2f}",
+                    strategy, set_name, f"{len(results)} ({failed} failed)", f"{report.precision:.2f}", f"{report.recall:.2f}",
                     f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
-                    str(absent), f"{statistics.median(r.seconds for r in results):.1f}",
+                    str(absent), f"{statistics.median(r.seconds for r in results if not r.error):.1f}",
                     f"{prompt:.0f}+{completion:.0f}", f"{peak_rss_mb(server_pid):.0f}",
                 )
     console.print(table)
