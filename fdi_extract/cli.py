@@ -31,7 +31,8 @@ from fdi_extract.reconcile import reconcile
 from fdi_extract.settings import Settings, Strategy
 
 err = Console(stderr=True)
-out = Console()
+# Piped into a file or a CI log, rich would wrap tables at 80 columns; a table of deals needs more.
+out = Console() if sys.stdout.isatty() else Console(width=180)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
