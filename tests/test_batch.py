@@ -37,9 +37,9 @@ def _archive(root: Path, count: int) -> Path:
     return folder
 
 
-def _settings(url: str) -> Settings:
+def _settings(url: str, **extra: object) -> Settings:
     return Settings(base_url=url, model="fake", strategy=Strategy.direct,
-                    retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0))
+                    retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0), **extra)
 
 
 def test_every_input_kind_and_every_outcome_is_counted(tmp_path: Path) -> None:
@@ -117,3 +117,12 @@ def test_sigkill_half_way_then_resume_does_every_article_exactly_once(tmp_path: 
         assert store.counts() == {"done": 40}
     assert len(seen) - first_calls <= 40 - (first_calls - 2 * 2)  # at most the in-flight ones were asked twice
     assert len((out / "mentions.jsonl").read_text().splitlines()) == 40
+
+
+def test_the_api_key_is_in_no_output_and_not_in_the_store(tmp_path: Path) -> None:
+    secret = "sk-proj-DONOTLEAK0123456789abcdef"
+    archive = _archive(tmp_path, 2)
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        run_batch([archive], tmp_path / "out", _settings(url, api_key=secret))
+    for path in (tmp_path / "out").iterdir():
+        assert secret.encode() not in path.read_bytes(), path.name
