@@ -43,3 +43,35 @@ def test_embedded_model_extracts_a_seed_article(embedded_settings: Settings) -> 
     assert "Xinjiang Shutu Tecnology Co" in investors
     shutu = next(m for m in result.mentions if any(i.name == "Xinjiang Shutu Tecnology Co" for i in m.investors))
     assert shutu.region == "KZ-10" and shutu.amount is not None and shutu.amount.usd == 50e6
+
+
+def test_the_server_dies_with_its_parent_even_on_kill_9(embedded_settings: Settings, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "from fdi_extract import Settings\nfrom fdi_extract.local import EmbeddedServer\nimport sys, time\n"
+        "server = EmbeddedServer(Settings()).start()\nprint(server._process.pid, flush=True)\ntime.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        try:  # reap it if it became our zombie
+            os.waitpid(child, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the llama.cpp server outlived its killed parent")
