@@ -245,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if args.verbose else logging.ERROR,
         handlers=[RichHandler(console=err, show_path=False)], format="%(message)s",
     )
+    # Instructor logs every failed attempt at ERROR; our own report names the article and the final cause.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     try:
         return args.run(args)
     except FdiExtractError as error:

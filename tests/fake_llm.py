@@ -18,13 +18,20 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     prompt_tokens: int = 100
     completion_tokens: int = 10
-    delay: float = 0.0  # seconds before answering
+    delay: float = 0.0  # seconds before answering (longer than the client's timeout: a hang)
+    drop: bool = False  # close the connection without an answer
+    finish_reason: str = "stop"  # "length": an answer cut at the token limit
+    empty_choices: bool = False
 
 
-def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10) -> dict:
+def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10, finish_reason: str = "stop",
+               empty_choices: bool = False) -> dict:
+    choices = [] if empty_choices else [
+        {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
+    ]
     return {
         "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": choices,
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
     }
@@ -44,8 +51,13 @@ def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[di
                 reply = replies[min(len(seen), len(replies)) - 1]
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.drop:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             payload = (
-                completion(reply.content, reply.prompt_tokens, reply.completion_tokens)
+                completion(reply.content, reply.prompt_tokens, reply.completion_tokens, reply.finish_reason,
+                           reply.empty_choices)
                 if reply.content is not None
                 else {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
             )

@@ -98,3 +98,18 @@ def test_a_raw_line_break_inside_a_string_is_read_as_a_space() -> None:
     with fake_llm([Reply(content='{"deals": [{"evidence": ["x"], "project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]) as (url, seen):
         answer, _ = _ask(url, validation_retries=0)
     assert answer.deals[0].project == "wind farm" and len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Reply(content=GOOD, delay=2), "APITimeoutError"),
+        (Reply(drop=True), "APIConnectionError"),
+        (Reply(content='{"deals": [', finish_reason="length"), "IncompleteOutput"),
+        (Reply(content=GOOD, empty_choices=True), "IndexError"),
+    ],
+)
+def test_every_fault_ends_in_a_bounded_llm_error(reply: Reply, cause: str) -> None:
+    with fake_llm([reply]) as (url, seen), pytest.raises(LLMError, match=cause):
+        _ask(url, request_timeout=0.5)
+    assert 1 <= len(seen) <= FAST_RETRY.max_attempts
