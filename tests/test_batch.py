@@ -126,3 +126,31 @@ def test_the_api_key_is_in_no_output_and_not_in_the_store(tmp_path: Path) -> Non
         run_batch([archive], tmp_path / "out", _settings(url, api_key=secret))
     for path in (tmp_path / "out").iterdir():
         assert secret.encode() not in path.read_bytes(), path.name
+
+
+def _run_command(archive: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(out), "--strategy", "direct",
+            "--model", "fake", "--concurrency", "2"]
+
+
+def _final_outputs(out: Path) -> dict[str, str]:
+    return {name: (out / name).read_text() for name in ("mentions.jsonl", "deals.jsonl", "deals.csv", "report.html")}
+
+
+def test_kill_9_at_five_points_then_resume_gives_the_outputs_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, 24)
+    with fake_llm([Reply(content=ANSWER, delay=0.03)]) as (url, seen):
+        env = {**os.environ, "FDI_EXTRACT_BASE_URL": url}
+        subprocess.run(_run_command(archive, tmp_path / "whole"), env=env, check=True, capture_output=True, timeout=120)
+        expected = _final_outputs(tmp_path / "whole")
+        for kill_after in (1, 5, 10, 15, 20):
+            out = tmp_path / f"killed-{kill_after}"
+            before = len(seen)
+            child = subprocess.Popen(_run_command(archive, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while len(seen) - before < kill_after and time.monotonic() < deadline and child.poll() is None:
+                time.sleep(0.005)
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            subprocess.run(_run_command(archive, out), env=env, check=True, capture_output=True, timeout=120)
+            assert _final_outputs(out) == expected, f"killed after {kill_after} calls"
