@@ -10,7 +10,6 @@ their own spans are added to the evidence: a figure that is not in its evidence 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar

@@ -21,7 +21,7 @@ from fdi_extract.extract import strategy_for
 from fdi_extract.ground import ArticleText, ground
 from fdi_extract.llm import LLM, metered
 from fdi_extract.local import EmbeddedServer
-from fdi_extract.model import Article, ArticleResult, DealMention, Usage
+from fdi_extract.model import Article, ArticleResult, DealMention
 from fdi_extract.normalize.mention import article_region, to_mention
 from fdi_extract.settings import Provider, Settings
 
@@ -79,15 +79,16 @@ class Extractor:
             result.warnings.append("empty article: nothing to extract")
             return result
         started = time.perf_counter()
+        # The article's money, capacity and job phrases are parsed once, for the strategy and for grounding.
+        text = ArticleText(article.text)
         owned = llm is None
         llm = llm or self.llm()
         try:
             with metered(result.usage):
-                drafts = await self.strategy.drafts(article, llm, result.warnings)
+                drafts = await self.strategy.drafts(article, text, llm, result.warnings)
         finally:
             if owned:
                 await llm.aclose()
-        text = ArticleText(article.text)
         default_region = article_region(article.text)
         for draft in drafts:
             grounded, warnings = ground(draft, text)

@@ -8,6 +8,7 @@ from fdi_extract.settings import Settings, Strategy
 
 if TYPE_CHECKING:
     from fdi_extract.extract.schema import DealDraft
+    from fdi_extract.ground import ArticleText
     from fdi_extract.llm import LLM
     from fdi_extract.model import Article
 
@@ -20,7 +21,7 @@ class ExtractionStrategy(Protocol):
     @property
     def prompt_version(self) -> str: ...
 
-    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
+    async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         """The article's deal drafts; problems that cost a draft but not the article go to ``warnings``."""
         ...
 

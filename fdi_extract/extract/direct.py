@@ -9,6 +9,7 @@ from fdi_extract.extract.schema import DealDraft, DealDrafts
 from fdi_extract.prompts import load_prompt
 
 if TYPE_CHECKING:
+    from fdi_extract.ground import ArticleText
     from fdi_extract.llm import LLM
     from fdi_extract.model import Article
 
@@ -49,7 +50,7 @@ class DirectStrategy:
     def prompt_version(self) -> str:
         return self._prompt.version
 
-    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
+    async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         found: list[DealDraft] = []
         for chunk in split_into_chunks(article.text, self.chunk_chars):
             answer = await llm.ask(DealDrafts, self._prompt.messages(article=chunk))

@@ -169,8 +169,8 @@ class GuidedStrategy:
             size += len(paragraph.text) + 2
         return "\n\n".join(kept) or text[:_MAX_CONTEXT_CHARS]
 
-    async def drafts(self, article: Article, llm: LLM, warnings: list[str]) -> list[DealDraft]:
-        page = _Page(article.text)
+    async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
+        page = _Page(text)
         if not page.companies and not page.figures:
             return []
         context = self._context(article.text, page.paragraphs, page.anchors())
@@ -294,8 +294,8 @@ class GuidedStrategy:
 class _Page:
     """One article's deterministic facts: paragraphs, sentences, companies and figures with offsets."""
 
-    def __init__(self, text: str):
-        found = ArticleText(text)
+    def __init__(self, found: ArticleText):
+        text = found.text
         self.money, self.capacities, self.jobs = found.money, found.capacities, found.jobs
         self.figures: list[_Figure] = [*self.money, *self.capacities, *self.jobs]
         self.paragraphs = paragraphs(text)
