@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -103,8 +104,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not args.no_table:
         out.print(_mentions_table(mentions))
     failed = [r for r in results if r.error]
-    seconds = sorted(r.seconds for r in results if not r.error)
-    median = seconds[len(seconds) // 2] if seconds else 0.0
+    seconds = [r.seconds for r in results if not r.error]
+    median = statistics.median(seconds) if seconds else 0.0
     prompt = sum(r.usage.prompt_tokens for r in results)
     completion = sum(r.usage.completion_tokens for r in results)
     err.print(
