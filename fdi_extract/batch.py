@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.extract.schema import SCHEMA_VERSION
@@ -36,6 +42,7 @@ from fdi_extract.store import Store, cache_key
 @dataclass
 class RunSummary:
     inputs: int = 0
+    duplicates: int = 0
     done: int = 0
     from_cache: int = 0
     failed: int = 0
@@ -130,7 +137,8 @@ async def arun_batch(
     summary = RunSummary()
     started = time.perf_counter()
     with Store(out_dir / "store.sqlite") as store:
-        summary.inputs = store.add_articles(read_inputs(inputs, summary.bad_records.append))
+        registered = store.add_articles(read_inputs(inputs, summary.bad_records.append))
+        summary.inputs, summary.duplicates = registered.read, registered.duplicates
         summary.unreadable = len(summary.bad_records)
         already = store.counts()
         todo = already.get("pending", 0) + already.get("failed", 0)

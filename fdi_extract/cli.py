@@ -19,7 +19,13 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from fdi_extract.articles import iter_text_files, read_article
@@ -160,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     table = Table(title=f"run → {args.out}")
     table.add_column("")
     table.add_column("", justify="right")
-    for name in ("inputs", "done", "from_cache", "failed", "skipped", "unreadable", "mentions", "deals",
+    for name in ("inputs", "duplicates", "done", "from_cache", "failed", "skipped", "unreadable", "mentions", "deals",
                  "prompt_tokens", "completion_tokens"):
         table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
     table.add_row("estimated cost", f"${summary.cost_usd:.4f}")

@@ -18,7 +18,8 @@ from fdi_extract.articles import check_text, decode, find_published, parse_artic
 from fdi_extract.errors import InputError
 from fdi_extract.model import Article
 
-_TEXT_FIELDS = ("text", "body", "content", "article")
+# Not "article": annotation files (such as gold.jsonl) use it for an article's id.
+_TEXT_FIELDS = ("text", "body", "content", "article_text")
 _ID_FIELDS = ("id", "article_id", "uid")
 _SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm")
 

@@ -16,7 +16,9 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from fdi_extract.model import Article, ArticleResult, DealMention
 
@@ -42,6 +44,14 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+@dataclass
+class Registered:
+    """What registering an archive's articles found: records read, and how many repeated an id already read."""
+
+    read: int = 0
+    duplicates: int = 0
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -64,19 +74,28 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add_articles(self, articles: Iterable[Article], batch_size: int = 1000) -> int:
-        """Register articles; one whose text changed since an earlier run goes back to pending."""
-        added = 0
+    def add_articles(self, articles: Iterable[Article], batch_size: int = 1000) -> Registered:
+        """Register articles; one whose text changed since an earlier run goes back to pending.
+
+        An id read twice in one call is a duplicate: registered once (the last text wins) and counted.
+        """
+        # The ids of this call live in a temporary table, not a Python set: an archive may hold millions.
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS registering (article_id TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM registering")
+        registered = Registered()
         batch: list[tuple[object, ...]] = []
 
         def flush() -> None:
             self._db.execute("BEGIN")
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO registering (article_id) VALUES (?)", [row[:1] for row in batch])
+            registered.duplicates += len(batch) - (self._db.total_changes - before)
             self._db.executemany(
                 """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated)
                    VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -92,12 +111,12 @@ class Store:
         for article in articles:
             batch.append((article.article_id, text_hash(article.text), article.text, article.published, article.url,
                           article.title, time.time()))
-            added += 1
+            registered.read += 1
             if len(batch) >= batch_size:
                 flush()
         if batch:
             flush()
-        return added
+        return registered
 
     def pending(self) -> Iterator[Article]:
         """Articles not done yet (pending or failed earlier), read in pages so memory stays flat."""
@@ -135,14 +154,21 @@ class Store:
                  result.article_id),
             )
             if cache is not None and status == "done":
-                self._db.execute(
-                    "INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
-                    (cache, result.model_dump_json(), time.time()),
-                )
+                self._remember(cache, result)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def remember(self, key: str, result: ArticleResult) -> None:
+        """Put a result in the cache, as a run does for each article it extracts."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._remember(key, result)
+        self._db.execute("COMMIT")
+
+    def _remember(self, key: str, result: ArticleResult) -> None:
+        self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
+                         (key, result.model_dump_json(), time.time()))
 
     def mentions(self) -> Iterator[DealMention]:
         for (record,) in self._db.execute("SELECT record FROM mentions ORDER BY article_id, position"):

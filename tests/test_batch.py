@@ -47,16 +47,27 @@ def test_every_input_kind_and_every_outcome_is_counted(tmp_path: Path) -> None:
     (archive / "more.jsonl").write_text(
         json.dumps({"id": "j1", "text": _article(7), "url": "https://example.test/j1"}) + "\n"
         + "{not json\n" + json.dumps({"id": "j2", "title": "no text"}) + "\n"
+        + json.dumps({"id": "j1", "text": _article(7)}) + "\n"  # the same article twice
     )
     (archive / "more.csv").write_text('id,date,text\nc1,2025-02-03,"' + _article(8).split("\n\n")[1] + '"\n')
+    (archive / "page.html").write_text(
+        "<html><head><title>Alpha</title><script>var ads = 1;</script></head><body><nav>Главная | Новости</nav>"
+        f"<article><h1>Завод в Актобе</h1><p>{SENTENCE}</p><p>Строительство начнётся весной, сообщили в акимате "
+        "области. Проект обсуждался на встрече с инвесторами.</p></article><footer>© 2025 Новости</footer></body></html>"
+    )
     (archive / "sports.txt").write_text("Кайрат обыграл Астану со счетом 2:1.")
     (archive / "broken.txt").write_bytes(b"\xff\xfe\xfa")
     with fake_llm([Reply(content=ANSWER)]) as (url, seen):
         summary = run_batch([archive], tmp_path / "out", _settings(url), concurrency=3)
-    assert (summary.done, summary.skipped, summary.failed) == (5, 1, 0)
+    assert (summary.inputs, summary.duplicates) == (8, 1)
+    assert (summary.done, summary.skipped, summary.failed) == (6, 1, 0)
     assert summary.unreadable == 3  # the bad JSON line, the row with no text, the bytes that are not UTF-8
+    assert summary.inputs == summary.done + summary.skipped + summary.failed + summary.duplicates
     assert any("more.jsonl:2" in b.where for b in summary.bad_records)
-    assert len(seen) == 5 and summary.mentions == 5 and summary.deals == 1
+    assert len(seen) == 6 and summary.mentions == 6 and summary.deals == 1
+    with Store(tmp_path / "out" / "store.sqlite") as store:
+        page_text = store.article_text("page")
+    assert SENTENCE in page_text and "var ads" not in page_text and "Главная" not in page_text
     for name in ("mentions.jsonl", "deals.jsonl", "deals.csv", "report.html", "summary.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
     page = (tmp_path / "out" / "report.html").read_text()
@@ -64,7 +75,7 @@ def test_every_input_kind_and_every_outcome_is_counted(tmp_path: Path) -> None:
 
     with fake_llm([Reply(content=ANSWER)]) as (url, seen):
         again = run_batch([archive], tmp_path / "out", _settings(url))
-    assert len(seen) == 0 and again.done == 5  # nothing pending: no call at all
+    assert len(seen) == 0 and again.done == 6  # nothing pending: no call at all
 
 
 def test_the_cache_serves_the_same_text_under_another_id(tmp_path: Path) -> None:
