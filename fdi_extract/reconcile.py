@@ -124,6 +124,13 @@ def _usd_close(a: DealMention, b: DealMention) -> bool:
 
 def compare(a: DealMention, b: DealMention) -> Link | None:
     """A link between two mentions of one deal, with its reasons; None when they are not one deal."""
+    scored = _score(a, b)
+    return None if scored is None else Link(a="", b="", score=scored[0], reasons=list(scored[1]))
+
+
+def _score(a: DealMention, b: DealMention) -> tuple[float, tuple[str, ...]] | None:
+    # A plain tuple rather than a Link: reconciling an archive scores millions of pairs, and only the
+    # links that join clusters are kept as models.
     if a.article_id == b.article_id or a.aggregate != b.aggregate:
         return None
     for name in ("host_country", "region"):
@@ -170,7 +177,7 @@ def compare(a: DealMention, b: DealMention) -> Link | None:
             return None
         score += 0.25
         reasons.append("date")
-    return Link(a="", b="", score=score, reasons=reasons)
+    return score, tuple(reasons)
 
 
 class _Clusters:
@@ -195,7 +202,7 @@ class _Clusters:
         if {self.nodes[k].mention.article_id for k in left} & {self.nodes[k].mention.article_id for k in right}:
             return False
         # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
-        if any(compare(self.nodes[x].mention, self.nodes[y].mention) is None
+        if any(_score(self.nodes[x].mention, self.nodes[y].mention) is None
                for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
             return False
         if len(left) < len(right):
@@ -280,21 +287,21 @@ def reconcile(mentions: list[DealMention]) -> list[Deal]:
     for node in nodes:
         for key in _block_keys(node):
             blocks[key].append(node.index)
-    scored: dict[tuple[int, int], Link] = {}
+    scored: dict[tuple[int, int], tuple[float, tuple[str, ...]]] = {}
     for members in blocks.values():
         for i, j in _candidate_pairs(members, nodes):
             pair = (min(i, j), max(i, j))
-            if pair in scored:
-                continue
-            link = compare(nodes[i].mention, nodes[j].mention)
-            if link is not None:
-                scored[pair] = link.model_copy(update={"a": nodes[pair[0]].key, "b": nodes[pair[1]].key})
+            if pair not in scored and (found := _score(nodes[i].mention, nodes[j].mention)) is not None:
+                scored[pair] = found
     clusters = _Clusters(nodes)
     kept: list[tuple[tuple[int, int], Link]] = []
     # Strongest links first; ties by mention order so that re-runs cluster alike.
-    for pair, link in sorted(scored.items(), key=lambda item: (-item[1].score, item[0])):
+    links = sorted((-score, pair, reasons) for pair, (score, reasons) in scored.items())
+    del scored
+    for negative_score, pair, reasons in links:
         if clusters.union(*pair):
-            kept.append((pair, link))
+            kept.append((pair, Link(a=nodes[pair[0]].key, b=nodes[pair[1]].key, score=-negative_score,
+                                    reasons=list(reasons))))
     groups: dict[int, list[_Node]] = defaultdict(list)
     for node in nodes:
         groups[clusters.find(node.index)].append(node)
