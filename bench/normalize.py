@@ -15,7 +15,13 @@ import random
 import statistics
 import time
 
-from fdi_extract.normalize import canonical_company, parse_money, resolve_place, sector_for, to_usd
+from fdi_extract.normalize import (
+    canonical_company,
+    parse_money,
+    resolve_place,
+    sector_for,
+    to_usd,
+)
 
 MONEY = ["свыше {n} миллиардов тенге", "{d} млн долларов США", "${n} million", "USD {g}", "около {n} млрд тенге",
          "{n} million US dollars", "более {n} миллионов долларов", "{d} млрд долл.", "€{n} млн", "{n} млн юаней"]

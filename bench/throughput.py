@@ -43,7 +43,7 @@ def serve(port: int, answer: bytes, delay: float, ready: multiprocessing.Event) 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             time.sleep(delay)
             self.send_response(200)

@@ -5,14 +5,20 @@
 ...     print(deal.investors, deal.amount, deal.stage)
 """
 
-from fdi_extract.errors import FdiExtractError, InputError, LLMAnswerError, LLMError, ModelUnavailableError
+from fdi_extract.errors import (
+    FdiExtractError,
+    InputError,
+    LLMAnswerError,
+    LLMError,
+    ModelUnavailableError,
+)
 from fdi_extract.evaluate import EvalReport, evaluate
 from fdi_extract.model import (
     Amount,
     Article,
-    Deal,
     ArticleResult,
     Capacity,
+    Deal,
     DealMention,
     Evidence,
     Investor,

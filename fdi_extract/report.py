@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def highlight(text: str, evidence: list[Evidence]) -> str:
     spans = [(e.start, e.end, e.field or "context") for e in evidence if 0 <= e.start < e.end <= len(text)]
     cuts = sorted({0, len(text), *(p for start, end, _ in spans for p in (start, end))})
     parts: list[str] = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in itertools.pairwise(cuts):
         kinds = {kind for s, e, kind in spans if s <= start and end <= e}
         piece = html.escape(text[start:end])
         if not kinds:

@@ -11,7 +11,14 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, PositiveInt, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"

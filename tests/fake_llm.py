@@ -44,7 +44,7 @@ def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[di
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with lock:
                 seen.append(body)

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fdi_extract.model import Sector
-from fdi_extract.normalize import canonical_company, company_similarity, same_company, sector_for, to_usd
+from fdi_extract.normalize import (
+    canonical_company,
+    company_similarity,
+    same_company,
+    sector_for,
+    to_usd,
+)
 from fdi_extract.normalize.companies import infer_country
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.quantities import parse_capacities, parse_jobs

@@ -24,8 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, create_model
 
-from fdi_extract.extract.candidates import CompanyCandidate, Span, find_companies, paragraphs, sentences
 from fdi_extract.errors import LLMAnswerError
+from fdi_extract.extract.candidates import (
+    CompanyCandidate,
+    Span,
+    find_companies,
+    paragraphs,
+    sentences,
+)
 from fdi_extract.extract.schema import Answer, DealDraft
 from fdi_extract.ground import ArticleText
 from fdi_extract.model import STAGE_ORDER, Sector, Stage
@@ -261,12 +267,12 @@ class GuidedStrategy:
             return None
         mention_sentences = [s for m in company.mentions for s in _covering(page.sentences, m.start, m.end)]
         chosen: dict[str, _Figure | None] = {}
-        for kind in options:
-            picked = options[kind].get(getattr(answer, kind))
+        for kind, offered in options.items():
+            picked = offered.get(getattr(answer, kind))
             # The one figure of the company's section that is nearest to it rather than to another company
             # is its own even when the model said "none" (the failure measured on small models).
-            if picked is None and len(options[kind]) == 1:
-                picked = next(iter(options[kind].values()))
+            if picked is None and len(offered) == 1:
+                picked = next(iter(offered.values()))
             chosen[kind] = picked
         draft = DealDraft(
             evidence=list(dict.fromkeys(s.text for s in mention_sentences))[:3],

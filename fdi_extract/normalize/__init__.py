@@ -1,6 +1,10 @@
 """Deterministic normalization (no LLM calls): money, exchange rates, places, companies, sectors."""
 
-from fdi_extract.normalize.companies import canonical_company, company_similarity, same_company
+from fdi_extract.normalize.companies import (
+    canonical_company,
+    company_similarity,
+    same_company,
+)
 from fdi_extract.normalize.fx import Rate, UsdValue, to_usd
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.places import Place, find_places, resolve_place

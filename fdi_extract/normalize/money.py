@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass
 
 from fdi_extract.model import Qualifier
-from fdi_extract.normalize.numbers import NUMBER, SCALE, SCALE_WORD, SPACES, read_number, scale_factor
+from fdi_extract.normalize.numbers import (
+    NUMBER,
+    SCALE,
+    SCALE_WORD,
+    SPACES,
+    read_number,
+    scale_factor,
+)
 
 _CURRENCY_WORD = (
     r"(?:долл(?:ар[а-яё]*|\.)?(?:[ \u00a0]США)?|АҚШ[ \u00a0]доллар\w*|доллар\w*"
@@ -141,7 +148,7 @@ def _from_match(match: re.Match[str]) -> Money | None:
     start = match.start()
     text = match.group(0)
     stripped = text.rstrip()
-    if stripped.endswith((".", ",")) and not re.search(r"(долл|тыс|млн|млрд|трлн|mln|bln)\.$", stripped, re.I):
+    if stripped.endswith((".", ",")) and not re.search(r"(долл|тыс|млн|млрд|трлн|mln|bln)\.$", stripped, re.IGNORECASE):
         stripped = stripped[:-1]
     return Money(
         value=value,

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass
 
 from fdi_extract.model import CapacityUnit
-from fdi_extract.normalize.numbers import NUMBER, SCALE_WORD, SPACES, read_number, scale_factor
+from fdi_extract.normalize.numbers import (
+    NUMBER,
+    SCALE_WORD,
+    SPACES,
+    read_number,
+    scale_factor,
+)
 
 _AMOUNT = rf"(?P<num>{NUMBER})(?:[{SPACES}]?(?P<scale>{SCALE_WORD}))?"
 _LOW = rf"(?:(?<![\w])(?:от|from)[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*"
