@@ -1,0 +1,77 @@
+"""report.html in a real browser: Debian's Chromium, headless (installed by .ci/run).
+
+Outside CI the test is skipped when Chromium is missing; in CI (CI set) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fdi_extract.batch import run_batch
+from fdi_extract.settings import Settings, Strategy
+from tests.fake_llm import Reply, fake_llm
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"]),
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Chromium is not installed"),
+]
+
+# Three reports: two of one plant (a memorandum in dollars, then the construction start in tenge), one of another.
+REPORTS = [
+    ("a0", "2024-03-05", "Alpha Machinery Co., Ltd. подписала меморандум о строительстве завода в Актюбинской области "
+                         "стоимостью 10 млн долларов США.", "10 млн долларов США", "mou"),
+    ("a1", "2024-09-12", "Alpha Machinery Co., Ltd. начала строительство завода в Актюбинской области стоимостью "
+                         "4,6 млрд тенге.", "4,6 млрд тенге", "construction"),
+    ("a2", "2024-10-01", "Beta Cement Group построит цементный завод в Жамбылской области стоимостью 300 млн долларов США.",
+     "300 млн долларов США", "agreement"),
+]
+
+
+def _browser(*arguments: str, user_data: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None, "CI must install Debian's chromium (see .ci/run)"
+    # The flags keep a root, offline, display-less Chromium from trying the network or a sandbox it cannot have.
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={user_data}"]
+    return subprocess.run([CHROMIUM, *flags, *arguments], capture_output=True, text=True, timeout=120, check=True)
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    replies = []
+    for article_id, date, sentence, amount, stage in REPORTS:
+        (archive / f"{article_id}.txt").write_text(f"date: {date}\n\nНовости региона. {sentence} Подробности позже.")
+        investor = sentence.split(" подписала")[0].split(" начала")[0].split(" построит")[0]
+        replies.append(Reply(content=json.dumps({"deals": [{
+            "evidence": [sentence], "investors": [investor], "project": "plant", "amount": amount, "stage": stage}]})))
+    with fake_llm(replies) as (url, _):
+        summary = run_batch([archive], tmp_path / "out", Settings(base_url=url, model="fake", strategy=Strategy.direct),
+                            concurrency=1)
+    assert (summary.done, summary.deals) == (3, 2)
+    page = tmp_path / "out" / "report.html"
+
+    dom = _browser("--dump-dom", page.as_uri(), user_data=tmp_path / "profile").stdout
+    assert dom.count('<section class="deal"') == 2
+    alpha = dom[dom.index("Alpha Machinery"):dom.index("Beta Cement")]
+    assert "<caption>Conflicts</caption>" in alpha and "4,6 млрд тенге" in alpha and "10 млн долларов США" in alpha
+    assert alpha.index("2024-03-05 mou") < alpha.index("2024-09-12 construction")  # the timeline in date order
+    assert '<mark class="amount">4,6 млрд тенге</mark>' in alpha
+
+    screenshot = tmp_path / "report.png"
+    _browser(f"--screenshot={screenshot}", "--window-size=1280,1600", page.as_uri(), user_data=tmp_path / "profile")
+    assert _png_size(screenshot) == (1280, 1600) and screenshot.stat().st_size > 20_000  # a page, not a blank
