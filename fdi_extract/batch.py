@@ -87,27 +87,41 @@ class _AdaptiveLimit:
             self._changed.notify_all()
 
 
-async def _process(
-    article: Article, extractor: Extractor, llm: object, store: Store, summary: RunSummary, limit: _AdaptiveLimit
-) -> None:
+def article_cache_key(article: Article, extractor: Extractor) -> str:
+    """Where this article's result is cached for the extractor's strategy, prompt, schema and model."""
+    return cache_key(article.text, prompt_version=extractor.strategy.prompt_version, schema_version=SCHEMA_VERSION,
+                     strategy=extractor.strategy.name, model=extractor.settings.resolved_model)
+
+
+def settle_without_llm(article: Article, extractor: Extractor, store: Store, summary: RunSummary) -> str | None:
+    """Skip an article the prefilter rules out, or serve it from the cache; otherwise return its cache
+    key: it needs the model."""
     if not may_hold_a_deal(article.text):
         store.save(ArticleResult(article_id=article.article_id, warnings=["prefilter: no investment content"]),
                    status="skipped")
         summary.skipped += 1
+        return None
+    key = article_cache_key(article, extractor)
+    cached = store.cached(key)
+    if cached is None:
+        return key
+    result = cached.model_copy(update={"article_id": article.article_id})
+    for mention in result.mentions:
+        mention.article_id, mention.published, mention.url = article.article_id, article.published, article.url
+    store.save(result, status="done", cached=True)
+    summary.done += 1
+    summary.from_cache += 1
+    summary.mentions += len(result.mentions)
+    return None
+
+
+async def _process(
+    article: Article, extractor: Extractor, llm: object, store: Store, summary: RunSummary, limit: _AdaptiveLimit
+) -> None:
+    key = settle_without_llm(article, extractor, store, summary)
+    if key is None:
         return
     model = extractor.settings.resolved_model
-    key = cache_key(article.text, prompt_version=extractor.strategy.prompt_version, schema_version=SCHEMA_VERSION,
-                    strategy=extractor.strategy.name, model=model)
-    cached = store.cached(key)
-    if cached is not None:
-        result = cached.model_copy(update={"article_id": article.article_id})
-        for mention in result.mentions:
-            mention.article_id, mention.published, mention.url = article.article_id, article.published, article.url
-        store.save(result, status="done", cached=True)
-        summary.done += 1
-        summary.from_cache += 1
-        summary.mentions += len(result.mentions)
-        return
     async with limit:
         rate_limited_before = getattr(llm, "rate_limited", 0)
         try:
@@ -164,17 +178,22 @@ async def arun_batch(
                     _advance(progress, task, finished, summary, started)
             if llm is not None:
                 await llm.aclose()
-        mentions = list(store.mentions())
-        deals = reconcile(mentions)
-        store.replace_mentions(mentions)
-        write_outputs(out_dir, mentions, deals, store.article_text)
-        counts = store.counts()
-        summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
-        summary.mentions, summary.deals = len(mentions), len(deals)
-        summary.seconds = time.perf_counter() - started
-        store.finish_run(run_id, summary.as_dict())
-        (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        finish(store, out_dir, summary, run_id, started)
     return summary
+
+
+def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float) -> None:
+    """Reconcile every mention in the store, write the outputs and the summary of the run."""
+    mentions = list(store.mentions())
+    deals = reconcile(mentions)
+    store.replace_mentions(mentions)
+    write_outputs(out_dir, mentions, deals, store.article_text)
+    counts = store.counts()
+    summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
+    summary.mentions, summary.deals = len(mentions), len(deals)
+    summary.seconds = time.perf_counter() - started
+    store.finish_run(run_id, summary.as_dict())
+    (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
 
 
 def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]], summary: RunSummary, started: float) -> None:

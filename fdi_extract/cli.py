@@ -3,7 +3,10 @@
     fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
     fdi-extract run INPUT... --out DIR                 a resumable batch: store, cache, mentions, deals, report.html
     fdi-extract reconcile MENTIONS... --out DIR        mention records → deals (DIR/deals.jsonl, DIR/mentions.jsonl)
-    fdi-extract eval GOLD PRED                         score mention records against a gold file
+    fdi-extract run INPUT... --out DIR --openai-batch  the same through OpenAI's Batch API, then:
+    fdi-extract collect DIR                            save finished batch jobs, write the outputs
+    fdi-extract report SOURCE... --out DIR             outputs and report.html from a store or mention records
+    fdi-extract eval GOLD PRED                         score mention records (JSONL or a store) against a gold file
 """
 
 from __future__ import annotations
@@ -29,13 +32,16 @@ from rich.progress import (
 from rich.table import Table
 
 from fdi_extract.articles import iter_text_files, read_article
-from fdi_extract.batch import run_batch
+from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
 from fdi_extract.model import ArticleResult, Deal, DealMention
+from fdi_extract.openai_batch import collect_batches, submit_batch
 from fdi_extract.pipeline import Extractor
 from fdi_extract.reconcile import reconcile
+from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings, Strategy
+from fdi_extract.store import Store
 
 err = Console(stderr=True)
 # Piped into a file or a CI log, rich would wrap tables at 80 columns; a table of deals needs more.
@@ -143,10 +149,21 @@ def _deals_table(deals: list[Deal]) -> Table:
     return table
 
 
+def _mentions_from(path: Path) -> list[DealMention]:
+    """Mention records from a run's store (``store.sqlite``, or the run's folder) or from a JSONL file."""
+    store_path = path / "store.sqlite" if path.is_dir() else path
+    if store_path.suffix == ".sqlite":
+        if not store_path.is_file():
+            raise FdiExtractError(f"{store_path} does not exist")
+        with Store(store_path) as store:
+            return list(store.mentions())
+    return load_mentions(path)
+
+
 def cmd_reconcile(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     previous_path = args.out / "mentions.jsonl"
-    new = [m for path in args.mentions for m in load_mentions(path)]
+    new = [m for path in args.mentions for m in _mentions_from(path)]
     # Incremental: mentions of earlier runs keep their deal ids; an article extracted again replaces its old mentions.
     renewed = {m.article_id for m in new}
     previous = [m for m in load_mentions(previous_path) if m.article_id not in renewed] if previous_path.exists() else []
@@ -162,8 +179,45 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    summary = run_batch(args.inputs, args.out, _settings(args), concurrency=args.concurrency)
-    table = Table(title=f"run → {args.out}")
+    if args.openai_batch:
+        submitted = submit_batch(args.inputs, args.out, _settings(args))
+        err.print(f"{submitted.inputs:,} articles read ({submitted.duplicates:,} duplicates): {submitted.skipped:,} "
+                  f"skipped by the prefilter, {submitted.from_cache:,} from the cache, {submitted.articles:,} sent in "
+                  f"{submitted.requests:,} requests as batch job(s) {', '.join(submitted.jobs) or '(none)'}.\n"
+                  f"Collect the results with: fdi-extract collect {args.out}")
+        return 0
+    return _print_summary(run_batch(args.inputs, args.out, _settings(args), concurrency=args.concurrency), args.out)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    collected = collect_batches(args.out, _settings(args))
+    for job_id, status in collected.jobs_in_flight.items():
+        err.print(f"batch job {job_id}: {status}")
+    if collected.summary is None:
+        err.print(f"{len(collected.jobs_in_flight)} job(s) still running; collect again later")
+        return 0
+    return _print_summary(collected.summary, args.out)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    mentions = [m for path in args.sources for m in _mentions_from(path)]
+    deals = reconcile(mentions)
+    stores = [Store(p / "store.sqlite" if p.is_dir() else p) for p in args.sources
+              if (p / "store.sqlite" if p.is_dir() else p).suffix == ".sqlite"]
+    try:
+        def article_text(article_id: str) -> str | None:
+            return next((text for store in stores if (text := store.article_text(article_id)) is not None), None)
+
+        write_outputs(args.out, mentions, deals, article_text)
+    finally:
+        for store in stores:
+            store.close()
+    err.print(f"{len(mentions)} mentions → {len(deals)} deals → {args.out / 'report.html'}")
+    return 0
+
+
+def _print_summary(summary: RunSummary, out_dir: Path) -> int:
+    table = Table(title=f"run → {out_dir}")
     table.add_column("")
     table.add_column("", justify="right")
     for name in ("inputs", "duplicates", "done", "from_cache", "failed", "skipped", "unreadable", "mentions", "deals",
@@ -195,7 +249,7 @@ def _report_table(report: EvalReport) -> Table:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     gold, articles = load_gold(args.gold)
-    report = evaluate(gold, load_mentions(args.predicted), articles)
+    report = evaluate(gold, _mentions_from(args.predicted), articles)
     if args.json:
         out.print_json(json.dumps(report.as_dict()))
     else:
@@ -231,7 +285,21 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--strategy", choices=[s.value for s in Strategy])
     batch.add_argument("--base-url")
     batch.add_argument("--model")
+    batch.add_argument("--openai-batch", action="store_true",
+                       help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`")
     batch.set_defaults(run=cmd_run)
+
+    collect = commands.add_parser("collect", help="save the finished OpenAI batch jobs of a run, then write its outputs")
+    collect.add_argument("out", type=Path, help="the --out folder of `fdi-extract run --openai-batch`")
+    collect.add_argument("--base-url")
+    collect.add_argument("--model")
+    collect.add_argument("--strategy", choices=[Strategy.direct.value])
+    collect.set_defaults(run=cmd_collect)
+
+    page = commands.add_parser("report", help="mentions/deals JSONL, deals.csv and report.html from a store or JSONL")
+    page.add_argument("sources", nargs="+", type=Path, help="a run's store.sqlite (or its folder), or mention records (JSONL)")
+    page.add_argument("--out", type=Path, required=True)
+    page.set_defaults(run=cmd_report)
 
     merge = commands.add_parser("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
+from instructor.processing import handle_response_model, process_response
 from pydantic import BaseModel
 from tenacity import (
     AsyncRetrying,
@@ -120,7 +121,7 @@ class LLM:
             timeout=settings.request_timeout,
             max_retries=0,
         )
-        instructor_mode = {
+        self._instructor_mode = instructor_mode = {
             StructuredMode.tools: instructor.Mode.TOOLS,
             # json_object_schema rides on JSON_SCHEMA (no schema pasted into the prompt) and swaps the
             # response_format for the one llama-cpp-python understands, in ask() below.
@@ -131,6 +132,33 @@ class LLM:
         self._client.on("completion:response", _count_usage)
         self.rate_limited = 0  # 429 answers seen, so a batch can lower its concurrency
 
+    def _extra_body(self, response_model: type[BaseModel]) -> dict[str, Any]:
+        if self.mode is StructuredMode.json_object_schema:
+            return {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
+        return {}
+
+    def request_body(self, response_model: type[BaseModel], messages: list[dict[str, str]],
+                     max_tokens: int | None = None) -> dict[str, Any]:
+        """The body :meth:`ask` would send for this question, for a request that goes out another way
+        (a line of an OpenAI Batch API file): built by Instructor's own request handler, so both roads
+        ask exactly the same question."""
+        _, body = handle_response_model(
+            response_model, mode=self._instructor_mode, model=self.model, messages=messages,
+            temperature=self.settings.temperature, max_tokens=max_tokens or self.settings.max_output_tokens,
+        )
+        return body | self._extra_body(response_model)
+
+    def parse(self, response_model: type[T], completion: dict[str, Any]) -> T:
+        """An answer that arrived another way (an OpenAI Batch API output line's body), parsed and
+        validated as :meth:`ask` parses its own; raises :class:`LLMAnswerError` when it does not fit."""
+        try:
+            return process_response(openai.types.chat.ChatCompletion.model_validate(completion),
+                                    response_model=response_model, stream=False, strict=False,
+                                    mode=self._instructor_mode)
+        except Exception as error:
+            cause = _root_cause(error)
+            raise LLMAnswerError(f"{type(cause).__name__}: {_short(str(cause))}") from error
+
     async def ask(
         self,
         response_model: type[T],
@@ -140,11 +168,7 @@ class LLM:
         context: dict[str, Any] | None = None,
     ) -> T:
         """One structured answer, retried under the policy; raises :class:`LLMError` when it can't be had."""
-        extra: dict[str, Any] = {}
-        if self.mode is StructuredMode.json_object_schema:
-            extra["extra_body"] = {
-                "response_format": {"type": "json_object", "schema": response_model.model_json_schema()}
-            }
+        extra: dict[str, Any] = {"extra_body": extra_body} if (extra_body := self._extra_body(response_model)) else {}
         policy = self.settings.retry
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),

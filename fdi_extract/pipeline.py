@@ -18,6 +18,7 @@ from typing import Any, Self, TypeVar
 from fdi_extract.articles import check_text, find_published
 from fdi_extract.errors import FdiExtractError, InputError
 from fdi_extract.extract import strategy_for
+from fdi_extract.extract.schema import DealDraft
 from fdi_extract.ground import ArticleText, ground
 from fdi_extract.llm import LLM, metered
 from fdi_extract.local import EmbeddedServer
@@ -89,6 +90,14 @@ class Extractor:
         finally:
             if owned:
                 await llm.aclose()
+        self.add_mentions(result, article, text, drafts, model=llm.model)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def add_mentions(self, result: ArticleResult, article: Article, text: ArticleText, drafts: list[DealDraft],
+                     *, model: str) -> None:
+        """Ground and normalize the model's drafts into ``result.mentions``: the road after the LLM,
+        shared by live extraction and answers collected from an OpenAI batch."""
         default_region = article_region(article.text)
         for draft in drafts:
             grounded, warnings = ground(draft, text)
@@ -97,14 +106,12 @@ class Extractor:
                 continue
             mention = to_mention(
                 grounded, article, default_region=default_region, strategy=self.strategy.name,
-                model=llm.model, prompt_version=self.strategy.prompt_version,
+                model=model, prompt_version=self.strategy.prompt_version,
             )
             if not any(_same_mention(mention, kept) for kept in result.mentions):
                 result.mentions.append(mention)
         for warning in result.warnings:
             logger.warning("article %s: %s", article.article_id, warning)
-        result.seconds = time.perf_counter() - started
-        return result
 
     def extract(self, article: Article) -> ArticleResult:
         return _run(self.aextract(article))

@@ -18,6 +18,10 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 
+# OpenAI's Batch API bills half the list price.
+BATCH_DISCOUNT = 0.5
+
+
 def cost_usd(model: str, usage: Usage, overrides: dict[str, tuple[float, float]] | None = None) -> float:
     prompt, completion = {**PRICES_PER_MILLION, **(overrides or {})}.get(model, (0.0, 0.0))
     return (usage.prompt_tokens * prompt + usage.completion_tokens * completion) / 1e6

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS articles (
     text_hash TEXT NOT NULL,
     text TEXT NOT NULL,
     published TEXT, url TEXT, title TEXT,
-    status TEXT NOT NULL DEFAULT 'pending',   -- pending | done | failed | skipped
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | submitted (to a remote batch job) | done | failed | skipped
     error TEXT, seconds REAL, prompt_tokens INTEGER, completion_tokens INTEGER, calls INTEGER,
     cached INTEGER NOT NULL DEFAULT 0, warnings TEXT, updated REAL
 );
@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS mentions (
     PRIMARY KEY (article_id, position)
 );
 CREATE TABLE IF NOT EXISTS llm_cache (key TEXT PRIMARY KEY, result TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS remote_jobs (          -- OpenAI Batch API jobs (openai_batch.py)
+    job_id TEXT PRIMARY KEY, submitted REAL NOT NULL, requests INTEGER NOT NULL, collected REAL
+);
+CREATE TABLE IF NOT EXISTS submitted (article_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, requests INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL NOT NULL, finished REAL, settings TEXT, summary TEXT
 );
@@ -185,6 +189,38 @@ class Store:
                 "UPDATE mentions SET record = ? WHERE article_id = ? AND position = ?",
                 (mention.model_dump_json(), mention.article_id, index),
             )
+        self._db.execute("COMMIT")
+
+    def record_job(self, job_id: str, requests: dict[str, int]) -> None:
+        """A remote batch job now holds the requests of these articles (article id → number of requests)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("INSERT INTO remote_jobs (job_id, submitted, requests) VALUES (?, ?, ?)",
+                         (job_id, time.time(), sum(requests.values())))
+        self._db.executemany("INSERT OR REPLACE INTO submitted (article_id, job_id, requests) VALUES (?, ?, ?)",
+                             [(article_id, job_id, count) for article_id, count in requests.items()])
+        self._db.executemany("UPDATE articles SET status = 'submitted', updated = ? WHERE article_id = ?",
+                             [(time.time(), article_id) for article_id in requests])
+        self._db.execute("COMMIT")
+
+    def open_jobs(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT job_id FROM remote_jobs WHERE collected IS NULL ORDER BY submitted")]
+
+    def job_articles(self, job_id: str) -> Iterator[Article]:
+        """The articles a remote job holds, in pages (a job may hold 50,000)."""
+        last = ""
+        while rows := self._db.execute(
+            """SELECT a.article_id, a.text, a.published, a.url, a.title FROM submitted s JOIN articles a USING (article_id)
+               WHERE s.job_id = ? AND a.article_id > ? ORDER BY a.article_id LIMIT 500""", (job_id, last)
+        ).fetchall():
+            for article_id, text, published, url, title in rows:
+                yield Article(article_id=article_id, text=text, published=published, url=url, title=title)
+            last = rows[-1][0]
+
+    def close_job(self, job_id: str) -> None:
+        """Every article of the job has its outcome saved; the job is done with."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("UPDATE remote_jobs SET collected = ? WHERE job_id = ?", (time.time(), job_id))
+        self._db.execute("DELETE FROM submitted WHERE job_id = ?", (job_id,))
         self._db.execute("COMMIT")
 
     def article_text(self, article_id: str) -> str | None:

@@ -165,3 +165,25 @@ def test_kill_9_at_five_points_then_resume_gives_the_outputs_of_an_uninterrupted
             child.wait()
             subprocess.run(_run_command(archive, out), env=env, check=True, capture_output=True, timeout=120)
             assert _final_outputs(out) == expected, f"killed after {kill_after} calls"
+
+
+def test_reconcile_report_and_eval_read_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fdi_extract.cli import main
+
+    archive = _archive(tmp_path, 3)
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        run_batch([archive], tmp_path / "run", _settings(url))
+    assert main(["reconcile", str(tmp_path / "run" / "store.sqlite"), "--out", str(tmp_path / "merged")]) == 0
+    assert len((tmp_path / "merged" / "deals.jsonl").read_text().splitlines()) == 1
+    assert main(["report", str(tmp_path / "run"), "--out", str(tmp_path / "page")]) == 0
+    page = (tmp_path / "page" / "report.html").read_text()
+    assert "1 deals from 3 articles" in page and '<mark class="amount">' in page  # article text came from the store
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({
+        "article": f"a{i:04d}", "deal": "alpha", "investors": ["Alpha Machinery Co., Ltd."], "investor_country": "CN",
+        "host_country": "KZ", "region": "KZ-15", "sector": "manufacturing",
+        "amount": {"value": 10e6, "currency": "USD", "qualifier": "exact"}, "capacity": [], "jobs": None,
+        "stage": "mou", "aggregate": False}) + "\n" for i in range(3)))
+    capsys.readouterr()
+    assert main(["eval", str(gold), str(tmp_path / "run" / "store.sqlite"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["f1"] == 1.0

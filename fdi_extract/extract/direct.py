@@ -50,9 +50,14 @@ class DirectStrategy:
     def prompt_version(self) -> str:
         return self._prompt.version
 
+    def questions(self, article: Article) -> list[list[dict[str, str]]]:
+        """The messages of each request for ``article``, one per chunk; all independent of each other's
+        answers, so they can also go out as lines of an OpenAI Batch API file."""
+        return [self._prompt.messages(article=chunk) for chunk in split_into_chunks(article.text, self.chunk_chars)]
+
     async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         found: list[DealDraft] = []
-        for chunk in split_into_chunks(article.text, self.chunk_chars):
-            answer = await llm.ask(DealDrafts, self._prompt.messages(article=chunk))
+        for messages in self.questions(article):
+            answer = await llm.ask(DealDrafts, messages)
             found.extend(answer.deals)
         return found

@@ -1,0 +1,205 @@
+"""OpenAI's Batch API: a whole archive sent as batch jobs (half the price, answers within 24 hours), collected later.
+
+    fdi-extract run ARCHIVE --out DIR --openai-batch    # registers, prefilters, serves the cache, submits; returns
+    fdi-extract collect DIR                              # any time later: saves what finished, then writes the outputs
+
+Only the direct strategy can go this way: each of its requests stands alone, while the guided strategy
+asks its next question from the last answer. Request lines are built by Instructor's own request
+handler (:meth:`LLM.request_body`) and answers parsed by its own response handler (:meth:`LLM.parse`),
+then grounded and normalized by :meth:`Extractor.add_mentions`: a batch answer becomes exactly the
+record a live call would have made, and it fills the same cache.
+
+The store remembers which job holds which article (status ``submitted``), so submitting again never
+sends an article twice, and a collect interrupted half-way is simply run again: a job is marked
+collected only after every one of its articles has its outcome saved.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from fdi_extract.batch import RunSummary, article_cache_key, finish, settle_without_llm
+from fdi_extract.errors import FdiExtractError, LLMAnswerError
+from fdi_extract.extract.schema import DealDrafts
+from fdi_extract.ground import ArticleText
+from fdi_extract.inputs import read_inputs
+from fdi_extract.model import Article, ArticleResult
+from fdi_extract.pipeline import Extractor
+from fdi_extract.pricing import BATCH_DISCOUNT, cost_usd
+from fdi_extract.settings import Provider, Settings, Strategy
+from fdi_extract.store import Store
+
+# OpenAI's limits per batch job: 50,000 requests and a 200 MB input file.
+MAX_REQUESTS_PER_JOB = 50_000
+MAX_BYTES_PER_JOB = 190_000_000
+_IN_FLIGHT = {"validating", "in_progress", "finalizing", "cancelling"}
+
+
+@dataclass
+class Submitted:
+    """What a submission did: articles sent (in how many requests and jobs), and those settled without the model."""
+
+    inputs: int = 0
+    duplicates: int = 0
+    articles: int = 0
+    requests: int = 0
+    jobs: list[str] = field(default_factory=list)
+    from_cache: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class Collected:
+    """Where a collect left things: jobs still running, and the run summary once every job is in."""
+
+    jobs_in_flight: dict[str, str] = field(default_factory=dict)  # job id → its status
+    jobs_collected: int = 0
+    summary: RunSummary | None = None
+
+
+def _client(settings: Settings) -> openai.OpenAI:
+    if settings.provider is Provider.embedded:
+        raise FdiExtractError("the Batch API needs OpenAI (OPENAI_API_KEY) or another endpoint that offers /v1/batches")
+    return openai.OpenAI(
+        base_url=settings.base_url, timeout=settings.request_timeout, max_retries=settings.retry.max_attempts,
+        api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
+    )
+
+
+def _extractor(settings: Settings) -> Extractor:
+    if settings.strategy is Strategy.guided:
+        raise FdiExtractError("the Batch API takes the direct strategy only: the guided one asks each question "
+                              "from the answer before it (use --strategy direct)")
+    return Extractor(settings.model_copy(update={"strategy": Strategy.direct}))
+
+
+def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None) -> Submitted:
+    """Register the archive in ``out_dir``'s store and submit every article that needs the model."""
+    settings = settings or Settings()
+    extractor = _extractor(settings)
+    client = _client(settings)
+    llm = extractor.llm()
+    summary, run = Submitted(), RunSummary()
+    with Store(out_dir / "store.sqlite") as store, tempfile.TemporaryDirectory() as work:
+        registered = store.add_articles(read_inputs(inputs, run.bad_records.append))
+        summary.inputs, summary.duplicates = registered.read, registered.duplicates
+        lines = Path(work) / "requests.jsonl"
+        handle = lines.open("w", encoding="utf-8")
+        held: dict[str, int] = {}  # article id → its requests in the file being written
+
+        def send() -> None:
+            handle.close()
+            with lines.open("rb") as upload:
+                uploaded = client.files.create(file=upload, purpose="batch")
+            job = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                                        completion_window="24h", metadata={"source": "fdi-extract"})
+            store.record_job(job.id, held)
+            summary.jobs.append(job.id)
+            summary.articles += len(held)
+            summary.requests += sum(held.values())
+
+        for article in store.pending():
+            if settle_without_llm(article, extractor, store, run) is None:
+                continue
+            bodies = [llm.request_body(DealDrafts, messages) for messages in extractor.strategy.questions(article)]
+            encoded = [json.dumps({"custom_id": json.dumps([article.article_id, index]), "method": "POST",
+                                   "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n"
+                       for index, body in enumerate(bodies)]
+            size = sum(len(line.encode()) for line in encoded)
+            if held and (sum(held.values()) + len(encoded) > MAX_REQUESTS_PER_JOB or handle.tell() + size > MAX_BYTES_PER_JOB):
+                send()
+                handle, held = lines.open("w", encoding="utf-8"), {}
+            handle.writelines(encoded)
+            held[article.article_id] = len(encoded)
+        if held:
+            send()
+        else:
+            handle.close()
+    summary.from_cache, summary.skipped = run.from_cache, run.skipped
+    return summary
+
+
+def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collected:
+    """Save the answers of every finished job; once no job is in flight, reconcile and write the outputs."""
+    settings = settings or Settings()
+    extractor = _extractor(settings)
+    client = _client(settings)
+    llm = extractor.llm()
+    collected = Collected()
+    run = RunSummary()
+    started = time.perf_counter()
+    with Store(out_dir / "store.sqlite") as store:
+        for job_id in store.open_jobs():
+            job = client.batches.retrieve(job_id)
+            if job.status in _IN_FLIGHT:
+                collected.jobs_in_flight[job_id] = job.status
+                continue
+            answers: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+            errors: dict[str, str] = {}
+            for file_id in (job.output_file_id, job.error_file_id):
+                if file_id:
+                    _read_results(client, file_id, answers, errors)
+            for article in store.job_articles(job_id):
+                _save(article, answers.pop(article.article_id, {}), errors, job, extractor, llm, store, run)
+            store.close_job(job_id)
+            collected.jobs_collected += 1
+        if not collected.jobs_in_flight:
+            finish(store, out_dir, run, store.start_run(settings.model_dump_json(exclude={"api_key"})), started)
+            collected.summary = run
+    return collected
+
+
+def _read_results(client: openai.OpenAI, file_id: str, answers: dict[str, dict[int, dict[str, Any]]],
+                  errors: dict[str, str]) -> None:
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as downloaded:
+        client.files.content(file_id).write_to_file(downloaded.name)
+        with open(downloaded.name, encoding="utf-8") as lines:
+            for line in lines:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                article_id, index = json.loads(record["custom_id"])
+                response = record.get("response") or {}
+                if response.get("status_code") == 200:
+                    answers[article_id][index] = response["body"]
+                else:
+                    problem = record.get("error") or (response.get("body") or {}).get("error") or {}
+                    errors[article_id] = f"batch request failed: {problem.get('code') or response.get('status_code')}: " \
+                                         f"{problem.get('message', '')}".strip()
+
+
+def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str, str], job: Any, extractor: Extractor,
+          llm: Any, store: Store, run: RunSummary) -> None:
+    result = ArticleResult(article_id=article.article_id)
+    questions = len(extractor.strategy.questions(article))
+    try:
+        if len(bodies) < questions:
+            raise LLMAnswerError(errors.get(article.article_id)
+                                 or f"no answer in batch job {job.id} (its status: {job.status})")
+        drafts = []
+        for index in range(questions):
+            usage = bodies[index].get("usage") or {}
+            result.usage.calls += 1
+            result.usage.prompt_tokens += usage.get("prompt_tokens", 0)
+            result.usage.completion_tokens += usage.get("completion_tokens", 0)
+            drafts += llm.parse(DealDrafts, bodies[index]).deals
+        extractor.add_mentions(result, article, ArticleText(article.text), drafts, model=llm.model)
+    except FdiExtractError as error:
+        result.error = str(error)
+        store.save(result, status="failed")
+        run.failed += 1
+    else:
+        store.save(result, status="done", cache=article_cache_key(article, extractor))
+        run.done += 1
+    run.prompt_tokens += result.usage.prompt_tokens
+    run.completion_tokens += result.usage.completion_tokens
+    run.cost_usd += cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT
