@@ -33,7 +33,7 @@ from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.prefilter import may_hold_a_deal
 from fdi_extract.pricing import cost_usd
-from fdi_extract.reconcile import reconcile
+from fdi_extract.reconcile import DealPlan
 from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings
 from fdi_extract.store import Store, cache_key
@@ -184,13 +184,15 @@ async def arun_batch(
 
 def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float) -> None:
     """Reconcile every mention in the store, write the outputs and the summary of the run."""
-    mentions = list(store.mentions())
-    deals = reconcile(mentions)
-    store.replace_mentions(mentions)
-    write_outputs(out_dir, mentions, deals, store.article_text)
+    # Memory stays flat in the archive's size: the plan holds compact features of each mention, and the
+    # deals are merged and written one at a time from the store.
+    plan = DealPlan(store.mentions())
+    store.set_deal_ids(plan.deal_ids)
+    deals = (plan.merge(deal_id, store.mentions_of(deal_id)) for deal_id, _ in plan.groups)
+    write_outputs(out_dir, store.mentions(), deals, store.article_text)
     counts = store.counts()
     summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
-    summary.mentions, summary.deals = len(mentions), len(deals)
+    summary.mentions, summary.deals = len(plan.deal_ids), len(plan.groups)
     summary.seconds = time.perf_counter() - started
     store.finish_run(run_id, summary.as_dict())
     (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fdi_extract.model import Deal, DealMention, Evidence
@@ -33,32 +33,44 @@ padding:.6rem;border-radius:6px;max-height:22rem;overflow:auto}
 
 
 def write_outputs(
-    out_dir: Path, mentions: list[DealMention], deals: list[Deal], article_text: Callable[[str], str | None]
+    out_dir: Path, mentions: Iterable[DealMention], deals: Iterable[Deal], article_text: Callable[[str], str | None]
 ) -> None:
+    """Write the four outputs, streaming: each mention and deal is written as it comes, so ``mentions``
+    and ``deals`` may be generators over an archive that does not fit in memory."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / "mentions.jsonl").open("w", encoding="utf-8") as handle:
         handle.writelines(m.model_dump_json() + "\n" for m in mentions)
-    with (out_dir / "deals.jsonl").open("w", encoding="utf-8") as handle:
-        handle.writelines(d.model_dump_json() + "\n" for d in deals)
-    write_csv(out_dir / "deals.csv", deals)
-    (out_dir / "report.html").write_text(render_report(deals, article_text), encoding="utf-8")
-
-
-def write_csv(path: Path, deals: list[Deal]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    # The report lists the best-sourced deals first; it reads them back from deals.jsonl by offset.
+    order: list[tuple[int, float, int]] = []
+    articles: set[str] = set()
+    with (out_dir / "deals.jsonl").open("wb") as lines, (out_dir / "deals.csv").open("w", encoding="utf-8", newline="") as table:
+        writer = csv.writer(table)
         writer.writerow(_CSV_COLUMNS)
-        for d in deals:
-            dates = [s.published for s in d.sources if s.published]
-            writer.writerow([
-                d.deal_id, "; ".join(i.name for i in d.investors), "; ".join(sorted({i.country for i in d.investors if i.country})),
-                d.host_country, d.region, d.district, d.project, d.sector.value,
-                d.amount.text if d.amount else "", d.amount.value if d.amount else "", d.amount.currency if d.amount else "",
-                round(d.amount.usd) if d.amount and d.amount.usd is not None else "",
-                "; ".join(f"{c.value:g} {c.unit.value}" for c in d.capacity), d.jobs or "", d.stage.value, d.aggregate,
-                "; ".join(s.article_id for s in d.sources), min(dates, default=""), max(dates, default=""),
-                "; ".join(f"{c.field}: " + " | ".join(v.value for v in c.values) for c in d.conflicts),
-            ])
+        for deal in deals:
+            order.append((-len(deal.sources), -(deal.amount.usd or 0) if deal.amount else 0, lines.tell()))
+            lines.write(deal.model_dump_json().encode() + b"\n")
+            writer.writerow(_csv_row(deal))
+            articles.update(s.article_id for s in deal.sources)
+    with (out_dir / "deals.jsonl").open("rb") as lines, (out_dir / "report.html").open("w", encoding="utf-8") as page:
+        page.write("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>fdi-extract report</title>"
+                   f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>")
+        for _, _, offset in sorted(order):
+            lines.seek(offset)
+            page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
+        page.write("</body></html>")
+
+
+def _csv_row(d: Deal) -> list[object]:
+    dates = [s.published for s in d.sources if s.published]
+    return [
+        d.deal_id, "; ".join(i.name for i in d.investors), "; ".join(sorted({i.country for i in d.investors if i.country})),
+        d.host_country, d.region, d.district, d.project, d.sector.value,
+        d.amount.text if d.amount else "", d.amount.value if d.amount else "", d.amount.currency if d.amount else "",
+        round(d.amount.usd) if d.amount and d.amount.usd is not None else "",
+        "; ".join(f"{c.value:g} {c.unit.value}" for c in d.capacity), d.jobs or "", d.stage.value, d.aggregate,
+        "; ".join(s.article_id for s in d.sources), min(dates, default=""), max(dates, default=""),
+        "; ".join(f"{c.field}: " + " | ".join(v.value for v in c.values) for c in d.conflicts),
+    ]
 
 
 def highlight(text: str, evidence: list[Evidence]) -> str:
@@ -111,11 +123,3 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
             f'<div class="timeline"><b>Timeline</b> {timeline}</div>'
             + (f"<table><caption>Conflicts</caption>{conflicts}</table>" if conflicts else "")
             + "".join(sources) + "</section>")
-
-
-def render_report(deals: list[Deal], article_text: Callable[[str], str | None]) -> str:
-    ordered = sorted(deals, key=lambda d: (-len(d.sources), -(d.amount.usd or 0) if d.amount else 0))
-    return ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>fdi-extract report</title>"
-            f"<style>{_STYLE}</style><body><h1>{len(deals)} deals from "
-            f"{len({s.article_id for d in deals for s in d.sources})} articles</h1>"
-            + "".join(_deal_html(d, article_text) for d in ordered) + "</body></html>")

@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_status ON articles(status);
 CREATE TABLE IF NOT EXISTS mentions (
     article_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
+    deal_id TEXT,                              -- set by reconciliation; overrides the record's own
     PRIMARY KEY (article_id, position)
 );
+CREATE INDEX IF NOT EXISTS mentions_deal ON mentions(deal_id);
 CREATE TABLE IF NOT EXISTS llm_cache (key TEXT PRIMARY KEY, result TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS remote_jobs (          -- OpenAI Batch API jobs (openai_batch.py)
     job_id TEXT PRIMARY KEY, submitted REAL NOT NULL, requests INTEGER NOT NULL, collected REAL
@@ -56,6 +58,13 @@ class Registered:
     duplicates: int = 0
 
 
+def _mention(record: str, deal_id: str | None) -> DealMention:
+    mention = DealMention.model_validate_json(record)
+    if deal_id is not None:
+        mention.deal_id = deal_id
+    return mention
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -73,6 +82,9 @@ class Store:
         self._db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(mentions)")}
+        if columns and "deal_id" not in columns:  # a store from before the column
+            self._db.execute("ALTER TABLE mentions ADD COLUMN deal_id TEXT")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -147,8 +159,8 @@ class Store:
         try:
             self._db.execute("DELETE FROM mentions WHERE article_id = ?", (result.article_id,))
             self._db.executemany(
-                "INSERT INTO mentions (article_id, position, record) VALUES (?, ?, ?)",
-                [(result.article_id, i, m.model_dump_json()) for i, m in enumerate(result.mentions)],
+                "INSERT INTO mentions (article_id, position, record, deal_id) VALUES (?, ?, ?, ?)",
+                [(result.article_id, i, m.model_dump_json(), m.deal_id) for i, m in enumerate(result.mentions)],
             )
             self._db.execute(
                 """UPDATE articles SET status = ?, error = ?, seconds = ?, prompt_tokens = ?, completion_tokens = ?,
@@ -175,20 +187,27 @@ class Store:
                          (key, result.model_dump_json(), time.time()))
 
     def mentions(self) -> Iterator[DealMention]:
-        for (record,) in self._db.execute("SELECT record FROM mentions ORDER BY article_id, position"):
-            yield DealMention.model_validate_json(record)
+        """Every mention, in (article, position) order, read in pages so memory stays flat."""
+        last: tuple[str, int] = ("", -1)
+        while rows := self._db.execute(
+            """SELECT article_id, position, record, deal_id FROM mentions WHERE (article_id, position) > (?, ?)
+               ORDER BY article_id, position LIMIT 1000""", last
+        ).fetchall():
+            for _, _, record, deal_id in rows:
+                yield _mention(record, deal_id)
+            last = rows[-1][:2]
 
-    def replace_mentions(self, mentions: Iterable[DealMention]) -> None:
-        """Write back mentions with their deal ids after reconciliation, in one transaction."""
+    def mentions_of(self, deal_id: str) -> list[DealMention]:
+        rows = self._db.execute("SELECT record, deal_id FROM mentions WHERE deal_id = ? ORDER BY article_id, position",
+                                (deal_id,))
+        return [_mention(record, deal) for record, deal in rows]
+
+    def set_deal_ids(self, deal_ids: Iterable[str]) -> None:
+        """Give the mentions, in :meth:`mentions` order, their deal ids (one transaction)."""
         self._db.execute("BEGIN IMMEDIATE")
-        position: dict[str, int] = {}
-        for mention in mentions:
-            index = position.get(mention.article_id, 0)
-            position[mention.article_id] = index + 1
-            self._db.execute(
-                "UPDATE mentions SET record = ? WHERE article_id = ? AND position = ?",
-                (mention.model_dump_json(), mention.article_id, index),
-            )
+        keys = self._db.execute("SELECT article_id, position FROM mentions ORDER BY article_id, position")
+        self._db.executemany("UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
+                             ((deal_id, *key) for key, deal_id in zip(keys.fetchall(), deal_ids, strict=True)))
         self._db.execute("COMMIT")
 
     def record_job(self, job_id: str, requests: dict[str, int]) -> None:

@@ -126,3 +126,12 @@ def test_a_company_in_a_thousand_articles_stays_fast_and_apart_by_region() -> No
     assert time.perf_counter() - started < 30
     assert {d.region for d in deals} == {"KZ-31", "KZ-11"}
     assert all(len({s.article_id for s in d.sources}) == len(d.sources) for d in deals)
+
+
+def test_a_sector_read_two_ways_merges_only_when_a_figure_agrees() -> None:
+    agreeing = [_m("a1", "Xinjiang Lihua Group Co., Ltd.", region="KZ-61", usd=420e6, sector="agriculture_food"),
+                _m("a2", "Xinjiang Lihua Group Co Ltd", region="KZ-61", usd=420e6, sector="textiles")]
+    assert len(reconcile(agreeing)) == 1
+    silent = [_m("a1", "Hengshui Decheng Machinery", region="UZ-JI", sector="tourism_real_estate"),
+              _m("a2", "Hengshui Decheng Machinery", region="UZ-JI", sector="construction_materials")]
+    assert len(reconcile(silent)) == 2
