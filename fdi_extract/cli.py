@@ -141,7 +141,7 @@ def _deals_table(deals: list[Deal]) -> Table:
             d.region or d.host_country or "",
             (d.amount.text + conflicts) if d.amount else "",
             usd,
-            ", ".join(f"{c.value:g} {c.unit.value}" for c in d.capacity),
+            ", ".join(str(c) for c in d.capacity),
             str(d.jobs or ""),
             " → ".join(dict.fromkeys(e.stage.value for e in d.timeline)),
             ", ".join(s.article_id[:12] for s in d.sources),

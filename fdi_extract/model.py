@@ -98,6 +98,10 @@ class Capacity(_Record):
     unit: CapacityUnit
     text: str = Field(description="Verbatim phrase from the article.")
 
+    def __str__(self) -> str:
+        """"1,000,000 t/year" (not the "1e+06" of the general float format)."""
+        return f"{self.value:,.0f} {self.unit.value}" if self.value.is_integer() else f"{self.value:,} {self.unit.value}"
+
 
 class _DealFacts(_Record):
     """What a deal is: shared by one article's report of it and by the reconciled deal."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,7 +29,7 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #e1e4ea;pad
 text-align:left}.timeline{font-size:.9rem}.source{border-top:1px dashed #d8dce3;margin-top:.6rem;padding-top:.5rem}
 mark{background:#fff0a8;padding:0 .1rem}mark.amount{background:#c9f2c9}mark.capacity{background:#cfe3ff}
 mark.jobs{background:#f4d4ff}.text{white-space:pre-wrap;font-size:.88rem;background:#fafbfc;border:1px solid #eceef2;
-padding:.6rem;border-radius:6px;max-height:22rem;overflow:auto}
+padding:.6rem;border-radius:6px;max-height:22rem;overflow:auto}.excerpt p{font-size:.9rem;margin:.35rem 0}
 """
 
 
@@ -67,7 +68,7 @@ def _csv_row(d: Deal) -> list[object]:
         d.host_country, d.region, d.district, d.project, d.sector.value,
         d.amount.text if d.amount else "", d.amount.value if d.amount else "", d.amount.currency if d.amount else "",
         round(d.amount.usd) if d.amount and d.amount.usd is not None else "",
-        "; ".join(f"{c.value:g} {c.unit.value}" for c in d.capacity), d.jobs or "", d.stage.value, d.aggregate,
+        "; ".join(str(c) for c in d.capacity), d.jobs or "", d.stage.value, d.aggregate,
         "; ".join(s.article_id for s in d.sources), min(dates, default=""), max(dates, default=""),
         "; ".join(f"{c.field}: " + " | ".join(v.value for v in c.values) for c in d.conflicts),
     ]
@@ -89,6 +90,18 @@ def highlight(text: str, evidence: list[Evidence]) -> str:
     return "".join(parts)
 
 
+def _evidence_paragraphs(text: str, evidence: list[Evidence]) -> str:
+    """The lines of the article that hold evidence, highlighted: what a reviewer reads first."""
+    paragraphs = []
+    for line in re.finditer(r"[^\n]+", text):
+        start, end = line.start(), line.end()
+        inside = [ev.model_copy(update={"start": max(ev.start, start) - start, "end": min(ev.end, end) - start})
+                  for ev in evidence if ev.start < end and ev.end > start]
+        if inside:
+            paragraphs.append(f"<p>{highlight(line.group(0), inside)}</p>")
+    return "".join(paragraphs)
+
+
 def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     e = html.escape
     investors = ", ".join(e(i.name) for i in deal.investors) or "<i>investor not named</i>"
@@ -101,7 +114,7 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     if deal.aggregate:
         tags_html += f'<span class="tag agg">aggregate of {len(deal.components)} projects</span>'
     facts = [f"<b>Amount</b> {amount}" if amount else "",
-             "<b>Capacity</b> " + ", ".join(f"{c.value:g} {c.unit.value}" for c in deal.capacity) if deal.capacity else "",
+             "<b>Capacity</b> " + ", ".join(str(c) for c in deal.capacity) if deal.capacity else "",
              f"<b>Jobs</b> {deal.jobs}" if deal.jobs else ""]
     timeline = " → ".join(f"{e(t.published or '?')} {t.stage.value} ({e(t.article_id)})" for t in deal.timeline)
     conflicts = "".join(
@@ -113,11 +126,13 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     for source in deal.sources:
         text = article_text(source.article_id)
         link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if source.url else ""
-        body = (f'<details><summary>article text with evidence</summary><div class="text">{highlight(text, source.evidence)}</div></details>'
-                if text else "")
-        quotes = "".join(f"<li>“{e(ev.quote)}”</li>" for ev in source.evidence if ev.field is None)
+        if text:
+            body = (f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
+                    f'article</summary><div class="text">{highlight(text, source.evidence)}</div></details>')
+        else:  # mention records without their store: the quotes are all there is
+            body = "<ul>" + "".join(f"<li>“{e(ev.quote)}”</li>" for ev in source.evidence if ev.field is None) + "</ul>"
         sources.append(f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
-                       f'{source.stage.value}{link}</div><ul>{quotes}</ul>{body}</div>')
+                       f'{source.stage.value}{link}</div>{body}</div>')
     return (f'<section class="deal" id="{e(deal.deal_id)}"><h2>{investors} — {e(deal.project)}</h2>'
             f'<div>{tags_html}</div><p>{" · ".join(f for f in facts if f)}</p>'
             f'<div class="timeline"><b>Timeline</b> {timeline}</div>'

@@ -13,7 +13,7 @@ from fdi_extract.openai_batch import collect_batches, submit_batch
 from fdi_extract.settings import Settings, Strategy
 from fdi_extract.store import Store
 from tests.fake_llm import Reply, fake_llm, fake_openai_batch
-from tests.test_batch import ANSWER, SENTENCE, _archive
+from tests.test_batch import ANSWER, _archive
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 
@@ -55,7 +55,7 @@ def test_submit_then_collect_gives_the_records_of_a_live_run(tmp_path: Path) -> 
     batch_bodies = [line["body"] for line in service.uploaded[0] if "номер 3." not in line["body"]["messages"][-1]["content"]]
     assert sorted(json.dumps(b, sort_keys=True) for b in seen) == sorted(json.dumps(b, sort_keys=True) for b in batch_bodies)
     assert (tmp_path / "out" / "mentions.jsonl").read_text() == (tmp_path / "live" / "out" / "mentions.jsonl").read_text()
-    assert SENTENCE in (tmp_path / "out" / "report.html").read_text()
+    assert '<mark class="amount">10 млн долларов США</mark>' in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_the_guided_strategy_and_the_embedded_model_are_refused_with_a_reason(tmp_path: Path) -> None:

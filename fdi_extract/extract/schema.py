@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from instructor import OpenAISchema
 from pydantic import BaseModel, Field
 
 from fdi_extract.model import Sector, Stage
@@ -21,8 +22,12 @@ SCHEMA_VERSION = "1"
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
 
 
-class Answer(BaseModel):
+class Answer(OpenAISchema):
     """Base of every model the LLM fills in.
+
+    An :class:`instructor.OpenAISchema` from the start: Instructor otherwise wraps the model in a new
+    subclass on every request (pydantic.create_model, 1–2 ms), and a new class defeats the schema cache
+    below.
 
     Small models sometimes put a raw line break inside a JSON string, which JSON forbids and Pydantic
     rejects. Control characters carry no meaning in these answers, so they are read as spaces instead
@@ -32,8 +37,8 @@ class Answer(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The default JSON schema, built once per model: Pydantic rebuilds it on every call, which cost
-        5 ms per request (twice: Instructor's request and the llama.cpp grammar) — a third of the
-        library's CPU per article in bench/throughput.py."""
+        10 ms per request (Instructor's request, and the llama.cpp grammar) — most of the library's CPU
+        per article in bench/throughput.py."""
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
         return copy.deepcopy(_default_schema(cls))
