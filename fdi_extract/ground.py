@@ -10,6 +10,7 @@ their own spans are added to the evidence: a figure that is not in its evidence 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -27,21 +28,23 @@ _FOLD = str.maketrans({
 })
 
 
+_SPACE_RUNS = re.compile(r" {2,}")
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """``text`` with quotes, dashes and whitespace runs folded, and each folded char's original index."""
-    out: list[str] = []
+    translated = text.translate(_FOLD)
+    # Only runs of spaces shrink (to their first space), so the index map is built run by run, not char by char.
+    pieces: list[str] = []
     where: list[int] = []
-    previous_space = False
-    for index, char in enumerate(text.translate(_FOLD)):
-        if char == " ":
-            if previous_space:
-                continue
-            previous_space = True
-        else:
-            previous_space = False
-        out.append(char)
-        where.append(index)
-    return "".join(out), where
+    kept_from = 0
+    for run in _SPACE_RUNS.finditer(translated):
+        pieces.append(translated[kept_from : run.start() + 1])
+        where.extend(range(kept_from, run.start() + 1))
+        kept_from = run.end()
+    pieces.append(translated[kept_from:])
+    where.extend(range(kept_from, len(translated)))
+    return "".join(pieces), where
 
 
 class ArticleText:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fdi_extract.articles import decode, find_published, parse_article, read_article
 from fdi_extract.errors import InputError
@@ -80,3 +82,15 @@ def test_a_deal_with_no_grounded_evidence_is_dropped() -> None:
     draft = DealDraft(evidence=["invented"], investors=["X"], project="p", amount="1 млрд тенге")
     grounded, warnings = ground(draft, ArticleText(TEXT))
     assert grounded is None and "dropped" in warnings[-1]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab  «»“”–—\u00a0\t\n\r.")), max_size=80))
+def test_folding_keeps_a_map_back_to_every_original_character(text: str) -> None:
+    from fdi_extract.ground import _FOLD, _fold
+
+    folded, where = _fold(text)
+    translated = text.translate(_FOLD)
+    assert "  " not in folded and len(where) == len(folded)
+    assert folded.replace(" ", "") == translated.replace(" ", "")  # only spaces are ever dropped
+    assert all(translated[where[i]] == folded[i] for i in range(len(folded)))
+    assert where == sorted(set(where))  # strictly increasing: spans map back in order

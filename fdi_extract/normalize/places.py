@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import pycountry
@@ -83,12 +83,11 @@ def find_places(text: str, country: str | None = None) -> list[Place]:
 
     Where aliases overlap, the longest wins ("Алматинской области" over "Алматы").
     """
-    aliases = _aliases()
     tokens = [(m.start(), m.end(), _fold_case(m.group(0))) for m in _TOKEN.finditer(text)]
     found = []
     index = 0
     while index < len(tokens):
-        hit = _longest_alias(tokens, index, aliases)
+        hit = _longest_alias(tokens, index)
         if hit is None:
             index += 1
             continue
@@ -102,12 +101,17 @@ def find_places(text: str, country: str | None = None) -> list[Place]:
     return found
 
 
-def _longest_alias(
-    tokens: list[tuple[int, int, str]], index: int, aliases: _Aliases
-) -> tuple[tuple[str, bool], int] | None:
-    first = tokens[index][2]
-    candidates = list(aliases.by_word.get(first, ()))
-    candidates += [a for n in aliases.stem_lengths if n <= len(first) for a in aliases.by_stem.get(first[:n], ())]
+@lru_cache(maxsize=1 << 16)  # an article's words repeat, and most of them start no alias at all
+def _aliases_starting(first: str) -> tuple[_Alias, ...]:
+    aliases = _aliases()
+    return (*aliases.by_word.get(first, ()),
+            *(a for n in aliases.stem_lengths if n <= len(first) for a in aliases.by_stem.get(first[:n], ())))
+
+
+def _longest_alias(tokens: list[tuple[int, int, str]], index: int) -> tuple[tuple[str, bool], int] | None:
+    candidates = _aliases_starting(tokens[index][2])
+    if not candidates:
+        return None
     best: _Alias | None = None
     for alias in candidates:
         size = len(alias.words)
