@@ -281,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("run", help="a resumable batch over an archive: store, cache, outputs, report.html")
     batch.add_argument("inputs", nargs="+", type=Path, help="folders or files: .txt, .jsonl, .csv, .html")
     batch.add_argument("--out", type=Path, required=True, help="store.sqlite, mentions/deals JSONL, deals.csv, report.html")
-    batch.add_argument("--concurrency", type=int, default=4)
+    batch.add_argument("--concurrency", type=int,
+                       help="articles in flight (default: 1 on the embedded model, whose single llama.cpp sequence "
+                            "gains nothing from more; 4 on other endpoints)")
     batch.add_argument("--strategy", choices=[s.value for s in Strategy])
     batch.add_argument("--base-url")
     batch.add_argument("--model")
