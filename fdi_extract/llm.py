@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,39 @@ def _count_usage(response: Any) -> None:
     if reported is not None:
         usage.prompt_tokens += reported.prompt_tokens or 0
         usage.completion_tokens += reported.completion_tokens or 0
+
+
+_KEYS_IN_USE: set[str] = set()
+
+
+def _keep_out_of_logs(api_key: str) -> None:
+    """Scrub ``api_key`` from every log record of this process.
+
+    Some endpoints echo the key in their error text, and Instructor logs each failed attempt with that
+    text at ERROR; the records are created by loggers we don't own and reach handlers we don't own, so
+    the record factory is the one place where every record can be cleaned.
+    """
+    if len(api_key) < 8 or api_key in _KEYS_IN_USE:
+        return
+    if not _KEYS_IN_USE:
+        make_record = logging.getLogRecordFactory()
+
+        def scrubbed(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = make_record(*args, **kwargs)
+            message = record.getMessage()
+            if any(key in message for key in _KEYS_IN_USE):
+                for key in _KEYS_IN_USE:
+                    message = message.replace(key, "[API key]")
+                record.msg, record.args = message, ()
+            if record.exc_info:
+                text = logging.Formatter().formatException(record.exc_info)
+                for key in _KEYS_IN_USE:
+                    text = text.replace(key, "[API key]")
+                record.exc_text = text
+            return record
+
+        logging.setLogRecordFactory(scrubbed)
+    _KEYS_IN_USE.add(api_key)
 
 
 def _root_cause(error: BaseException) -> BaseException:
@@ -115,6 +149,8 @@ class LLM:
         self.mode = settings.resolved_mode
         if api_key is None:
             api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        self._api_key = api_key
+        _keep_out_of_logs(api_key)
         self._openai = openai.AsyncOpenAI(
             base_url=base_url or settings.base_url,
             api_key=api_key,
@@ -157,7 +193,7 @@ class LLM:
                                     mode=self._instructor_mode)
         except Exception as error:
             cause = _root_cause(error)
-            raise LLMAnswerError(f"{type(cause).__name__}: {_short(str(cause))}") from error
+            raise LLMAnswerError(self._describe(cause)) from error
 
     async def ask(
         self,
@@ -177,6 +213,7 @@ class LLM:
             before_sleep=self._note_rate_limit,
             reraise=True,
         )
+        echoed: LLMError | None = None
         try:
             async for attempt in retrying:
                 with attempt:
@@ -194,8 +231,20 @@ class LLM:
         except Exception as error:
             cause = _root_cause(error)
             kind = LLMAnswerError if isinstance(error, InstructorRetryException) and not _is_transient(error) else LLMError
-            raise kind(f"{type(cause).__name__}: {_short(str(cause))}") from error
+            if self._api_key not in str(cause):
+                raise kind(self._describe(cause)) from error
+            echoed = kind(self._describe(cause))
+        if echoed is not None:
+            # Raised outside the handler, so that neither __cause__ nor __context__ holds the endpoint's
+            # error text with the key in it.
+            raise echoed
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _describe(self, cause: BaseException) -> str:
+        """The cause in a line, for the article's recorded error: without the API key, even where the
+        endpoint echoed it back in its error message."""
+        message = f"{type(cause).__name__}: {_short(str(cause))}"
+        return message.replace(self._api_key, "[API key]") if len(self._api_key) >= 8 else message
 
     def _note_rate_limit(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -23,6 +23,7 @@ class Reply:
     drop: bool = False  # close the connection without an answer
     finish_reason: str = "stop"  # "length": an answer cut at the token limit
     empty_choices: bool = False
+    error_message: str | None = None  # the error body's message, for a status other than 200
 
 
 def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10, finish_reason: str = "stop",
@@ -71,7 +72,7 @@ def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[di
                 completion(reply.content, reply.prompt_tokens, reply.completion_tokens, reply.finish_reason,
                            reply.empty_choices)
                 if reply.content is not None
-                else {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+                else {"error": {"message": reply.error_message or f"scripted {reply.status}", "type": "server_error"}}
             )
             data = json.dumps(payload).encode()
             self.send_response(reply.status)

@@ -139,6 +139,30 @@ def test_the_api_key_is_in_no_output_and_not_in_the_store(tmp_path: Path) -> Non
         assert secret.encode() not in path.read_bytes(), path.name
 
 
+def test_an_endpoint_that_echoes_the_key_in_its_error_does_not_put_it_in_the_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-proj-DONOTLEAK0123456789abcdef"
+    echo = Reply(401, error_message=f"Incorrect API key provided: {secret}. You can find your API key at ...")
+    with fake_llm([echo]) as (url, _):
+        summary = run_batch([_archive(tmp_path, 2)], tmp_path / "out", _settings(url, api_key=secret))
+    assert summary.failed == 2
+    with Store(tmp_path / "out" / "store.sqlite") as store:
+        errors = [error for _, error in store.failures()]
+    assert all("AuthenticationError" in e and "[API key]" in e and secret not in e for e in errors)
+    assert secret not in caplog.text
+    for path in (tmp_path / "out").iterdir():
+        assert secret.encode() not in path.read_bytes(), path.name
+
+
+def test_no_cassette_holds_a_credential() -> None:
+    cassettes = list((Path(__file__).resolve().parents[1] / "cassettes").rglob("*.yaml"))
+    assert cassettes
+    for cassette in cassettes:
+        text = cassette.read_text(encoding="utf-8").lower()
+        assert "authorization" not in text and "bearer" not in text and "sk-" not in text, cassette.name
+
+
 def _run_command(archive: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(out), "--strategy", "direct",
             "--model", "fake", "--concurrency", "2"]

@@ -113,3 +113,16 @@ def test_every_fault_ends_in_a_bounded_llm_error(reply: Reply, cause: str) -> No
     with fake_llm([reply]) as (url, seen), pytest.raises(LLMError, match=cause):
         _ask(url, request_timeout=0.5)
     assert 1 <= len(seen) <= FAST_RETRY.max_attempts
+
+
+def test_a_key_echoed_by_the_endpoint_is_in_neither_the_error_nor_its_chain() -> None:
+    secret = "sk-proj-DONOTLEAK0123456789abcdef"
+    echo = Reply(401, error_message=f"Incorrect API key provided: {secret}")
+    with fake_llm([echo]) as (url, _), pytest.raises(LLMError) as raised:
+        _ask(url, api_key=secret)
+    assert "AuthenticationError" in str(raised.value) and "[API key]" in str(raised.value)
+    chain, error = [], raised.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert all(secret not in text for text in chain)
