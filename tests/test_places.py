@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pycountry
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fdi_extract.normalize import find_places, resolve_place
 from tests.conftest import DEV_CORPUS, SEEDS
@@ -60,3 +62,19 @@ def test_every_place_mention_of_the_corpus_is_in_the_table() -> None:
 @pytest.mark.parametrize("text", ["", "Китай и Казахстан", "Ош-ибка", "провинция Шаньдун"])
 def test_no_place(text: str) -> None:
     assert resolve_place(text) is None
+
+
+@given(st.text(max_size=200))
+def test_any_text_gives_places_whose_spans_are_its_own(text: str) -> None:
+    for place in find_places(text):
+        assert text[place.start : place.end] == place.text and place.code.startswith(place.country + "-")
+    resolve_place(text)  # never raises
+
+
+@given(st.text(alphabet=st.characters(categories=("L", "Zs", "P")), max_size=40),
+       st.sampled_from(["Актюбинской области", "Хромтауском районе", "Zhambyl region", "ЗКО", "Джизакской области"]),
+       st.text(alphabet=st.characters(categories=("Zs", "P")), max_size=10))
+def test_a_place_phrase_is_found_whatever_precedes_it(before: str, phrase: str, after: str) -> None:
+    text = f"{before} {phrase}{after}"
+    at = len(before) + 1
+    assert any(place.start == at and phrase.startswith(place.text) for place in find_places(text))
