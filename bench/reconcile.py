@@ -18,11 +18,13 @@ import resource
 import time
 from pathlib import Path
 
+from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.articles import read_article
 from fdi_extract.evaluate import evaluate, load_gold, load_mentions, mention_from_gold
 from fdi_extract.model import Amount, Capacity, DealMention, Investor, Sector, Stage
 from fdi_extract.normalize import canonical_company
 from fdi_extract.reconcile import cluster_scores, reconcile
+from fdi_extract.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDS = [(ROOT / "tests/gold/seeds.jsonl", ROOT / "seeds"), (ROOT.parent / "shared/corpus/dev/gold.jsonl", ROOT.parent / "shared/corpus/dev")]
@@ -43,17 +45,19 @@ def gold_fed() -> None:
           f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}")
 
 
-def end_to_end(paths: list[Path]) -> None:
+def end_to_end(paths: list[Path], adjudicate: bool = False) -> None:
     gold, universe = [], set()
     for path, _ in GOLDS:
         lines, articles = load_gold(path)
         gold += lines
         universe |= articles or set()
     mentions = [m for p in paths for m in load_mentions(p)]
-    deals = reconcile(mentions)
+    adjudicator = Adjudicator(Settings()) if adjudicate else None
+    deals = reconcile(mentions, adjudicator)
     report = evaluate(gold, mentions, universe)
     scores = cluster_scores([g.deal for g, _ in report.pairs], [m.deal_id for _, m in report.pairs])
-    print(f"end to end ({', '.join(p.name for p in paths)}): {len(mentions)} mentions → {len(deals)} deals; "
+    asked = f", {adjudicator.asked} pairs adjudicated by the configured LLM" if adjudicator else ""
+    print(f"end to end ({', '.join(p.name for p in paths)}{asked}): {len(mentions)} mentions → {len(deals)} deals; "
           f"{report.matched} matched to gold; pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
           f"B-cubed F1 {scores.bcubed_f1:.3f}")
 
@@ -119,10 +123,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--extracted", type=Path, nargs="*", default=[])
     parser.add_argument("--sizes", default="10000,20000,50000,100000")
+    parser.add_argument("--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs")
     args = parser.parse_args()
     gold_fed()
     if args.extracted:
-        end_to_end(args.extracted)
+        end_to_end(args.extracted, args.adjudicate)
     if args.sizes:
         scaling([int(s) for s in args.sizes.split(",")])
 

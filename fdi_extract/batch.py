@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.extract.schema import SCHEMA_VERSION
 from fdi_extract.inputs import BadRecord, read_inputs
@@ -184,15 +185,25 @@ async def arun_batch(
                     _advance(progress, task, finished, summary, started)
             if llm is not None:
                 await llm.aclose()
-        finish(store, out_dir, summary, run_id, started)
+        finish(store, out_dir, summary, run_id, started, settings)
     return summary
 
 
-def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float) -> None:
-    """Reconcile every mention in the store, write the outputs and the summary of the run."""
+def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float,
+           settings: Settings | None = None) -> None:
+    """Reconcile every mention in the store (with LLM adjudication of borderline pairs when
+    ``settings.adjudicate``), write the outputs and the summary of the run."""
     # Memory stays flat in the archive's size: the plan holds compact features of each mention, and the
     # deals are merged and written one at a time from the store.
-    plan = DealPlan(store.mentions())
+    adjudicate: Callable[[list[tuple[int, int]]], list[bool]] | None = None
+    if settings is not None and settings.adjudicate:
+        adjudicator, keys = Adjudicator(settings, store), store.mention_keys()
+
+        def ask(pairs: list[tuple[int, int]]) -> list[bool]:
+            return adjudicator([(store.mention(*keys[i]), store.mention(*keys[j])) for i, j in pairs])
+
+        adjudicate = ask
+    plan = DealPlan(store.mentions(), adjudicate)
     store.set_deal_ids(plan.deal_ids)
     deals = (plan.merge(deal_id, store.mentions_of(deal_id)) for deal_id, _ in plan.groups)
     write_outputs(out_dir, store.mentions(), deals, store.article_text)

@@ -31,6 +31,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.errors import FdiExtractError
@@ -168,7 +169,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     renewed = {m.article_id for m in new}
     previous = [m for m in load_mentions(previous_path) if m.article_id not in renewed] if previous_path.exists() else []
     mentions = previous + new
-    deals = reconcile(mentions)
+    deals = reconcile(mentions, Adjudicator(_settings(args)) if args.adjudicate else None)
     with (args.out / "deals.jsonl").open("w", encoding="utf-8") as deals_out:
         deals_out.writelines(d.model_dump_json() + "\n" for d in deals)
     with previous_path.open("w", encoding="utf-8") as mentions_out:
@@ -306,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
     merge.add_argument("--out", type=Path, default=Path("out"), help="writes deals.jsonl and mentions.jsonl here")
+    merge.add_argument("--adjudicate", action="store_true",
+                       help="ask the LLM about pairs tied only by investor and place (off by default)")
+    merge.add_argument("--base-url")
+    merge.add_argument("--model")
+    merge.add_argument("--strategy", choices=[s.value for s in Strategy])
     merge.set_defaults(run=cmd_reconcile)
 
     score = commands.add_parser("eval", help="score mention records against a gold file")

@@ -153,7 +153,7 @@ def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collecte
             store.close_job(job_id)
             collected.jobs_collected += 1
         if not collected.jobs_in_flight:
-            finish(store, out_dir, run, store.start_run(settings.model_dump_json(exclude={"api_key"})), started)
+            finish(store, out_dir, run, store.start_run(settings.model_dump_json(exclude={"api_key"})), started, settings)
             collected.summary = run
     return collected
 

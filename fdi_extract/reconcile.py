@@ -16,6 +16,10 @@ Method
    mentions are compared in a sliding window of 40 neighbours in (region, sector, date) order.
 4. Merging by the rules stated on :class:`~fdi_extract.model.Deal`; disagreements go to ``conflicts``.
 
+Optionally (off by default) an adjudicator — :class:`fdi_extract.adjudicate.Adjudicator`, the configured
+LLM — judges the borderline links (no capacity, amount or project words behind them) before clustering;
+a pair it calls two projects is never put in one deal. This module itself never calls an LLM.
+
 Why not Splink: Fellegi–Sunter weights are learnt from agreement patterns over many comparisons, but
 the decisive evidence here is structural (one mention per article and deal; aggregates apart from
 their projects; transliteration skeletons) and the labelled data is a few dozen mentions. Hand rules
@@ -31,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -55,7 +59,8 @@ _USD_TOLERANCE = 0.15
 _MAX_YEARS_APART = 2
 _MAX_FULL_BLOCK = 400  # larger blocks are compared within a sliding window of neighbours
 _NEIGHBOURHOOD = 40
-_CHECKED_MEMBERS = 25  # members of each side checked against each other before two clusters join
+_CHECKED_MEMBERS = 25
+_SPECIFIC_REASONS = {"capacity", "amount_usd", "project"}  # a link without any of these is borderline  # members of each side checked against each other before two clusters join
 
 
 def _skeleton(word: str) -> str:
@@ -216,10 +221,15 @@ def _score(a: _Features, b: _Features) -> tuple[float, tuple[str, ...]] | None:
 class _Clusters:
     """Union-find over mentions that refuses merges breaking the one-mention-per-article rule or a hard rule."""
 
-    def __init__(self, features: list[_Features]):
+    def __init__(self, features: list[_Features], apart: set[tuple[int, int]]):
         self.parent = list(range(len(features)))
         self.members = {i: [i] for i in range(len(features))}
         self.features = features
+        # Pairs judged two projects by adjudication: never in one cluster, not even through others.
+        self.apart_from: dict[int, set[int]] = defaultdict(set)
+        for x, y in apart:
+            self.apart_from[x].add(y)
+            self.apart_from[y].add(x)
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -238,6 +248,10 @@ class _Clusters:
         if any(_score(self.features[x], self.features[y]) is None
                for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
             return False
+        if self.apart_from:
+            smaller, other_root = (left, rj) if len(left) <= len(right) else (right, ri)
+            if any(self.find(y) == other_root for x in smaller for y in self.apart_from.get(x, ())):
+                return False
         if len(left) < len(right):
             ri, rj, left, right = rj, ri, right, left
         self.parent[rj] = ri
@@ -260,7 +274,11 @@ class DealPlan:
     output order (by each deal's earliest report).
     """
 
-    def __init__(self, mentions: Iterable[DealMention]):
+    def __init__(self, mentions: Iterable[DealMention],
+                 adjudicate: Callable[[list[tuple[int, int]]], list[bool]] | None = None):
+        """``adjudicate``, when given, is asked about the borderline links (no capacity, amount or project
+        words behind them) as pairs of mention indices, and answers True where they are one project
+        (see :mod:`fdi_extract.adjudicate`)."""
         features = [_Features.of(m) for m in mentions]
         blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, f in enumerate(features):
@@ -273,10 +291,16 @@ class DealPlan:
                 if pair not in scored and (found := _score(features[i], features[j])) is not None:
                     scored[pair] = found
         del blocks
+        apart: set[tuple[int, int]] = set()
+        if adjudicate is not None:
+            borderline = sorted(pair for pair, (_, reasons) in scored.items() if not _SPECIFIC_REASONS & set(reasons))
+            apart = {pair for pair, same in zip(borderline, adjudicate(borderline), strict=True) if not same}
+            for pair in apart:
+                del scored[pair]
         # Strongest links first; ties by mention order so that re-runs cluster alike.
         ranked = sorted((-score, pair, reasons) for pair, (score, reasons) in scored.items())
         del scored
-        clusters = _Clusters(features)
+        clusters = _Clusters(features, apart)
         kept = [(pair, -negative, reasons) for negative, pair, reasons in ranked if clusters.union(*pair)]
         del ranked
         by_root: dict[int, list[int]] = defaultdict(list)
@@ -396,12 +420,15 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
     )
 
 
-def reconcile(mentions: list[DealMention]) -> list[Deal]:
+def reconcile(mentions: list[DealMention],
+              adjudicate: Callable[[list[tuple[DealMention, DealMention]]], list[bool]] | None = None) -> list[Deal]:
     """Group mentions into deals; returns the deals and sets ``deal_id`` on every mention.
 
     Mentions that already carry a ``deal_id`` (from an earlier run) keep it when their deal does.
+    ``adjudicate`` (optional, e.g. :class:`fdi_extract.adjudicate.Adjudicator`) judges borderline pairs.
     """
-    plan = DealPlan(mentions)
+    plan = DealPlan(mentions, None if adjudicate is None else
+                    lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]))
     for mention, deal_id in zip(mentions, plan.deal_ids, strict=True):
         mention.deal_id = deal_id
     return [plan.merge(deal_id, (mentions[i] for i in members)) for deal_id, members in plan.groups]

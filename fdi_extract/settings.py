@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="USD per million prompt/completion tokens, by model (see pricing.py)."
     )
+    adjudicate: bool = Field(
+        default=False,
+        description="Ask the LLM about reconciliation pairs tied only by investor and place (no figure, no project words).",
+    )
     chunk_chars: PositiveInt = Field(
         default=12_000, description="Articles longer than this are split at paragraph boundaries."
     )

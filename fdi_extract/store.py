@@ -186,6 +186,24 @@ class Store:
         self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
                          (key, result.model_dump_json(), time.time()))
 
+    def cached_text(self, key: str) -> str | None:
+        row = self._db.execute("SELECT result FROM llm_cache WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def remember_text(self, key: str, text: str) -> None:
+        """Cache a small answer (an adjudication verdict) under ``key``."""
+        self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
+                         (key, text, time.time()))
+
+    def mention_keys(self) -> list[tuple[str, int]]:
+        """(article id, position) of every mention, in :meth:`mentions` order."""
+        return self._db.execute("SELECT article_id, position FROM mentions ORDER BY article_id, position").fetchall()
+
+    def mention(self, article_id: str, position: int) -> DealMention:
+        record, deal_id = self._db.execute("SELECT record, deal_id FROM mentions WHERE article_id = ? AND position = ?",
+                                           (article_id, position)).fetchone()
+        return _mention(record, deal_id)
+
     def mentions(self) -> Iterator[DealMention]:
         """Every mention, in (article, position) order, read in pages so memory stays flat."""
         last: tuple[str, int] = ("", -1)
@@ -205,9 +223,8 @@ class Store:
     def set_deal_ids(self, deal_ids: Iterable[str]) -> None:
         """Give the mentions, in :meth:`mentions` order, their deal ids (one transaction)."""
         self._db.execute("BEGIN IMMEDIATE")
-        keys = self._db.execute("SELECT article_id, position FROM mentions ORDER BY article_id, position")
         self._db.executemany("UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
-                             ((deal_id, *key) for key, deal_id in zip(keys.fetchall(), deal_ids, strict=True)))
+                             ((deal_id, *key) for key, deal_id in zip(self.mention_keys(), deal_ids, strict=True)))
         self._db.execute("COMMIT")
 
     def record_job(self, job_id: str, requests: dict[str, int]) -> None:

@@ -51,8 +51,9 @@ def _serving(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[s
 
 
 @contextmanager
-def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[dict]]]:
-    """Serve ``replies`` in order (the last one repeats); yields the base URL and the request bodies seen."""
+def fake_llm(replies: list[Reply] | Callable[[dict], Reply], port: int = 0) -> Iterator[tuple[str, list[dict]]]:
+    """Serve ``replies`` in order (the last one repeats), or the reply ``replies(body)`` gives for each
+    request; yields the base URL and the request bodies seen."""
     seen: list[dict] = []
     lock = threading.Lock()
 
@@ -61,7 +62,7 @@ def fake_llm(replies: list[Reply], port: int = 0) -> Iterator[tuple[str, list[di
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with lock:
                 seen.append(body)
-                reply = replies[min(len(seen), len(replies)) - 1]
+                reply = replies(body) if callable(replies) else replies[min(len(seen), len(replies)) - 1]
             if reply.delay:
                 time.sleep(reply.delay)
             if reply.drop:
