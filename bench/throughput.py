@@ -15,6 +15,7 @@ re-run of the same articles from the result cache.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import json
 import multiprocessing
@@ -24,12 +25,16 @@ import sqlite3
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import openai
 import yaml
 
 from fdi_extract.batch import run_batch
+from fdi_extract.extract.schema import DealDrafts
+from fdi_extract.llm import LLM
 from fdi_extract.settings import Settings, Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,12 +90,46 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def stack_cpu(settings: Settings, seed: str, requests: int, concurrency: int) -> tuple[float, float]:
+    """CPU per request, in ms, of the same chat request sent by (1) the openai client alone and (2) our
+    LLM.ask (openai through Instructor, with parsing and validation): the dependencies' share of a call."""
+
+    async def send(ask: Callable[[int], Awaitable[object]]) -> float:
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> None:
+            async with limit:
+                await ask(i)
+
+        started = cpu_seconds()
+        await asyncio.gather(*(one(i) for i in range(requests)))
+        return (cpu_seconds() - started) / requests * 1000
+
+    async def measure() -> tuple[float, float]:
+        llm = LLM(settings)
+        messages = [{"role": "user", "content": seed}]
+        bare = openai.AsyncOpenAI(base_url=settings.base_url, api_key="not-needed", max_retries=0)
+        body = llm.request_body(DealDrafts, messages)
+        await bare.chat.completions.create(**body)  # warm: imports and the connection pool
+        await llm.ask(DealDrafts, messages)
+        try:
+            return (await send(lambda i: bare.chat.completions.create(**body)),
+                    await send(lambda i: llm.ask(DealDrafts, messages)))
+        finally:
+            await bare.close()
+            await llm.aclose()
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--port", type=int, default=18231)
+    parser.add_argument("--stack", action="store_true",
+                        help="also measure the CPU of the same request through the openai client alone and through Instructor")
     parser.add_argument("--profile", action="store_true",
                         help="profile the first run and print where its CPU goes, by package (slower: not for the figures)")
     args = parser.parse_args()
@@ -130,6 +169,17 @@ def main() -> None:
         print_self_time_by_package(profiler)
     floor = args.articles / args.concurrency * args.delay
     print(f"mentions {summary.mentions}, deals {summary.deals}; floor {floor:.1f} s")
+    if args.stack:
+        server = multiprocessing.Process(target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True)
+        ready.clear()
+        server.start()
+        ready.wait(10)
+        try:
+            bare, through_instructor = stack_cpu(settings, seed, args.articles, args.concurrency)
+        finally:
+            server.terminate()
+        print(f"the same request, CPU per request: openai client alone {bare:.1f} ms, "
+              f"through Instructor with parsing {through_instructor:.1f} ms")
     print(f"library CPU {cpu / args.articles * 1000:.1f} ms per article (all in-process work: extraction, store, reconcile, report)")
     print(f"re-run of the same {args.articles} from cache in {cached_wall:.1f} s wall")
     print(f"{args.articles} articles in {wall:.1f} s wall")
