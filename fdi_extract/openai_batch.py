@@ -66,6 +66,28 @@ class Collected:
     summary: RunSummary | None = None
 
 
+class _JobFile:
+    """The request lines of the next batch job, written to disk as they come, with what they hold."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8")
+        self.articles: dict[str, int] = {}  # article id → its number of requests
+        self.requests = 0
+        self.bytes = 0
+
+    def fits(self, lines: list[str]) -> bool:
+        size = sum(len(line.encode()) for line in lines)
+        return not self.articles or (self.requests + len(lines) <= MAX_REQUESTS_PER_JOB
+                                     and self.bytes + size <= MAX_BYTES_PER_JOB)
+
+    def add(self, article_id: str, lines: list[str]) -> None:
+        self.handle.writelines(lines)
+        self.articles[article_id] = len(lines)
+        self.requests += len(lines)
+        self.bytes += sum(len(line.encode()) for line in lines)
+
+
 def _client(settings: Settings) -> openai.OpenAI:
     if settings.provider is Provider.embedded:
         raise FdiExtractError("the Batch API needs OpenAI (OPENAI_API_KEY) or another endpoint that offers /v1/batches")
@@ -92,38 +114,34 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
     with Store(out_dir / "store.sqlite") as store, tempfile.TemporaryDirectory() as work:
         registered = store.add_articles(read_inputs(inputs, run.bad_records.append))
         summary.inputs, summary.duplicates = registered.read, registered.duplicates
-        lines = Path(work) / "requests.jsonl"
-        handle = lines.open("w", encoding="utf-8")
-        held: dict[str, int] = {}  # article id → its requests in the file being written
+        job_file = _JobFile(Path(work) / "requests.jsonl")
 
         def send() -> None:
-            handle.close()
-            with lines.open("rb") as upload:
+            job_file.handle.close()
+            with job_file.path.open("rb") as upload:
                 uploaded = client.files.create(file=upload, purpose="batch")
             job = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
                                         completion_window="24h", metadata={"source": "fdi-extract"})
-            store.record_job(job.id, held)
+            store.record_job(job.id, job_file.articles)
             summary.jobs.append(job.id)
-            summary.articles += len(held)
-            summary.requests += sum(held.values())
+            summary.articles += len(job_file.articles)
+            summary.requests += job_file.requests
 
         for article in store.pending():
             if settle_without_llm(article, extractor, store, run) is None:
                 continue
             bodies = [llm.request_body(DealDrafts, messages) for messages in extractor.strategy.questions(article)]
-            encoded = [json.dumps({"custom_id": json.dumps([article.article_id, index]), "method": "POST",
-                                   "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n"
-                       for index, body in enumerate(bodies)]
-            size = sum(len(line.encode()) for line in encoded)
-            if held and (sum(held.values()) + len(encoded) > MAX_REQUESTS_PER_JOB or handle.tell() + size > MAX_BYTES_PER_JOB):
+            lines = [json.dumps({"custom_id": json.dumps([article.article_id, index]), "method": "POST",
+                                 "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n"
+                     for index, body in enumerate(bodies)]
+            if not job_file.fits(lines):
                 send()
-                handle, held = lines.open("w", encoding="utf-8"), {}
-            handle.writelines(encoded)
-            held[article.article_id] = len(encoded)
-        if held:
+                job_file = _JobFile(job_file.path)
+            job_file.add(article.article_id, lines)
+        if job_file.articles:
             send()
         else:
-            handle.close()
+            job_file.handle.close()
     summary.from_cache, summary.skipped = run.from_cache, run.skipped
     return summary
 

@@ -76,3 +76,15 @@ def test_the_command_line_submits_and_collects(tmp_path: Path, monkeypatch: pyte
         assert "fdi-extract collect" in capsys.readouterr().err
         assert main(["collect", str(tmp_path / "out"), "--base-url", url]) == 0
     assert len((tmp_path / "out" / "mentions.jsonl").read_text().splitlines()) == 2
+
+
+def test_an_archive_larger_than_a_job_goes_out_as_several(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fdi_extract import openai_batch
+
+    monkeypatch.setattr(openai_batch, "MAX_REQUESTS_PER_JOB", 2)
+    archive = _archive(tmp_path, 5)
+    with fake_openai_batch(lambda body: ANSWER, polls_until_done=0) as (url, service):
+        submitted = submit_batch([archive], tmp_path / "out", _settings(url))
+        collected = collect_batches(tmp_path / "out", _settings(url))
+    assert len(submitted.jobs) == 3 and [len(lines) for lines in service.uploaded] == [2, 2, 1]
+    assert collected.jobs_collected == 3 and collected.summary is not None and collected.summary.done == 5
