@@ -55,7 +55,9 @@ def test_the_server_dies_with_its_parent_however_it_is_stopped(embedded_settings
 
     script = tmp_path / "parent.py"
     script.write_text(
-        "from fdi_extract import Settings\nfrom fdi_extract.local import EmbeddedServer\nimport sys, time\n"
+        "from fdi_extract import Settings\nfrom fdi_extract.local import EmbeddedServer\nimport signal, sys, time\n"
+        # As in a terminal: a test runner started in the background inherits SIGINT ignored.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "server = EmbeddedServer(Settings()).start()\nprint(server._process.pid, flush=True)\ntime.sleep(600)\n"
     )
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
