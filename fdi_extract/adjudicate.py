@@ -18,6 +18,7 @@ from typing import Literal
 
 from fdi_extract.errors import LLMError
 from fdi_extract.extract.schema import Answer
+from fdi_extract.llm import LLM
 from fdi_extract.model import DealMention
 from fdi_extract.pipeline import Extractor
 from fdi_extract.prompts import load_prompt
@@ -51,34 +52,38 @@ class Adjudicator:
     def __call__(self, pairs: Sequence[tuple[DealMention, DealMention]]) -> list[bool]:
         return asyncio.run(self._judge_all(pairs))
 
-    def _key(self, model: str, a: DealMention, b: DealMention) -> str:
+    def _key(self, a: DealMention, b: DealMention) -> str:
         reports = sorted([_report(a), _report(b)])
-        return "adjudicate:" + hashlib.sha256(json.dumps([self.prompt.version, model, *reports]).encode()).hexdigest()
+        material = json.dumps([self.prompt.version, self.settings.resolved_model, *reports])
+        return "adjudicate:" + hashlib.sha256(material.encode()).hexdigest()
 
     async def _judge_all(self, pairs: Sequence[tuple[DealMention, DealMention]]) -> list[bool]:
-        if not pairs:
-            return []
+        known = [self.store.cached_text(self._key(a, b)) if self.store is not None else None for a, b in pairs]
+        verdicts = [verdict == "same project" if verdict is not None else True for verdict in known]
+        todo = [i for i, verdict in enumerate(known) if verdict is None]
+        if not todo:
+            return verdicts  # all cached: no model is started
         with Extractor(self.settings) as extractor:
             llm = extractor.llm()
             # One sequence on the embedded server: parallel questions would only evict its cached prefix.
             limit = asyncio.Semaphore(1 if self.settings.provider is Provider.embedded else _CONCURRENCY)
             try:
-                return list(await asyncio.gather(*(self._judge(llm, limit, a, b) for a, b in pairs)))
+                asked = await asyncio.gather(*(self._ask(llm, limit, *pairs[i]) for i in todo))
             finally:
                 await llm.aclose()
+        for i, verdict in zip(todo, asked, strict=True):
+            verdicts[i] = verdict
+        return verdicts
 
-    async def _judge(self, llm: object, limit: asyncio.Semaphore, a: DealMention, b: DealMention) -> bool:
-        key = self._key(llm.model, a, b)  # type: ignore[attr-defined]
-        if self.store is not None and (known := self.store.cached_text(key)) is not None:
-            return known == "same project"
+    async def _ask(self, llm: LLM, limit: asyncio.Semaphore, a: DealMention, b: DealMention) -> bool:
         messages = self.prompt.messages(report_a=_report(a), published_a=a.published or "date unknown",
                                         report_b=_report(b), published_b=b.published or "date unknown")
         async with limit:
             try:
-                answer = await llm.ask(PairVerdict, messages, max_tokens=20)  # type: ignore[attr-defined]
+                answer = await llm.ask(PairVerdict, messages, max_tokens=20)
             except LLMError:
                 return True
         self.asked += 1
         if self.store is not None:
-            self.store.remember_text(key, answer.verdict)
+            self.store.remember_text(self._key(a, b), answer.verdict)
         return answer.verdict == "same project"
