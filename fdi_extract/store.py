@@ -150,8 +150,8 @@ class Store:
             last = rows[-1][0]
 
     def cached(self, key: str) -> ArticleResult | None:
-        row = self._db.execute("SELECT result FROM llm_cache WHERE key = ?", (key,)).fetchone()
-        return ArticleResult.model_validate_json(row[0]) if row else None
+        text = self.cached_text(key)
+        return ArticleResult.model_validate_json(text) if text is not None else None
 
     def save(self, result: ArticleResult, *, status: str, cache: str | None = None, cached: bool = False) -> None:
         """Record one article's outcome atomically: mentions replaced, status set, cache filled."""
@@ -170,28 +170,23 @@ class Store:
                  result.article_id),
             )
             if cache is not None and status == "done":
-                self._remember(cache, result)
+                self.remember(cache, result)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
 
     def remember(self, key: str, result: ArticleResult) -> None:
-        """Put a result in the cache, as a run does for each article it extracts."""
-        self._db.execute("BEGIN IMMEDIATE")
-        self._remember(key, result)
-        self._db.execute("COMMIT")
-
-    def _remember(self, key: str, result: ArticleResult) -> None:
-        self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
-                         (key, result.model_dump_json(), time.time()))
+        """Put a result in the cache, as a run does for each article it extracts (inside its transaction)."""
+        self.remember_text(key, result.model_dump_json())
 
     def cached_text(self, key: str) -> str | None:
         row = self._db.execute("SELECT result FROM llm_cache WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def remember_text(self, key: str, text: str) -> None:
-        """Cache a small answer (an adjudication verdict) under ``key``."""
+        """Cache ``text`` (a result's JSON, an adjudication verdict) under ``key``; one statement, so outside a
+        transaction it commits on its own."""
         self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
                          (key, text, time.time()))
 
