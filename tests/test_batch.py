@@ -211,3 +211,17 @@ def test_reconcile_report_and_eval_read_a_store(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
     assert main(["eval", str(gold), str(tmp_path / "run" / "store.sqlite"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["f1"] == 1.0
+
+
+def test_a_store_from_before_the_deal_id_column_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE mentions (article_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL, "
+                    "PRIMARY KEY (article_id, position))")
+        old.execute("INSERT INTO mentions VALUES ('a1', 0, ?)", (
+            '{"article_id": "a1", "project": "plant", "sector": "energy", "stage": "mou", "deal_id": "deal-kept"}',))
+    with Store(path) as store:
+        (mention,) = store.mentions()
+        assert mention.deal_id == "deal-kept"
+        store.set_deal_ids(["deal-new"])
+        assert [m.deal_id for m in store.mentions_of("deal-new")] == ["deal-new"]
