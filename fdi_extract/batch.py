@@ -193,7 +193,7 @@ def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, starte
            settings: Settings | None = None) -> None:
     """Reconcile every mention in the store (with LLM adjudication of borderline pairs when
     ``settings.adjudicate``), write the outputs and the summary of the run."""
-    # Memory stays flat in the archive's size: the plan holds compact features of each mention, and the
+    # Memory stays low as the archive grows: the plan holds compact features of each mention, and the
     # deals are merged and written one at a time from the store.
     adjudicate: Callable[[list[tuple[int, int]]], list[bool]] | None = None
     if settings is not None and settings.adjudicate:

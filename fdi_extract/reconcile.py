@@ -87,7 +87,7 @@ def _mention_key(mention: DealMention) -> str:
 
 @dataclass(slots=True)
 class _Features:
-    """What scoring and clustering read of a mention: a few hundred bytes instead of the whole record, so
+    """What scoring and clustering read of a mention: a small record instead of the whole one, so
     the mentions of a large archive fit in memory while their evidence stays in the store."""
 
     article_id: str
