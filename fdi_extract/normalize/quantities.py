@@ -1,4 +1,4 @@
-"""Capacities (MW, t/day, t/year, ha, rooms) and job counts in Russian and English text.
+"""Capacities (MW, t/day, t/year, ha, rooms) and job counts in Russian, Kazakh and English text.
 
 Hand-written for the same reason as money.py: the phrasings ("5000 тонн клинкера в сутки",
 "от 500 тыс. до 1 млн тонн кукурузы в год", "435-room hotel", "6 тыс. рабочих мест") mix number
@@ -36,13 +36,19 @@ _TONNES = re.compile(
     rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>тонн\w*|tons?|tonnes?)(?![\w])(?:(?:[{SPACES}]+[^\s.,;:!?]+){{0,3}}?[{SPACES}]+{_PERIOD})?",
     re.IGNORECASE,
 )
-_ANNUAL = re.compile(r"annual|годов(?:ая|ой|ую)", re.IGNORECASE)
+_ANNUAL = re.compile(r"annual|годов(?:ая|ой|ую)|жылына|жылдық", re.IGNORECASE)
+# Kazakh puts the period before the figure: "тәулігіне 5000 тонна" (a day), "жылына 1 млн тонна" (a year).
+_DAILY_BEFORE = re.compile(r"тәулігіне|күніне", re.IGNORECASE)
 _JOBS = re.compile(
-    rf"{_AMOUNT}{_S}(?:(?:новых|новые|постоянных|постоянные|дополнительных|permanent|new|additional|direct)[{SPACES}]+)?"
-    r"(?:рабочих[ \u00a0]мест\w*|рабочие[ \u00a0]места|jobs?|workplaces?|job[ \u00a0]places|job[ \u00a0]opportunities)(?![\w])",
+    rf"{_AMOUNT}{_S}(?:(?:новых|новые|постоянных|постоянные|дополнительных|permanent|new|additional|direct"
+    rf"|жаңа|тұрақты|қосымша)[{SPACES}]+)?"
+    r"(?:рабочих[ \u00a0]мест\w*|рабочие[ \u00a0]места|jobs?|workplaces?|job[ \u00a0]places|job[ \u00a0]opportunities"
+    r"|жұмыс[ \u00a0]орн\w*|жұмыс[ \u00a0]орын\w*)(?![\w])",
     re.IGNORECASE,
 )
 _PEOPLE_AT_WORK = re.compile(rf"работ\w*(?:[{SPACES}]+[^\s.]+){{0,3}}?[{SPACES}]+{_AMOUNT}{_S}человек", re.IGNORECASE)
+# "1 000 адамды жұмыспен қамтиды": will employ 1,000 people.
+_PEOPLE_EMPLOYED_KK = re.compile(rf"{_AMOUNT}{_S}адам\w*{_S}жұмыс\w*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +103,9 @@ def parse_capacities(text: str) -> list[Quantity]:
     last_period: CapacityUnit | None = None
     for match in _TONNES.finditer(text):
         period = (match["period"] or "").lower()
-        if not period and _ANNUAL.search(text, max(0, match.start() - 80), match.start()):
+        if not period and _DAILY_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+            period = "day"
+        elif not period and _ANNUAL.search(text, max(0, match.start() - 80), match.start()):
             period = "year"
         if period:
             unit = CapacityUnit.t_day if any(k in period for k in ("сут", "день", "day")) else CapacityUnit.t_year
@@ -113,7 +121,7 @@ def parse_jobs(text: str) -> list[Quantity]:
     """Every job count in ``text`` ("65 новых рабочих мест", "1,500 jobs", "6 тыс. рабочих мест")."""
     found = [
         Quantity(_value(m["num"], m["scale"], m.group(0)), None, m.group(0), m.start(), m.end())
-        for pattern in (_JOBS, _PEOPLE_AT_WORK)
+        for pattern in (_JOBS, _PEOPLE_AT_WORK, _PEOPLE_EMPLOYED_KK)
         for m in pattern.finditer(text)
     ]
     return sorted(found, key=lambda q: q.start)
