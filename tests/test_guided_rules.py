@@ -48,6 +48,12 @@ def test_spellings_of_one_company_are_one_candidate() -> None:
         ("The foundation stone ceremony took place", Stage.construction),
         ("Завод запущен в эксплуатацию", Stage.operational),
         ("Компания планирует открыть завод", None),
+        ("Қытайлық компаниямен меморандумға қол қойылды", Stage.mou),
+        ("Инвестициялық келісімге қол қойылды", Stage.agreement),
+        ("Зауыттың құрылысы басталды", Stage.construction),
+        ("Жел электр станциясы іске қосылды", Stage.operational),
+        ("Зауыттың іргетасына алғашқы кірпіш қаланды", Stage.construction),
+        ("Бұл меморандум ынтымақтастықтың іргетасы болады", Stage.mou),  # a figurative foundation
     ],
 )
 def test_stage_cues(sentence: str, stage: Stage | None) -> None:

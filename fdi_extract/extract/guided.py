@@ -77,19 +77,22 @@ _VISIT_CUE = re.compile(
     r"посетил|посетили|посещени|встреч|переговор|ознакомил|visited|\bmet\b|meeting|talks|рейс|flights",
     re.IGNORECASE,
 )
-# Stage cues, most advanced first; the first that matches a company's sentences decides.
+# Stage cues in Russian, English and Kazakh, most advanced first; the first that matches a company's
+# sentences decides.
 _STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
     (Stage.operational, re.compile(
-        r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation)",
+        r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation"
+        r"|іске\s+қосыл|пайдалануға\s+берілді)",
         re.IGNORECASE)),
     (Stage.construction, re.compile(
         r"(?:(?:начал[аи]?|начат[аоы]?|стартовал[аи]?)\s+строительств|строительств\w*\s+(?:начал|стартовал)|"
         r"дан\s+старт\s+строительств|"
         r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
-        r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект)",
+        r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект"
+        r"|құрылысы\s+басталды|құрылысын\s+баста|іргетас\w*(?:\s+\w+){0,2}\s+қалан|салынып\s+жатыр)",
         re.IGNORECASE)),
     (Stage.agreement, re.compile(
-        r"(?:соглашени|договор\b|договора|контракт|agreement|contract)", re.IGNORECASE)),
+        r"(?:соглашени|договор\b|договора|контракт|agreement|contract|келісім)", re.IGNORECASE)),
     (Stage.mou, re.compile(r"(?:меморандум|memorand|memo\b|протокол\w*\s+о\s+намерени)", re.IGNORECASE)),
 )
 
