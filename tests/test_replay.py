@@ -98,3 +98,26 @@ def test_hostile_text_on_the_real_model(llm_settings: Settings) -> None:
         for evidence in mention.evidence:
             assert article.text[evidence.start : evidence.end] == evidence.quote
             assert HOSTILE_ORDERS not in evidence.quote
+
+
+# A Kazakh report written for this test from seed 001's facts (no Kazakh article is in the corpora).
+KAZAKH = """Ақтөбе облысының әкімі Асхат Шахаров Қытайға сапары барысында бірқатар құжатқа қол қойды.
+
+Хромтау ауданында SUNGROW Renewables Development Co., Ltd компаниясымен қуаты 200 мегаватт жел электр станциясын салу туралы меморандумға қол қойылды. Жобаның құны – 171 млн АҚШ доллары.
+
+Сондай-ақ Sinoma (SUZHOU) Construction Co., Ltd компаниясымен тәулігіне 5000 тонна клинкер шығаратын цемент зауытын салу туралы келісім жасалды. Жобаның құны 220 млн АҚШ долларын құрайды, 500 жаңа жұмыс орны ашылады."""
+
+
+def test_a_kazakh_article(llm_settings: Settings) -> None:
+    article = Article(article_id="kk", published="2025-05", text=KAZAKH)
+    result = asyncio.run(Extractor(llm_settings).aextract(article))
+    by_investor = {m.investors[0].name: m for m in result.mentions if m.investors}
+    sungrow = by_investor["SUNGROW Renewables Development Co., Ltd"]
+    assert (sungrow.amount.usd, [str(c) for c in sungrow.capacity], sungrow.stage, sungrow.region) == (
+        171e6, ["200 MW"], Stage.mou, "KZ-15")
+    sinoma = by_investor["Sinoma (SUZHOU) Construction Co., Ltd"]
+    assert (sinoma.amount.usd, [str(c) for c in sinoma.capacity], sinoma.jobs, sinoma.stage) == (
+        220e6, ["5,000 t/day"], 500, Stage.agreement)
+    for mention in result.mentions:
+        for evidence in mention.evidence:
+            assert KAZAKH[evidence.start : evidence.end] == evidence.quote
