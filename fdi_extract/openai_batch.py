@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import openai
+from openai.types import Batch
 
 from fdi_extract.batch import RunSummary, article_cache_key, finish, settle_without_llm
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
 from fdi_extract.extract.schema import DealDrafts
 from fdi_extract.ground import ArticleText
 from fdi_extract.inputs import read_inputs
+from fdi_extract.llm import LLM
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.pricing import BATCH_DISCOUNT, cost_usd
@@ -191,12 +193,12 @@ def _read_results(client: openai.OpenAI, file_id: str, answers: dict[str, dict[i
                     answers[article_id][index] = response["body"]
                 else:
                     problem = record.get("error") or (response.get("body") or {}).get("error") or {}
-                    errors[article_id] = f"batch request failed: {problem.get('code') or response.get('status_code')}: " \
-                                         f"{problem.get('message', '')}".strip()
+                    code = problem.get("code") or response.get("status_code")
+                    errors[article_id] = f"batch request failed: {code}: {problem.get('message', '')}".strip()
 
 
-def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str, str], job: Any, extractor: Extractor,
-          llm: Any, store: Store, run: RunSummary) -> None:
+def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str, str], job: Batch, extractor: Extractor,
+          llm: LLM, store: Store, run: RunSummary) -> None:
     result = ArticleResult(article_id=article.article_id)
     questions = len(extractor.strategy.questions(article))
     try:
