@@ -117,12 +117,10 @@ class _Features:
             capacity=tuple((c.unit.value, c.value) for c in mention.capacity),
         )
 
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.published or "9999", self.article_id)
 
 
-def _sort_key(m: DealMention) -> tuple[str, str]:
+def _sort_key(m: DealMention | _Features) -> tuple[str, str]:
+    """Report order: by date (undated last), then article."""
     return (m.published or "9999", m.article_id)
 
 
@@ -310,19 +308,17 @@ class DealPlan:
         self.deal_ids: list[str] = [""] * len(features)
         self.groups: list[tuple[str, list[int]]] = []
         taken: set[str] = set()
-        root_ids: dict[int, str] = {}
-        for root, members in sorted(by_root.items(), key=lambda g: min(features[i].sort_key for i in g[1])):
+        for _, members in sorted(by_root.items(), key=lambda g: min(_sort_key(features[i]) for i in g[1])):
             carried = Counter(features[i].carried_id for i in members if features[i].carried_id)
             deal_id = next((i for i, _ in carried.most_common() if i not in taken), None)
             if deal_id is None:
-                earliest = min(members, key=lambda i: (features[i].sort_key, features[i].key))
+                earliest = min(members, key=lambda i: (_sort_key(features[i]), features[i].key))
                 # Two deals of one article can look alike field for field; a counter keeps their ids apart.
                 seed, attempt = features[earliest].key, 0
                 while deal_id is None or deal_id in taken:
                     deal_id = "deal-" + hashlib.sha1(f"{seed}#{attempt}".encode()).hexdigest()[:12]
                     attempt += 1
             taken.add(deal_id)
-            root_ids[root] = deal_id
             for i in members:
                 self.deal_ids[i] = deal_id
             self.groups.append((deal_id, members))
@@ -340,30 +336,42 @@ class DealPlan:
         return deal
 
 
+@dataclass(slots=True)
+class _GroupFacts:
+    """What linking aggregates reads of a deal: its articles in report order, region, investors, kind."""
+
+    articles: list[str]
+    region: str | None
+    keys: set[str]
+    aggregate: bool
+
+
 def _aggregate_links(features: list[_Features], groups: list[tuple[str, list[int]]]
                      ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """An aggregate covers the projects reported beside it in the same article, in its region or by its investors."""
+    summary: dict[str, _GroupFacts] = {}
     by_article: dict[str, list[str]] = defaultdict(list)
-    group_of: dict[str, list[int]] = {}
     for deal_id, members in groups:
-        group_of[deal_id] = members
-        for article_id in dict.fromkeys(features[i].article_id for i in sorted(members, key=lambda i: features[i].sort_key)):
+        ordered = sorted(members, key=lambda i: _sort_key(features[i]))
+        group = summary[deal_id] = _GroupFacts(
+            articles=list(dict.fromkeys(features[i].article_id for i in ordered)),
+            region=_most_common(features[i].region for i in members),
+            keys={key for i in members for key in features[i].investor_keys},
+            aggregate=features[members[0]].aggregate,
+        )
+        for article_id in group.articles:
             by_article[article_id].append(deal_id)
     components: dict[str, list[str]] = defaultdict(list)
     part_of: dict[str, list[str]] = defaultdict(list)
-    for deal_id, members in groups:
-        if not features[members[0]].aggregate:
+    for deal_id, group in summary.items():
+        if not group.aggregate:
             continue
-        region = _most_common(features[i].region for i in members)
-        keys = {key for i in members for key in features[i].investor_keys}
-        for article_id in dict.fromkeys(features[i].article_id for i in sorted(members, key=lambda i: features[i].sort_key)):
+        for article_id in group.articles:
             for other in by_article[article_id]:
-                others = group_of[other]
-                if features[others[0]].aggregate or other in components[deal_id]:
+                project = summary[other]
+                if project.aggregate or other in components[deal_id]:
                     continue
-                same_place = region and _most_common(features[i].region for i in others) == region
-                shares_investor = keys & {key for i in others for key in features[i].investor_keys}
-                if same_place or shares_investor:
+                if (group.region and project.region == group.region) or group.keys & project.keys:
                     components[deal_id].append(other)
                     part_of[other].append(deal_id)
     return components, part_of
