@@ -136,15 +136,17 @@ class Store:
 
     def pending(self) -> Iterator[Article]:
         """Articles not done yet (pending or failed earlier), read in pages so memory stays flat."""
+        return self._articles("articles a", "a.status IN ('pending', 'failed')", ())
+
+    def _articles(self, source: str, condition: str, parameters: tuple[object, ...]) -> Iterator[Article]:
+        """Articles of ``source`` (aliased ``a``) meeting ``condition``, in id order, 500 at a time.
+
+        ``source`` and ``condition`` are fixed SQL of this class; values go in as ``parameters``."""
         last = ""
-        while True:
-            rows = self._db.execute(
-                """SELECT article_id, text, published, url, title FROM articles
-                   WHERE status IN ('pending', 'failed') AND article_id > ? ORDER BY article_id LIMIT 500""",
-                (last,),
-            ).fetchall()
-            if not rows:
-                return
+        while rows := self._db.execute(
+            f"SELECT a.article_id, a.text, a.published, a.url, a.title FROM {source} "
+            f"WHERE {condition} AND a.article_id > ? ORDER BY a.article_id LIMIT 500", (*parameters, last)
+        ).fetchall():
             for article_id, text, published, url, title in rows:
                 yield Article(article_id=article_id, text=text, published=published, url=url, title=title)
             last = rows[-1][0]
@@ -238,14 +240,7 @@ class Store:
 
     def job_articles(self, job_id: str) -> Iterator[Article]:
         """The articles a remote job holds, in pages (a job may hold 50,000)."""
-        last = ""
-        while rows := self._db.execute(
-            """SELECT a.article_id, a.text, a.published, a.url, a.title FROM submitted s JOIN articles a USING (article_id)
-               WHERE s.job_id = ? AND a.article_id > ? ORDER BY a.article_id LIMIT 500""", (job_id, last)
-        ).fetchall():
-            for article_id, text, published, url, title in rows:
-                yield Article(article_id=article_id, text=text, published=published, url=url, title=title)
-            last = rows[-1][0]
+        return self._articles("submitted s JOIN articles a USING (article_id)", "s.job_id = ?", (job_id,))
 
     def close_job(self, job_id: str) -> None:
         """Every article of the job has its outcome saved; the job is done with."""
