@@ -84,19 +84,20 @@ def _keep_out_of_logs(api_key: str) -> None:
         def scrubbed(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = make_record(*args, **kwargs)
             message = record.getMessage()
-            if any(key in message for key in _KEYS_IN_USE):
-                for key in _KEYS_IN_USE:
-                    message = message.replace(key, "[API key]")
-                record.msg, record.args = message, ()
+            if (clean := _without_keys(message)) != message:
+                record.msg, record.args = clean, ()
             if record.exc_info:
-                text = logging.Formatter().formatException(record.exc_info)
-                for key in _KEYS_IN_USE:
-                    text = text.replace(key, "[API key]")
-                record.exc_text = text
+                record.exc_text = _without_keys(logging.Formatter().formatException(record.exc_info))
             return record
 
         logging.setLogRecordFactory(scrubbed)
     _KEYS_IN_USE.add(api_key)
+
+
+def _without_keys(text: str) -> str:
+    for key in _KEYS_IN_USE:
+        text = text.replace(key, "[API key]")
+    return text
 
 
 def _root_cause(error: BaseException) -> BaseException:
@@ -243,8 +244,7 @@ class LLM:
     def _describe(self, cause: BaseException) -> str:
         """The cause in a line, for the article's recorded error: without the API key, even where the
         endpoint echoed it back in its error message."""
-        message = f"{type(cause).__name__}: {_short(str(cause))}"
-        return message.replace(self._api_key, "[API key]") if len(self._api_key) >= 8 else message
+        return _without_keys(f"{type(cause).__name__}: {_short(str(cause))}")
 
     def _note_rate_limit(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
