@@ -150,15 +150,22 @@ def _deals_table(deals: list[Deal]) -> Table:
     return table
 
 
-def _mentions_from(path: Path) -> list[DealMention]:
-    """Mention records from a run's store (``store.sqlite``, or the run's folder) or from a JSONL file."""
-    store_path = path / "store.sqlite" if path.is_dir() else path
-    if store_path.suffix == ".sqlite":
-        if not store_path.is_file():
-            raise FdiExtractError(f"{store_path} does not exist")
-        with Store(store_path) as store:
-            return list(store.mentions())
-    return load_mentions(path)
+def _store_path(source: Path) -> Path | None:
+    """The run's store a source names (``store.sqlite``, or the run's folder); None for mention records."""
+    path = source / "store.sqlite" if source.is_dir() else source
+    if path.suffix != ".sqlite":
+        return None
+    if not path.is_file():
+        raise FdiExtractError(f"{path} does not exist")
+    return path
+
+
+def _mentions_from(source: Path) -> list[DealMention]:
+    """Mention records from a run's store or from a JSONL file."""
+    if (path := _store_path(source)) is None:
+        return load_mentions(source)
+    with Store(path) as store:
+        return list(store.mentions())
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
@@ -203,8 +210,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     mentions = [m for path in args.sources for m in _mentions_from(path)]
     deals = reconcile(mentions)
-    stores = [Store(p / "store.sqlite" if p.is_dir() else p) for p in args.sources
-              if (p / "store.sqlite" if p.is_dir() else p).suffix == ".sqlite"]
+    stores = [Store(path) for source in args.sources if (path := _store_path(source)) is not None]
     try:
         def article_text(article_id: str) -> str | None:
             return next((text for store in stores if (text := store.article_text(article_id)) is not None), None)
