@@ -132,16 +132,22 @@ async def _process(
         except FdiExtractError as error:
             result = ArticleResult(article_id=article.article_id, error=str(error))
         await limit.throttled(getattr(llm, "rate_limited", 0) > rate_limited_before)
+    record_outcome(result, store, summary, cache=key, cost=cost_usd(model, result.usage, extractor.settings.prices))
+
+
+def record_outcome(result: ArticleResult, store: Store, summary: RunSummary, *, cache: str, cost: float) -> None:
+    """Save one article the model was asked about — done and cached under ``cache``, or failed with its
+    cause — and count it, its tokens and its ``cost`` in ``summary``."""
     if result.error:
         store.save(result, status="failed")
         summary.failed += 1
     else:
-        store.save(result, status="done", cache=key)
+        store.save(result, status="done", cache=cache)
         summary.done += 1
         summary.mentions += len(result.mentions)
     summary.prompt_tokens += result.usage.prompt_tokens
     summary.completion_tokens += result.usage.completion_tokens
-    summary.cost_usd += cost_usd(model, result.usage, extractor.settings.prices)
+    summary.cost_usd += cost
 
 
 async def arun_batch(

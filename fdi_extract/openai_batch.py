@@ -28,7 +28,13 @@ from typing import Any
 import openai
 from openai.types import Batch
 
-from fdi_extract.batch import RunSummary, article_cache_key, finish, settle_without_llm
+from fdi_extract.batch import (
+    RunSummary,
+    article_cache_key,
+    finish,
+    record_outcome,
+    settle_without_llm,
+)
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
 from fdi_extract.extract.schema import DealDrafts
 from fdi_extract.ground import ArticleText
@@ -215,11 +221,5 @@ def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str,
         extractor.add_mentions(result, article, ArticleText(article.text), drafts, model=llm.model)
     except FdiExtractError as error:
         result.error = str(error)
-        store.save(result, status="failed")
-        run.failed += 1
-    else:
-        store.save(result, status="done", cache=article_cache_key(article, extractor))
-        run.done += 1
-    run.prompt_tokens += result.usage.prompt_tokens
-    run.completion_tokens += result.usage.completion_tokens
-    run.cost_usd += cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT
+    record_outcome(result, store, run, cache=article_cache_key(article, extractor),
+                   cost=cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT)
