@@ -83,17 +83,21 @@ def find_places(text: str, country: str | None = None) -> list[Place]:
 
     Where aliases overlap, the longest wins ("Алматинской области" over "Алматы").
     """
-    tokens = [(m.start(), m.end(), _fold_case(m.group(0))) for m in _TOKEN.finditer(text)]
+    # Folded in one piece and matched by dictionary lookups: this runs on every article of a batch.
+    # Tokens hold no spaces, so joining them with spaces and splitting again keeps one word per token.
+    words = _fold_case(" ".join(_TOKEN.findall(text))).split(" ")
+    starts = [index for index, word in enumerate(words) if _aliases_starting(word)]
+    if not starts:
+        return []
+    spans = [match.span() for match in _TOKEN.finditer(text)]
     found = []
-    index = 0
-    while index < len(tokens):
-        hit = _longest_alias(tokens, index)
-        if hit is None:
-            index += 1
+    covered = 0  # words before this index are part of a place already found
+    for index in starts:
+        if index < covered or (hit := _longest_alias(words, index)) is None:
             continue
-        (code, via_locality), words = hit
-        start, end = tokens[index][0], tokens[index + words - 1][1]
-        index += words
+        (code, via_locality), size = hit
+        start, end = spans[index][0], spans[index + size - 1][1]
+        covered = index + size
         if country and not code.startswith(country.upper() + "-"):
             continue
         subdivision = pycountry.subdivisions.get(code=code)
@@ -108,14 +112,11 @@ def _aliases_starting(first: str) -> tuple[_Alias, ...]:
             *(a for n in aliases.stem_lengths if n <= len(first) for a in aliases.by_stem.get(first[:n], ())))
 
 
-def _longest_alias(tokens: list[tuple[int, int, str]], index: int) -> tuple[tuple[str, bool], int] | None:
-    candidates = _aliases_starting(tokens[index][2])
-    if not candidates:
-        return None
+def _longest_alias(words: list[str], index: int) -> tuple[tuple[str, bool], int] | None:
     best: _Alias | None = None
-    for alias in candidates:
+    for alias in _aliases_starting(words[index]):
         size = len(alias.words)
-        if (best is None or size > len(best.words)) and alias.matches([t[2] for t in tokens[index : index + size]]):
+        if (best is None or size > len(best.words)) and alias.matches(words[index : index + size]):
             best = alias
     return ((best.code, best.via_locality), len(best.words)) if best else None
 
