@@ -4,7 +4,8 @@ Two retry budgets, kept apart on purpose:
 - transport failures (429 with Retry-After, 5xx, timeouts, dropped connections) are retried by
   tenacity under :class:`~fdi_extract.settings.RetryPolicy`; the openai client's own retries are
   switched off so the policy is the only one in force;
-- answers that fail validation are re-asked by Instructor ``Settings.validation_retries`` times.
+- answers that fail validation are re-asked, in Instructor's words, ``Settings.validation_retries``
+  times.
 
 Token usage is summed over every completion the endpoint returned, failed attempts included, into
 the :class:`~fdi_extract.model.Usage` of the article being processed (a context variable, so
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
+import itertools
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -23,13 +26,18 @@ from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.core.exceptions import InstructorRetryException
-from instructor.processing import handle_response_model, process_response
-from pydantic import BaseModel
+from instructor.core.exceptions import ResponseParsingError
+from instructor.processing import (
+    handle_reask_kwargs,
+    handle_response_model,
+    process_response,
+)
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception,
+    retry_if_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
 )
@@ -43,6 +51,8 @@ T = TypeVar("T", bound=BaseModel)
 _current_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("fdi_extract_usage", default=None)
 
 _TRANSIENT = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+# What Instructor itself re-asks after: the answer is there but does not fit the model.
+_REASKABLE = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
 
 @contextmanager
@@ -100,19 +110,17 @@ def _without_keys(text: str) -> str:
     return text
 
 
-def _root_cause(error: BaseException) -> BaseException:
-    # Instructor wraps whatever ended its attempts (an API error too) in InstructorRetryException.
-    while isinstance(error, InstructorRetryException) and error.__cause__ is not None:
-        error = error.__cause__
+def _transport_origin(error: BaseException) -> BaseException:
+    """The innermost exception behind an openai error: what the HTTP transport itself raised."""
+    seen = {id(error)}
+    while (inner := error.__cause__ or error.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        error = inner
     return error
 
 
-def _is_transient(error: BaseException) -> bool:
-    return isinstance(_root_cause(error), _TRANSIENT)
-
-
 def _retry_after_seconds(error: BaseException) -> float | None:
-    response = getattr(_root_cause(error), "response", None)
+    response = getattr(error, "response", None)
     header = response.headers.get("retry-after") if response is not None else None
     if not header:
         return None
@@ -140,6 +148,13 @@ class _WaitHonouringRetryAfter:
 class LLM:
     """Asks an OpenAI-compatible endpoint for Pydantic objects.
 
+    Instructor turns the response model into the request (:meth:`request_body`), reads the completion
+    back into the model (:meth:`parse`) and words the re-ask after an answer that failed validation;
+    this class sends the requests and holds the two retry budgets. It drives Instructor's building
+    blocks rather than ``client.create`` because the latter's wrapping cost about 1.2 ms of CPU per
+    request (it re-walks the response model three times and deep-copies the request), a quarter of a
+    batch's CPU per article (bench/throughput.py --stack); both roads ask and parse the same.
+
     ``base_url`` and ``api_key`` override the settings' (the embedded server's address and key are only
     known once it is started).
     """
@@ -157,16 +172,17 @@ class LLM:
             api_key=api_key,
             timeout=settings.request_timeout,
             max_retries=0,
+            # The openai SDK's aiohttp transport: less CPU per request than its default httpx pool
+            # under a batch's 32 concurrent requests (bench/throughput.py --stack).
+            http_client=openai.DefaultAioHttpClient(timeout=settings.request_timeout),
         )
-        self._instructor_mode = instructor_mode = {
+        self._instructor_mode = {
             StructuredMode.tools: instructor.Mode.TOOLS,
             # json_object_schema rides on JSON_SCHEMA (no schema pasted into the prompt) and swaps the
-            # response_format for the one llama-cpp-python understands, in ask() below.
+            # response_format for the one llama-cpp-python understands, in request_body() below.
             StructuredMode.json_schema: instructor.Mode.JSON_SCHEMA,
             StructuredMode.json_object_schema: instructor.Mode.JSON_SCHEMA,
         }[self.mode]
-        self._client = instructor.from_openai(self._openai, mode=instructor_mode)
-        self._client.on("completion:response", _count_usage)
         self.rate_limited = 0  # 429 answers seen, so a batch can lower its concurrency
 
     def _extra_body(self, response_model: type[BaseModel]) -> dict[str, Any]:
@@ -176,79 +192,97 @@ class LLM:
 
     def request_body(self, response_model: type[BaseModel], messages: list[dict[str, str]],
                      max_tokens: int | None = None) -> dict[str, Any]:
-        """The body :meth:`ask` would send for this question, for a request that goes out another way
-        (a line of an OpenAI Batch API file): built by Instructor's own request handler, so both roads
-        ask exactly the same question."""
+        """The chat-completion request that asks for ``response_model``, built by Instructor's own
+        request handler: :meth:`ask` sends it, and so does a line of an OpenAI Batch API file."""
         _, body = handle_response_model(
             response_model, mode=self._instructor_mode, model=self.model, messages=messages,
             temperature=self.settings.temperature, max_tokens=max_tokens or self.settings.max_output_tokens,
         )
         return body | self._extra_body(response_model)
 
-    def parse(self, response_model: type[T], completion: dict[str, Any]) -> T:
-        """An answer that arrived another way (an OpenAI Batch API output line's body), parsed and
-        validated as :meth:`ask` parses its own; raises :class:`LLMAnswerError` when it does not fit."""
+    def parse(self, response_model: type[T], completion: dict[str, Any] | ChatCompletion) -> T:
+        """A completion read into ``response_model`` and validated, by Instructor. A completion that came
+        another way (an OpenAI Batch API output line's body) is given as its JSON object. Raises
+        :class:`LLMAnswerError` when it does not fit."""
+        if isinstance(completion, dict):
+            completion = ChatCompletion.model_validate(completion)
         try:
-            return process_response(openai.types.chat.ChatCompletion.model_validate(completion),
-                                    response_model=response_model, stream=False, strict=False,
+            return process_response(completion, response_model=response_model, stream=False, strict=False,
                                     mode=self._instructor_mode)
         except Exception as error:
-            cause = _root_cause(error)
-            raise LLMAnswerError(self._describe(cause)) from error
+            raise LLMAnswerError(self._describe(error)) from error
 
-    async def ask(
-        self,
-        response_model: type[T],
-        messages: list[dict[str, str]],
-        *,
-        max_tokens: int | None = None,
-        context: dict[str, Any] | None = None,
-    ) -> T:
-        """One structured answer, retried under the policy; raises :class:`LLMError` when it can't be had."""
-        extra: dict[str, Any] = {"extra_body": extra_body} if (extra_body := self._extra_body(response_model)) else {}
+    async def ask(self, response_model: type[T], messages: list[dict[str, str]], *, max_tokens: int | None = None) -> T:
+        """One structured answer; raises :class:`LLMError` when it can't be had.
+
+        Transport failures (429 with Retry-After, 5xx, timeouts, dropped connections) are retried under
+        ``Settings.retry``; an answer that fails validation is re-asked, with Instructor's wording of
+        what was wrong, up to ``Settings.validation_retries`` times.
+        """
+        body = self.request_body(response_model, messages, max_tokens)
+        for reasks in itertools.count():
+            completion = await self._complete(body)
+            try:
+                return process_response(completion, response_model=response_model, stream=False, strict=False,
+                                        mode=self._instructor_mode)
+            except _REASKABLE as error:
+                unfit = error
+            except Exception as error:  # an answer cut short by max_tokens: asking again won't mend it
+                raise LLMAnswerError(self._describe(error)) from error
+            if reasks >= self.settings.validation_retries:
+                raise LLMAnswerError(self._describe(unfit)) from unfit
+            try:
+                body = handle_reask_kwargs(body, self._instructor_mode, completion, unfit)
+            except Exception as error:  # nothing to quote back to the model (a completion with no choices)
+                raise LLMAnswerError(self._describe(unfit)) from error
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _complete(self, body: dict[str, Any]) -> ChatCompletion:
+        """One completion, transport failures retried under the policy; its tokens counted."""
+        echoed: LLMError | None = None
+        try:
+            async for attempt in self._transport_retrying():
+                with attempt:
+                    # The client's documented ``post`` rather than ``chat.completions.create``: create
+                    # first walks every key of the request against the SDK's TypedDicts (to rename
+                    # aliases and encode files), a third of a request's CPU here, mostly inside the JSON
+                    # schema. Instructor's bodies are plain JSON that the walk hands back unchanged (a
+                    # test holds it to that).
+                    completion = await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
+        except Exception as error:
+            if self._api_key not in str(error):
+                raise LLMError(self._describe(error)) from error
+            echoed = LLMError(self._describe(error))
+        if echoed is not None:
+            # Raised outside the handler, so that neither __cause__ nor __context__ holds the endpoint's
+            # error text with the key in it.
+            raise echoed
+        _count_usage(completion)
+        return completion
+
+    def _transport_retrying(self) -> AsyncRetrying:
         policy = self.settings.retry
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
+        return AsyncRetrying(
+            retry=retry_if_exception_type(_TRANSIENT),
             stop=stop_after_attempt(policy.max_attempts),
             wait=_WaitHonouringRetryAfter(policy),
             before_sleep=self._note_rate_limit,
             reraise=True,
         )
-        echoed: LLMError | None = None
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._client.create(
-                        model=self.model,
-                        messages=messages,
-                        response_model=response_model,
-                        max_retries=self.settings.validation_retries,
-                        temperature=self.settings.temperature,
-                        max_tokens=max_tokens or self.settings.max_output_tokens,
-                        context=context,
-                        strict=False,
-                        **extra,
-                    )
-        except Exception as error:
-            cause = _root_cause(error)
-            kind = LLMAnswerError if isinstance(error, InstructorRetryException) and not _is_transient(error) else LLMError
-            if self._api_key not in str(cause):
-                raise kind(self._describe(cause)) from error
-            echoed = kind(self._describe(cause))
-        if echoed is not None:
-            # Raised outside the handler, so that neither __cause__ nor __context__ holds the endpoint's
-            # error text with the key in it.
-            raise echoed
-        raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _describe(self, cause: BaseException) -> str:
         """The cause in a line, for the article's recorded error: without the API key, even where the
         endpoint echoed it back in its error message."""
-        return _without_keys(f"{type(cause).__name__}: {_short(str(cause))}")
+        described = f"{type(cause).__name__}: {cause}"
+        if isinstance(cause, openai.APIConnectionError) and (origin := _transport_origin(cause)) is not cause:
+            # The SDK's own message can hide what happened (the aiohttp transport reports a dropped
+            # connection as a timeout); the transport's error says it.
+            described += f" ({type(origin).__name__}: {origin})"
+        return _without_keys(_short(described))
 
     def _note_rate_limit(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        if error is not None and isinstance(_root_cause(error), openai.RateLimitError):
+        if isinstance(error, openai.RateLimitError):
             self.rate_limited += 1
 
     async def aclose(self) -> None:
