@@ -146,3 +146,32 @@ def test_request_bodies_need_none_of_the_sdks_request_transform(mode: Structured
                   _figure_answer_model(["SUNGROW", "Universal Energy"])):
         body = llm.request_body(model, messages)
         assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
+
+
+@pytest.mark.parametrize("mode", list(StructuredMode))
+def test_a_request_built_from_the_cached_template_is_the_one_instructor_builds(mode: StructuredMode) -> None:
+    from instructor.processing import handle_response_model
+
+    llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
+    for text in ("first article", "second article"):
+        messages = [{"role": "user", "content": text}]
+        _, expected = handle_response_model(DealDrafts, mode=llm._instructor_mode, model="m", messages=messages,
+                                            temperature=llm.settings.temperature,
+                                            max_tokens=llm.settings.max_output_tokens)
+        assert llm.request_body(DealDrafts, messages) == expected | llm._extra_body(DealDrafts)
+
+
+def test_a_re_ask_leaves_the_callers_messages_as_they_were() -> None:
+    messages = [{"role": "user", "content": "article"}]
+    with fake_llm([Reply(content='{"deals": [{"project": 5}]}'), Reply(content=GOOD)]) as (url, seen):
+        llm = LLM(Settings(base_url=url, model="m", retry=FAST_RETRY, validation_retries=1))
+
+        async def run() -> None:
+            try:
+                await llm.ask(DealDrafts, messages)
+            finally:
+                await llm.aclose()
+
+        asyncio.run(run())
+    assert messages == [{"role": "user", "content": "article"}]
+    assert len(seen) == 2 and len(seen[1]["messages"]) == 3  # the question, the bad answer, what was wrong
