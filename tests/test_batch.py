@@ -225,3 +225,35 @@ def test_a_store_from_before_the_deal_id_column_is_upgraded_in_place(tmp_path: P
         assert mention.deal_id == "deal-kept"
         store.set_deal_ids(["deal-new"])
         assert [m.deal_id for m in store.mentions_of("deal-new")] == ["deal-new"]
+
+
+def test_the_concurrency_limit_halves_on_429_creeps_back_and_loses_no_waiter() -> None:
+    import asyncio
+
+    from fdi_extract.batch import _AdaptiveLimit
+
+    limit = _AdaptiveLimit(8)
+    over_limit: list[tuple[int, int]] = []
+    limits_seen: list[int] = []
+    active = 0
+
+    async def request(i: int) -> None:
+        nonlocal active
+        async with limit:
+            active += 1
+            if active > limit.limit:
+                over_limit.append((active, limit.limit))
+            await asyncio.sleep(0.001 * (i % 3))
+            active -= 1
+        if i == 40:  # two 429s in a row
+            await limit.throttled(rate_limited=True)
+        await limit.throttled(rate_limited=i in (40, 120))
+        limits_seen.append(limit.limit)
+
+    async def main() -> None:
+        await asyncio.wait_for(asyncio.gather(*(request(i) for i in range(300))), timeout=30)
+
+    asyncio.run(main())
+    assert over_limit == []
+    assert len(limits_seen) == 300  # every request got its turn: no waiter was left asleep
+    assert min(limits_seen) <= 2 and limits_seen[-1] == 8  # 8 → 4 → 2, then back up one success at a time
