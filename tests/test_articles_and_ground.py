@@ -90,7 +90,7 @@ def test_folding_keeps_a_map_back_to_every_original_character(text: str) -> None
 
     folded, original = _fold(text)
     where = [original[i] for i in range(len(folded))]
-    translated = text.translate(_FOLD)
+    translated = text.translate(str.maketrans(_FOLD))
     assert "  " not in folded
     assert folded.replace(" ", "") == translated.replace(" ", "")  # only spaces are ever dropped
     assert all(translated[where[i]] == folded[i] for i in range(len(folded)))
