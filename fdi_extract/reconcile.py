@@ -42,6 +42,7 @@ from rapidfuzz import fuzz
 
 from fdi_extract.model import (
     STAGE_ORDER,
+    CapacityUnit,
     Conflict,
     ConflictValue,
     Deal,
@@ -141,14 +142,13 @@ def _candidate_pairs(members: list[int], features: list[_Features]) -> Iterable[
 
 
 def _capacity_overlap(a: _Features, b: _Features) -> bool | None:
-    """True/False when both state a capacity in a shared unit, None when that cannot be told."""
-    units = {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity}
-    if not units:
-        return None
-    return any(
-        x_unit == y_unit and abs(x - y) <= 0.02 * max(x, y)
-        for x_unit, x in a.capacity for y_unit, y in b.capacity if x_unit in units
-    )
+    """True when a capacity of each agrees (within 2%) in one unit, or where one side's unit could not be
+    read ("500 тыс. тонн" with no period is unit "other"); False when both state one in a shared unit and
+    none agrees; None when that cannot be told."""
+    if any(abs(x - y) <= 0.02 * max(x, y) for x_unit, x in a.capacity for y_unit, y in b.capacity
+           if x_unit == y_unit or CapacityUnit.other.value in (x_unit, y_unit)):
+        return True
+    return False if {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity} else None
 
 
 def _usd_close(a: _Features, b: _Features) -> bool:

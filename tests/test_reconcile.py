@@ -61,6 +61,23 @@ def test_must_not_merge() -> None:
     assert umbrella.components == []  # b5 reports no project beside it
 
 
+def test_a_capacity_whose_unit_was_not_read_still_agrees_on_its_figure() -> None:
+    def corn_plant(article: str, sector: str, unit: str) -> DealMention:
+        mention = _m(article, "Fufeng Group", region="KZ-31", sector=sector)
+        mention.capacity = [Capacity(value=1e6, unit=unit, text="1 млн тонн")]
+        return mention
+
+    # "1 млн тонн" with no period reads as unit "other"; the sector drifted between the two reports
+    same = [corn_plant("e1", "manufacturing", "t/year"), corn_plant("e2", "agriculture_food", "other")]
+    assert len(reconcile(same)) == 1
+    (link,) = reconcile(same)[0].links
+    assert "capacity" in link.reasons
+    # a different figure in the unread unit is no agreement, so the sector still keeps them apart
+    different = [corn_plant("e3", "manufacturing", "t/year"), corn_plant("e4", "agriculture_food", "other")]
+    different[1].capacity[0].value = 400
+    assert len(reconcile(different)) == 2
+
+
 def test_two_projects_of_one_article_never_merge() -> None:
     mentions = [_m("c1", "Hengshui Decheng", sector="construction_materials"),
                 _m("c1", "Hengshui Decheng", sector="construction_materials")]
