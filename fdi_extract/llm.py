@@ -1,4 +1,4 @@
-"""One openai client wrapped by Instructor, for any OpenAI-compatible endpoint.
+"""One openai client and Instructor's request and answer handling, for any OpenAI-compatible endpoint.
 
 Two retry budgets, kept apart on purpose:
 - transport failures (429 with Retry-After, 5xx, timeouts, dropped connections) are retried by
@@ -211,8 +211,7 @@ class LLM:
         if isinstance(completion, dict):
             completion = ChatCompletion.model_validate(completion)
         try:
-            return process_response(completion, response_model=response_model, stream=False, strict=False,
-                                    mode=self._instructor_mode)
+            return self._read(response_model, completion)
         except Exception as error:
             raise LLMAnswerError(self._describe(error)) from error
 
@@ -227,8 +226,7 @@ class LLM:
         for reasks in itertools.count():
             completion = await self._complete(body)
             try:
-                return process_response(completion, response_model=response_model, stream=False, strict=False,
-                                        mode=self._instructor_mode)
+                return self._read(response_model, completion)
             except _REASKABLE as error:
                 unfit = error
             except Exception as error:  # an answer cut short by max_tokens: asking again won't mend it
@@ -242,6 +240,10 @@ class LLM:
             except Exception as error:  # nothing to quote back to the model (a completion with no choices)
                 raise LLMAnswerError(self._describe(unfit)) from error
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _read(self, response_model: type[T], completion: ChatCompletion) -> T:
+        return process_response(completion, response_model=response_model, stream=False, strict=False,
+                                mode=self._instructor_mode)
 
     async def _complete(self, body: dict[str, Any]) -> ChatCompletion:
         """One completion, transport failures retried under the policy; its tokens counted."""
