@@ -79,3 +79,26 @@ def test_chunks_are_paragraph_aligned_and_bounded() -> None:
     chunks = split_into_chunks(text, 2000)
     assert all(len(c) <= 2000 for c in chunks) and len(chunks) > 10
     assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() -> None:
+    from fdi_extract.extract.guided import _join, _Page
+    from fdi_extract.extract.schema import DealDraft
+    from fdi_extract.ground import ArticleText
+
+    page = _Page(ArticleText((DEV_CORPUS / "007.txt").read_text()))
+    names = [c.name for c in page.companies]
+    assert page.named_as_one(names) == [("Fufeng Group", "Shengtai Biotech Co., Ltd")]
+    seed_001 = _Page(ArticleText(seed("001").text))
+    assert seed_001.named_as_one([c.name for c in seed_001.companies]) == []  # two investors side by side
+
+    group = DealDraft(evidence=["a"], investors=["Fufeng Group"], project="corn plant", capacity=["1 млн тонн"])
+    subsidiary = DealDraft(evidence=["b"], investors=["Shengtai Biotech Co., Ltd"], project="plant",
+                           amount="175 млрд тенге", capacity=["500 тыс. тонн", "1 млн тонн"], stage=Stage.construction)
+    other = DealDraft(evidence=["c"], investors=["SUNGROW"], project="wind farm", amount="$171 million")
+    drafts = [group, subsidiary, other]
+    _join(drafts, "Fufeng Group", "Shengtai Biotech Co., Ltd")
+    assert drafts == [group, other]
+    assert group.investors == ["Fufeng Group", "Shengtai Biotech Co., Ltd"] and group.amount == "175 млрд тенге"
+    assert group.capacity == ["1 млн тонн", "500 тыс. тонн"] and group.evidence == ["a", "b"]
+    assert group.stage is Stage.construction

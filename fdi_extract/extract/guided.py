@@ -242,6 +242,8 @@ class GuidedStrategy:
                 stage=page.stage_near(figure.start, figure.end),
                 aggregate=aggregate,
             ))
+        for first, second in page.named_as_one(list(found)):
+            _join(drafts, first, second)
         return drafts
 
     @staticmethod
@@ -300,11 +302,30 @@ class GuidedStrategy:
         return answer if answer.kind in (_TOTAL, _ONE_PROJECT) else None
 
 
+_OPENING_BRACKET = re.compile(r"\s*\(\s*")
+
+
+def _join(drafts: list[DealDraft], first: str, second: str) -> None:
+    """One deal of the two drafts that a company and the one named in brackets beside it were each given:
+    the model, asked company by company, splits the project's figures between them."""
+    own = [next((d for d in drafts if d.investors == [name] and not d.aggregate), None) for name in (first, second)]
+    if own[0] is None or own[1] is None:
+        return
+    kept, joined = own
+    kept.investors.append(second)
+    kept.evidence = list(dict.fromkeys([*kept.evidence, *joined.evidence]))
+    kept.amount = kept.amount or joined.amount
+    kept.capacity += [c for c in joined.capacity if c not in kept.capacity]
+    kept.jobs = kept.jobs or joined.jobs
+    kept.stage = max(kept.stage, joined.stage, key=lambda stage: STAGE_ORDER[stage])
+    drafts.remove(joined)
+
+
 class _Page:
     """One article's deterministic facts: paragraphs, sentences, companies and figures with offsets."""
 
     def __init__(self, found: ArticleText):
-        text = found.text
+        self.text = text = found.text
         self.money, self.capacities, self.jobs = found.money, found.capacities, found.jobs
         self.figures: list[_Figure] = [*self.money, *self.capacities, *self.jobs]
         self.paragraphs = paragraphs(text)
@@ -354,6 +375,17 @@ class _Page:
         """The companies named in the sentence of a span or the one before it."""
         around = _around(self.sentences, start, end)
         return [c.name for c in self.companies if any(_covering(c.mentions, s.start, s.end) for s in around)]
+
+    def named_as_one(self, names: list[str]) -> list[tuple[str, str]]:
+        """Pairs of companies written as one, the second in brackets right after the first: "Fufeng Group
+        (Shengtai Biotech Co., Ltd)" names a group by its parent and the subsidiary that carries the project."""
+        companies = [c for c in self.companies if c.name in names]
+        return [
+            (first.name, second.name)
+            for first in companies for second in companies if first is not second
+            and any(_OPENING_BRACKET.fullmatch(self.text, a.end, b.start) for a in first.mentions for b in second.mentions
+                    if a.end <= b.start)
+        ]
 
     def is_project_figure(self, figure: _Figure) -> bool:
         """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
