@@ -54,6 +54,11 @@ def test_spellings_of_one_company_are_one_candidate() -> None:
         ("Жел электр станциясы іске қосылды", Stage.operational),
         ("Зауыттың іргетасына алғашқы кірпіш қаланды", Stage.construction),
         ("Бұл меморандум ынтымақтастықтың іргетасы болады", Stage.mou),  # a figurative foundation
+        ("Проект реализуется на участке площадью 400 га", Stage.construction),
+        ("Стороны обсудили ход реализации инвестиционного проекта", Stage.construction),
+        ("The company is implementing a large-scale energy project", Stage.construction),
+        ("Реализация проекта начнется в 2025 году", None),  # to be carried out: not yet begun
+        ("Меморандум о сотрудничестве по реализации проекта подписан", Stage.mou),
     ],
 )
 def test_stage_cues(sentence: str, stage: Stage | None) -> None:

@@ -89,7 +89,10 @@ _STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
         r"дан\s+старт\s+строительств|"
         r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
         r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект"
-        r"|құрылысы\s+басталды|құрылысын\s+баста|іргетас\w*(?:\s+\w+){0,2}\s+қалан|салынып\s+жатыр)",
+        r"|құрылысы\s+басталды|құрылысын\s+баста|іргетас\w*(?:\s+\w+){0,2}\s+қалан|салынып\s+жатыр"
+        # a project being carried out now, not one to be ("реализация проекта начнется" stays announced)
+        r"|проект\w*\s+реализуется|ход\w*\s+реализации|is\s+implementing\s+(?:a|the)\s+(?:[\w-]+\s+){0,3}project"
+        r"|is\s+engaged\s+in\s+the\s+(?:creation|construction))",
         re.IGNORECASE)),
     (Stage.agreement, re.compile(
         r"(?:соглашени|договор\b|договора|контракт|agreement|contract|келісім)", re.IGNORECASE)),
