@@ -308,19 +308,22 @@ class GuidedStrategy:
 _OPENING_BRACKET = re.compile(r"\s*\(\s*")
 
 
+def _most_advanced(stages: list[Stage]) -> Stage:
+    return max(stages, key=STAGE_ORDER.__getitem__)
+
+
 def _join(drafts: list[DealDraft], first: str, second: str) -> None:
     """One deal of the two drafts that a company and the one named in brackets beside it were each given:
     the model, asked company by company, splits the project's figures between them."""
-    own = [next((d for d in drafts if d.investors == [name] and not d.aggregate), None) for name in (first, second)]
-    if own[0] is None or own[1] is None:
+    kept, joined = (next((d for d in drafts if d.investors == [name] and not d.aggregate), None) for name in (first, second))
+    if kept is None or joined is None:
         return
-    kept, joined = own
     kept.investors.append(second)
     kept.evidence = list(dict.fromkeys([*kept.evidence, *joined.evidence]))
     kept.amount = kept.amount or joined.amount
     kept.capacity += [c for c in joined.capacity if c not in kept.capacity]
     kept.jobs = kept.jobs or joined.jobs
-    kept.stage = max(kept.stage, joined.stage, key=lambda stage: STAGE_ORDER[stage])
+    kept.stage = _most_advanced([kept.stage, joined.stage])
     drafts.remove(joined)
 
 
@@ -418,8 +421,7 @@ class _Page:
         return sector if sector is not Sector.other else sector_for(description)
 
     def stage_of(self, company: CompanyCandidate, own: list[Span]) -> Stage:
-        stages = [self.stage_near(m.start, m.end, own) for m in company.mentions]
-        return max(stages, key=lambda stage: STAGE_ORDER[stage])
+        return _most_advanced([self.stage_near(m.start, m.end, own) for m in company.mentions])
 
 
 _DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
