@@ -8,6 +8,7 @@ that batch output, evaluation and reconciliation all read; its field names follo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
@@ -25,6 +26,10 @@ class Stage(StrEnum):
 
 
 STAGE_ORDER: dict[Stage, int] = {stage: rank for rank, stage in enumerate(Stage)}
+
+
+def most_advanced(stages: Iterable[Stage]) -> Stage:
+    return max(stages, key=STAGE_ORDER.__getitem__)
 
 
 class Sector(StrEnum):

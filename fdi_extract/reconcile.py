@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from fdi_extract.model import (
-    STAGE_ORDER,
     CapacityUnit,
     Conflict,
     ConflictValue,
@@ -52,6 +51,7 @@ from fdi_extract.model import (
     Sector,
     Source,
     TimelineEntry,
+    most_advanced,
 )
 from fdi_extract.normalize.companies import canonical_company, company_similarity
 
@@ -418,7 +418,7 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
         amount=amount,
         capacity=capacity,
         jobs=max((m.jobs for m in mentions if m.jobs is not None), default=None),
-        stage=max((m.stage for m in mentions), key=lambda s: STAGE_ORDER[s]),
+        stage=most_advanced(m.stage for m in mentions),
         aggregate=mentions[0].aggregate,
         sources=[Source(article_id=m.article_id, published=m.published, url=m.url, stage=m.stage, amount=m.amount,
                         evidence=m.evidence) for m in mentions],

@@ -34,7 +34,7 @@ from fdi_extract.extract.candidates import (
 )
 from fdi_extract.extract.schema import Answer, DealDraft
 from fdi_extract.ground import ArticleText
-from fdi_extract.model import STAGE_ORDER, Sector, Stage
+from fdi_extract.model import Sector, Stage, most_advanced
 from fdi_extract.normalize.money import Money
 from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
@@ -308,10 +308,6 @@ class GuidedStrategy:
 _OPENING_BRACKET = re.compile(r"\s*\(\s*")
 
 
-def _most_advanced(stages: list[Stage]) -> Stage:
-    return max(stages, key=STAGE_ORDER.__getitem__)
-
-
 def _join(drafts: list[DealDraft], first: str, second: str) -> None:
     """One deal of the two drafts that a company and the one named in brackets beside it were each given:
     the model, asked company by company, splits the project's figures between them."""
@@ -323,7 +319,7 @@ def _join(drafts: list[DealDraft], first: str, second: str) -> None:
     kept.amount = kept.amount or joined.amount
     kept.capacity += [c for c in joined.capacity if c not in kept.capacity]
     kept.jobs = kept.jobs or joined.jobs
-    kept.stage = _most_advanced([kept.stage, joined.stage])
+    kept.stage = most_advanced([kept.stage, joined.stage])
     drafts.remove(joined)
 
 
@@ -421,7 +417,7 @@ class _Page:
         return sector if sector is not Sector.other else sector_for(description)
 
     def stage_of(self, company: CompanyCandidate, own: list[Span]) -> Stage:
-        return _most_advanced([self.stage_near(m.start, m.end, own) for m in company.mentions])
+        return most_advanced([self.stage_near(m.start, m.end, own) for m in company.mentions])
 
 
 _DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
