@@ -12,6 +12,7 @@ import atexit
 import logging
 import time
 from collections.abc import Coroutine
+from functools import cache, partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -98,7 +99,8 @@ class Extractor:
                      *, model: str) -> None:
         """Ground and normalize the model's drafts into ``result.mentions``: the road after the LLM,
         shared by live extraction and answers collected from an OpenAI batch."""
-        default_region = article_region(article.text)
+        # Only for drafts that name no place of their own: a scan of the whole article that most skip.
+        default_region = cache(partial(article_region, article.text))
         for draft in drafts:
             grounded, warnings = ground(draft, text)
             result.warnings.extend(warnings)

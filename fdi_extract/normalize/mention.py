@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pycountry
 
@@ -44,11 +45,13 @@ def to_mention(
     grounded: GroundedDeal,
     article: Article,
     *,
-    default_region: str | None,
+    default_region: Callable[[], str | None],
     strategy: str,
     model: str,
     prompt_version: str,
 ) -> DealMention:
+    """A grounded draft as a normalized mention. ``default_region`` gives the article's region, asked only
+    when the draft and its evidence name no place."""
     draft = grounded.draft
     evidence_text = " ".join(e.quote for e in grounded.evidence if e.field is None)
     country = _country_code(draft.investor_country) or infer_country(evidence_text, article.text)
@@ -58,7 +61,7 @@ def to_mention(
         if canonical_company(name)
     ]
     place = (resolve_place(draft.place) if draft.place else None) or resolve_place(evidence_text)
-    region = place.code if place else default_region
+    region = place.code if place else default_region()
     host_country = region.split("-")[0] if region else next(
         (code for code, pattern in _HOST_COUNTRIES.items() if pattern.search(article.text)), None
     )
