@@ -83,9 +83,9 @@ _KEYS_IN_USE: set[str] = set()
 def _keep_out_of_logs(api_key: str) -> None:
     """Scrub ``api_key`` from every log record of this process.
 
-    Some endpoints echo the key in their error text, and Instructor logs each failed attempt with that
-    text at ERROR; the records are created by loggers we don't own and reach handlers we don't own, so
-    the record factory is the one place where every record can be cleaned.
+    Some endpoints echo the key in their error text, and the libraries under us may log that text; the
+    records are created by loggers we don't own and reach handlers we don't own, so the record factory
+    is the one place where every record can be cleaned.
     """
     if len(api_key) < 8 or api_key in _KEYS_IN_USE:
         return
@@ -195,14 +195,9 @@ class LLM:
                      max_tokens: int | None = None) -> dict[str, Any]:
         """The chat-completion request that asks for ``response_model``, built by Instructor's own
         request handler: :meth:`ask` sends it, and so does a line of an OpenAI Batch API file."""
-        max_tokens = max_tokens or self.settings.max_output_tokens
         template = _request_template(response_model, self._instructor_mode, self.model, self.settings.temperature,
-                                     max_tokens)
-        if template is not None:
-            return template | {"messages": messages} | self._extra_body(response_model)
-        _, body = handle_response_model(response_model, mode=self._instructor_mode, model=self.model,
-                                        messages=messages, temperature=self.settings.temperature, max_tokens=max_tokens)
-        return body | self._extra_body(response_model)
+                                     max_tokens or self.settings.max_output_tokens)
+        return template | {"messages": messages} | self._extra_body(response_model)
 
     def parse(self, response_model: type[T], completion: dict[str, Any] | ChatCompletion) -> T:
         """A completion read into ``response_model`` and validated, by Instructor. A completion that came
@@ -297,18 +292,15 @@ class LLM:
         await self._openai.close()
 
 
-_PROBE = ({"role": "user", "content": "probe"},)
-
-
 @lru_cache(maxsize=64)
 def _request_template(response_model: type[BaseModel], mode: instructor.Mode, model: str, temperature: float,
-                      max_tokens: int) -> dict[str, Any] | None:
-    """Instructor's request for ``response_model`` less its messages, built once per model: building it
-    re-walks and copies the schema, 0.3 ms a request. None where the mode writes into the messages
-    (the schema pasted into a prompt), which must then be built for each request."""
-    _, body = handle_response_model(response_model, mode=mode, model=model, messages=[dict(m) for m in _PROBE],
+                      max_tokens: int) -> dict[str, Any]:
+    """Instructor's request for ``response_model``, built once per model and given each request's messages:
+    building it re-walks and copies the schema, 0.3 ms a request. The modes used here leave the messages
+    as they are (a test compares the result with Instructor's own request for every mode)."""
+    _, body = handle_response_model(response_model, mode=mode, model=model, messages=[],
                                     temperature=temperature, max_tokens=max_tokens)
-    return body if body.get("messages") == list(_PROBE) else None
+    return body
 
 
 def _short(message: str, limit: int = 300) -> str:
