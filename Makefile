@@ -4,6 +4,10 @@
 VENV   ?= .venv
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
+# llama.cpp is built for a portable x86-64 target (AVX2/FMA/F16C) instead of -march=native: a native build on
+# a CPU with AMX (Xeon Sapphire Rapids and later, as some of these machines are) crashes with a segmentation
+# fault on the first prompt of more than one token. The flags are ignored on other architectures.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: run test lock clean
 
@@ -11,7 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	# llama-cpp-python compiles llama.cpp from source the first time (about 7 minutes on 2 cores; cached after).
-	$(VENV)/bin/python -m pip install --quiet --constraint requirements.lock --editable ".[local,html,test]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/python -m pip install --quiet --constraint requirements.lock --editable ".[local,html,test]"
 	touch $(STAMP)
 
 run: $(STAMP)
