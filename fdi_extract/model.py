@@ -1,17 +1,23 @@
 """The public data contract: Pydantic models passed between the stages of the pipeline.
 
-This module imports nothing else from fdi_extract, so every stage (and every user) can depend
-on it without pulling in the LLM layer. The JSON form of :class:`DealMention` is the record
+This module imports nothing else from fdi_extract but ``dates`` (which imports nothing of ours),
+so every stage (and every user) can depend on it without pulling in the LLM layer. The JSON form of :class:`DealMention` is the record
 that batch output, evaluation and reconciliation all read; its field names follow DESIGN.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
+from typing import Any
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationInfo, field_validator, model_validator
+
+from fdi_extract.dates import normalize_date
+
+logger = logging.getLogger("fdi_extract")
 
 
 class Stage(StrEnum):
@@ -68,6 +74,16 @@ class CapacityUnit(StrEnum):
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+def _unreadable_date(value: object, info: ValidationInfo) -> str | None:
+    """A record's date as ISO; one that cannot be read is left empty with a warning naming the article,
+    never an error: one odd date must not stop a run (and every re-run of it)."""
+    date = normalize_date(value)
+    if date is None and value not in (None, ""):
+        logger.warning("article %s: the date %r could not be read; published left empty",
+                       info.data.get("article_id", "?"), value)
+    return date
 
 
 class Evidence(_Record):
@@ -135,6 +151,8 @@ class DealMention(_DealFacts):
     published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
     url: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+
+    _published_as_iso = field_validator("published", mode="before")(_unreadable_date)
     deal_id: str | None = None
     # Provenance, so a record can be traced back to how it was produced.
     strategy: str | None = None
@@ -164,9 +182,22 @@ class Article(_Record):
 
     text: str
     article_id: str
-    published: str | None = None
+    published: str | None = Field(default=None, description="ISO; other written dates are read, others left empty.")
     url: str | None = None
     title: str | None = None
+    warnings: list[str] = Field(default_factory=list, description="What could not be read of it (a date).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _published_as_iso(cls, data: Any) -> Any:
+        """The date as ISO; one that cannot be read is left empty and said so in ``warnings``."""
+        if not isinstance(data, dict) or data.get("published") in (None, ""):
+            return data
+        date = normalize_date(data["published"])
+        if date is not None:
+            return data | {"published": date}
+        problem = f"the date {data['published']!r} could not be read; published left empty"
+        return data | {"published": None, "warnings": [*data.get("warnings", ()), problem]}
 
     @property
     def published_date(self) -> dt.date | None:

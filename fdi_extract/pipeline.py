@@ -76,7 +76,7 @@ class Extractor:
                 f"the text is {len(article.text):,} characters; the limit is {self.settings.max_article_chars:,} "
                 "(Settings.max_article_chars / FDI_EXTRACT_MAX_ARTICLE_CHARS)",
             )
-        result = ArticleResult(article_id=article.article_id)
+        result = ArticleResult(article_id=article.article_id, warnings=list(article.warnings))
         if not article.text.strip():
             result.warnings.append("empty article: nothing to extract")
             return result

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT, url TEXT, title TEXT,
     status TEXT NOT NULL DEFAULT 'pending',   -- pending | submitted (to a remote batch job) | done | failed | skipped
     error TEXT, seconds REAL, prompt_tokens INTEGER, completion_tokens INTEGER, calls INTEGER,
-    cached INTEGER NOT NULL DEFAULT 0, warnings TEXT, updated REAL
+    cached INTEGER NOT NULL DEFAULT 0, warnings TEXT, updated REAL,
+    read_warnings TEXT                        -- what could not be read of the record (a date), as a JSON list
 );
 CREATE INDEX IF NOT EXISTS articles_status ON articles(status);
 CREATE TABLE IF NOT EXISTS mentions (
@@ -85,6 +86,9 @@ class Store:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(mentions)")}
         if columns and "deal_id" not in columns:  # a store from before the column
             self._db.execute("ALTER TABLE mentions ADD COLUMN deal_id TEXT")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        if columns and "read_warnings" not in columns:
+            self._db.execute("ALTER TABLE articles ADD COLUMN read_warnings TEXT")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -113,11 +117,12 @@ class Store:
             self._db.executemany("INSERT OR IGNORE INTO registering (article_id) VALUES (?)", [row[:1] for row in batch])
             registered.duplicates += len(batch) - (self._db.total_changes - before)
             self._db.executemany(
-                """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated, read_warnings)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(article_id) DO UPDATE SET
                      text_hash = excluded.text_hash, text = excluded.text, published = excluded.published,
-                     url = excluded.url, title = excluded.title, status = 'pending', updated = excluded.updated
+                     url = excluded.url, title = excluded.title, status = 'pending', updated = excluded.updated,
+                     read_warnings = excluded.read_warnings
                    WHERE articles.text_hash != excluded.text_hash""",
                 batch,
             )
@@ -126,7 +131,7 @@ class Store:
 
         for article in articles:
             batch.append((article.article_id, text_hash(article.text), article.text, article.published, article.url,
-                          article.title, time.time()))
+                          article.title, time.time(), json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None))
             registered.read += 1
             if len(batch) >= batch_size:
                 flush()
@@ -144,11 +149,12 @@ class Store:
         ``source`` and ``condition`` are fixed SQL of this class; values go in as ``parameters``."""
         last = ""
         while rows := self._db.execute(
-            f"SELECT a.article_id, a.text, a.published, a.url, a.title FROM {source} "
+            f"SELECT a.article_id, a.text, a.published, a.url, a.title, a.read_warnings FROM {source} "
             f"WHERE {condition} AND a.article_id > ? ORDER BY a.article_id LIMIT 500", (*parameters, last)
         ).fetchall():
-            for article_id, text, published, url, title in rows:
-                yield Article(article_id=article_id, text=text, published=published, url=url, title=title)
+            for article_id, text, published, url, title, warnings in rows:
+                yield Article(article_id=article_id, text=text, published=published, url=url, title=title,
+                              warnings=json.loads(warnings) if warnings else [])
             last = rows[-1][0]
 
     def cached(self, key: str) -> ArticleResult | None:
