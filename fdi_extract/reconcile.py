@@ -53,7 +53,7 @@ from fdi_extract.model import (
     TimelineEntry,
     most_advanced,
 )
-from fdi_extract.normalize.companies import canonical_company, company_similarity
+from fdi_extract.normalize.companies import canonical_company, company_similarity, same_family, skeleton
 
 _SAME_INVESTOR = 85.0
 _USD_TOLERANCE = 0.15
@@ -62,10 +62,6 @@ _MAX_FULL_BLOCK = 400  # larger blocks are compared within a sliding window of n
 _NEIGHBOURHOOD = 40
 _CHECKED_MEMBERS = 25
 _SPECIFIC_REASONS = {"capacity", "amount_usd", "project"}  # a link without any of these is borderline  # members of each side checked against each other before two clusters join
-
-
-def _skeleton(word: str) -> str:
-    return re.sub(r"[aeiouyw]", "", word.replace("w", "u")) or word
 
 
 def _year(published: str | None) -> int | None:
@@ -127,7 +123,9 @@ def _sort_key(m: DealMention | _Features) -> tuple[str, str]:
 
 def _block_keys(f: _Features) -> set[tuple[str, ...]]:
     if f.investor_keys:
-        return {("investor", _skeleton(key.split()[0])) for key in f.investor_keys}
+        firsts = [key.split()[0] for key in f.investor_keys]
+        # The first letters too: a group and a subsidiary named from it ("Total Eren", "TotalEnergies") meet.
+        return {("investor", skeleton(first) or first) for first in firsts} | {("start", first[:4]) for first in firsts}
     return {("unnamed", f.region or f.host_country or "", f.sector.value)}
 
 
@@ -183,10 +181,15 @@ def _score(a: _Features, b: _Features) -> tuple[float, tuple[str, ...]] | None:
     score = 0.0
     if a.investors and b.investors:
         similarity = max(company_similarity(x, y) for x in a.investors for y in b.investors)
-        if similarity < _SAME_INVESTOR:
+        if similarity >= _SAME_INVESTOR:
+            score += 3.0
+            reasons.append(f"investor {similarity:.0f}")
+        elif (capacity or usd) and a.region and a.region == b.region and any(
+                same_family(x, y) for x in a.investors for y in b.investors):
+            score += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
+            reasons.append("investor family")
+        else:
             return None
-        score += 3.0
-        reasons.append(f"investor {similarity:.0f}")
     elif a.investors or b.investors or not (capacity or usd):
         return None  # without a named investor on both sides, only a shared figure can tie two reports
     if a.region and a.region == b.region:
@@ -204,6 +207,11 @@ def _score(a: _Features, b: _Features) -> tuple[float, tuple[str, ...]] | None:
     if usd:
         score += 1.5
         reasons.append("amount_usd")
+    elif not (a.usd or a.capacity or b.usd or b.capacity):
+        # Reports of one project tend to carry the same kind of facts: where an investor has a plant with
+        # figures and another without in one region, a report without figures goes with its like.
+        score += 0.5
+        reasons.append("neither states a figure")
     if a.project and b.project and fuzz.token_set_ratio(a.project.lower(), b.project.lower()) >= 70:
         score += 0.5
         reasons.append("project")

@@ -24,6 +24,9 @@ CORPUS_PLACES = [
     ("Тупкараганский район", "KZ-47"), ("AKTAU. KAZINFORM", "KZ-47"), ("Tupkaragan district", "KZ-47"),
     ("Mangistau region", "KZ-47"), ("nearby Fort Shevchenko", "KZ-47"), ("ТАШКЕНТ, 4 сен", "UZ-TK"),
     ("в Джизакской области", "UZ-JI"), ("in Jizzakh region", "UZ-JI"), ("в Уральске", "KZ-27"),
+    ("Chui region", "KG-C"), ("Чуйской", "KG-C"), ("BISHKEK", "KG-GB"), ("Bishkek", "KG-GB"), ("Osh", "KG-GO"),
+    ("Issyk-Kul", "KG-Y"), ("Иссык-Кульской", "KG-Y"), ("Kostanai", "KZ-39"), ("Костанайской", "KZ-39"),
+    ("Navoi", "UZ-NW"),
 ]
 MORE_PLACES = [
     ("ВКО", "KZ-63"), ("СКО", "KZ-59"), ("Восточно-Казахстанской области", "KZ-63"), ("в области Жетісу", "KZ-33"),

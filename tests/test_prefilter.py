@@ -15,7 +15,7 @@ def test_every_article_with_a_gold_deal_passes() -> None:
                   for g in load_gold(path)[0]}
     articles = [read_article(p) for folder in (SEEDS, DEV_CORPUS) for p in folder.glob("*.txt")]
     checked = [a for a in articles if a.article_id in with_deals]
-    assert len(checked) == len(with_deals) == 17
+    assert len(checked) == len(with_deals) >= 17
     assert all(may_hold_a_deal(a.text) for a in checked)
 
 

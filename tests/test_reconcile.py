@@ -152,3 +152,33 @@ def test_a_sector_read_two_ways_merges_only_when_a_figure_agrees() -> None:
     silent = [_m("a1", "Hengshui Decheng Machinery", region="UZ-JI", sector="tourism_real_estate"),
               _m("a2", "Hengshui Decheng Machinery", region="UZ-JI", sector="construction_materials")]
     assert len(reconcile(silent)) == 2
+
+
+def test_a_local_subsidiary_named_after_the_host_country_is_its_parents_deal() -> None:
+    deals = reconcile([_m("s1", "Orda Motors Qazaqstan", mw=70, sector="manufacturing"),
+                       _m("s2", "Orda Motors Corporation", mw=70, sector="manufacturing")])
+    assert len(deals) == 1
+
+
+def test_a_group_and_a_subsidiary_named_from_it_meet_on_a_figure_and_a_region() -> None:
+    deals = reconcile([_m("g1", "Vento Eren", mw=1000, usd=1.9e9), _m("g2", "VentoEnergies", mw=1000, usd=1.2e9)])
+    assert len(deals) == 1 and "investor family" in deals[0].links[0].reasons
+    # Without a figure that agrees, or in two regions, the same names stay two deals.
+    assert len(reconcile([_m("g3", "Vento Eren", mw=300), _m("g4", "VentoEnergies", mw=1000)])) == 2
+    assert len(reconcile([_m("g5", "Vento Eren", mw=1000), _m("g6", "VentoEnergies", mw=1000, region="KZ-31")])) == 2
+    # A nationality word shared is no family.
+    assert len(reconcile([_m("g7", "China Rail", mw=1000), _m("g8", "Chinalco", mw=1000)])) == 2
+
+
+def test_a_cyrillic_kh_meets_a_pinyin_h() -> None:
+    deals = reconcile([_m("k1", "Hua Lun", sector="construction_materials"),
+                       _m("k2", "ОсОО «Хуа Лун»", sector="construction_materials", usd=10e6)])
+    assert len(deals) == 1
+
+
+def test_one_investors_two_plants_in_one_region_stay_two() -> None:
+    car = [_m("c1", "Orda Motors", mw=70, usd=250e6, sector="manufacturing"),
+           _m("c2", "Orda Motors", mw=70, usd=250e6, sector="manufacturing")]
+    parts = [_m("c2", "Orda Motors", sector="manufacturing"), _m("c3", "Orda Motors Corporation", sector="manufacturing")]
+    reconcile([*car, *parts])
+    assert car[0].deal_id == car[1].deal_id and parts[0].deal_id == parts[1].deal_id != car[0].deal_id

@@ -15,14 +15,16 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-# Legal forms and words that only qualify a name when they trail it.
+# Legal forms and words that only qualify a name when they trail it; a host country's name trails the
+# name of a local subsidiary ("KIA Qazaqstan", "Suto Kazakhstan"), which is its parent's project.
 _LEGAL_FORMS = {
+    "qazaqstan", "kazakstan", "uzbekistan", "ozbekiston", "kyrgyzstan", "tajikistan",
     "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "plc",
     "jsc", "ojsc", "cjsc", "pjsc", "gmbh", "ag", "sa", "bv", "too", "ao", "oao", "zao", "pao", "ooo", "tov",
     "tdo", "ip", "kazakhstan", "group", "holding", "holdings", "international", "intl",
 }
 # Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
-_CYRILLIC_LEGAL = re.compile(r"\b(?:ТОО|АО|ОАО|ЗАО|ПАО|ООО|ИП|Компания|компания|Группа|группа)\b")
+_CYRILLIC_LEGAL = re.compile(r"\b(?:ТОО|АО|ОАО|ЗАО|ПАО|ООО|ОсОО|ИП|Компания|компания|Группа|группа)\b")
 _QUOTES = re.compile(r"[\"'«»“”„‘’`]")
 
 
@@ -48,9 +50,15 @@ def canonical_company(name: str) -> str:
     return " ".join(words)
 
 
-def _skeleton(key: str) -> str:
-    """Consonants only, w read as u: what transliterations of one name share."""
-    return re.sub(r"[aeiouyw ]", "", key.replace("w", "u"))
+def is_bare_legal_form(name: str) -> bool:
+    """"Ltd", "JSC", "ТОО": a legal form with no name (what a recognizer may tag on its own)."""
+    words = re.findall(r"[a-z0-9]+", unidecode(_CYRILLIC_LEGAL.sub(" ", _QUOTES.sub(" ", name))).lower())
+    return all(word in _LEGAL_FORMS for word in words)
+
+
+def skeleton(key: str) -> str:
+    """Consonants only, w read as u and kh as h: what transliterations of one name share (Хуа → khua → h)."""
+    return re.sub(r"[aeiouyw ]", "", key.replace("kh", "h").replace("w", "u"))
 
 
 def company_similarity(a: str, b: str) -> float:
@@ -67,8 +75,8 @@ def company_similarity(a: str, b: str) -> float:
     score = max(fuzz.token_sort_ratio(ka, kb), fuzz.token_set_ratio(ka, kb) if shorter <= longer else 0.0)
     # The same leading name in two transliterations; a second word, when both have one, must agree too,
     # or every "Xinjiang …" company would be one.
-    sa, sb = _skeleton(first_a), _skeleton(first_b)
-    seconds_agree = len(words_a) == 1 or len(words_b) == 1 or _skeleton(words_a[1]) == _skeleton(words_b[1])
+    sa, sb = skeleton(first_a), skeleton(first_b)
+    seconds_agree = len(words_a) == 1 or len(words_b) == 1 or skeleton(words_a[1]) == skeleton(words_b[1])
     if len(sa) >= 3 and sa == sb and seconds_agree:
         score = max(score, 90.0)
     return float(score)
@@ -76,6 +84,19 @@ def company_similarity(a: str, b: str) -> float:
 
 def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
+
+
+def same_family(a: str, b: str) -> bool:
+    """Names that may be one group under two names: the leading word of one is the start of a longer leading
+    word of the other ("Total Eren" / "TotalEnergies"; one first word shared whole is company_similarity's
+    to judge). Too weak to tie two reports alone: reconciliation asks for a stated figure and a region that
+    agree as well. A nationality or country word ("China …") is no family name."""
+    first_a, first_b = (canonical_company(name).split()[:1] for name in (a, b))
+    if not first_a or not first_b:
+        return False
+    short, long = sorted((first_a[0], first_b[0]), key=len)
+    nationality = any(_NATIONALITY_RE[code].match(word) for code in _NATIONALITY_RE for word in (first_a[0], first_b[0]))
+    return len(short) >= 4 and len(long) > len(short) and long.startswith(short) and not nationality
 
 
 _NATIONALITY: dict[str, tuple[str, ...]] = {
