@@ -18,8 +18,11 @@ import logging
 import statistics
 import sys
 from contextlib import ExitStack
+from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
@@ -44,7 +47,8 @@ from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings, Strategy
 from fdi_extract.store import Store
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the terminal's width
+_SHOWN = 20  # problems listed on screen; the rest are counted (all of them are in summary.json)
 # Piped into a file or a CI log, rich would wrap tables at 80 columns; a table of deals needs more.
 out = Console() if sys.stdout.isatty() else Console(width=180)
 
@@ -161,15 +165,35 @@ def _store_path(source: Path) -> Path | None:
 
 
 def _mentions_from(source: Path) -> list[DealMention]:
-    """Mention records from a run's store or from a JSONL file."""
+    """Mention records from a run's store or from a JSONL file; malformed lines are reported and skipped."""
     if (path := _store_path(source)) is None:
-        return load_mentions(source)
+        skipped: list[str] = []
+        mentions = load_mentions(source, skipped.append)
+        for problem in skipped[:_SHOWN]:
+            err.print(f"[yellow]skipped[/] {problem}", highlight=False)
+        if len(skipped) > _SHOWN:
+            err.print(f"[yellow]skipped[/] {len(skipped) - _SHOWN} more lines of {source}")
+        return mentions
     with Store(path) as store:
         return list(store.mentions())
 
 
+def _output_folder(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise FdiExtractError(f"--out {path} is a file; give a folder (it is created when missing)")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FdiExtractError(f"no such file or folder: {', '.join(missing)}")
+    return paths
+
+
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    args.out.mkdir(parents=True, exist_ok=True)
+    _output_folder(args.out)
     previous_path = args.out / "mentions.jsonl"
     new = [m for path in args.mentions for m in _mentions_from(path)]
     # Incremental: mentions of earlier runs keep their deal ids; an article extracted again replaces its old mentions.
@@ -187,6 +211,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    _existing(args.inputs)
+    _output_folder(args.out)
     if args.openai_batch:
         submitted = submit_batch(args.inputs, args.out, _settings(args))
         err.print(f"{submitted.inputs:,} articles read ({submitted.duplicates:,} duplicates): {submitted.skipped:,} "
@@ -208,7 +234,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    mentions = [m for path in args.sources for m in _mentions_from(path)]
+    _output_folder(args.out)
+    mentions = [m for path in _existing(args.sources) for m in _mentions_from(path)]
     deals = reconcile(mentions)
     stores = [Store(path) for source in args.sources if (path := _store_path(source)) is not None]
     try:
@@ -270,12 +297,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fdi-extract", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and unmatched deals")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return number
 
-    extract = commands.add_parser("extract", help="extract deal mentions from .txt articles")
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fdi-extract",
+        description="Foreign direct investment deals from news articles: extract, reconcile, report, evaluate.",
+        epilog="Settings come from FDI_EXTRACT_* environment variables (see the README): FDI_EXTRACT_BASE_URL, "
+               "FDI_EXTRACT_MODEL, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ...",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and unmatched deals")
+    # -v also after a command ("fdi-extract eval GOLD PRED -v"); SUPPRESS keeps the top level's value otherwise.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('fdi-extract')}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_command = partial(commands.add_parser, parents=[verbose])
+
+    extract = add_command("extract", help="extract deal mentions from .txt articles")
     extract.add_argument("paths", nargs="+", type=Path, help=".txt files or folders of them")
     extract.add_argument("-o", "--output", type=Path, default=Path("mentions.jsonl"))
     extract.add_argument("--stats", type=Path, help="also write per-article seconds, tokens and warnings (JSONL)")
@@ -285,10 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--no-table", action="store_true", help="don't print the mentions")
     extract.set_defaults(run=cmd_extract)
 
-    batch = commands.add_parser("run", help="a resumable batch over an archive: store, cache, outputs, report.html")
+    batch = add_command("run", help="a resumable batch over an archive: store, cache, outputs, report.html")
     batch.add_argument("inputs", nargs="+", type=Path, help="folders or files: .txt, .jsonl, .csv, .html")
     batch.add_argument("--out", type=Path, required=True, help="store.sqlite, mentions/deals JSONL, deals.csv, report.html")
-    batch.add_argument("--concurrency", type=int,
+    batch.add_argument("--concurrency", type=_positive,
                        help="articles in flight (default: 1 on the embedded model, whose single llama.cpp sequence "
                             "gains nothing from more; 4 on other endpoints)")
     batch.add_argument("--strategy", choices=[s.value for s in Strategy])
@@ -298,19 +342,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`")
     batch.set_defaults(run=cmd_run)
 
-    collect = commands.add_parser("collect", help="save the finished OpenAI batch jobs of a run, then write its outputs")
+    collect = add_command("collect", help="save the finished OpenAI batch jobs of a run, then write its outputs")
     collect.add_argument("out", type=Path, help="the --out folder of `fdi-extract run --openai-batch`")
     collect.add_argument("--base-url")
     collect.add_argument("--model")
     collect.add_argument("--strategy", choices=[Strategy.direct.value])
     collect.set_defaults(run=cmd_collect)
 
-    page = commands.add_parser("report", help="mentions/deals JSONL, deals.csv and report.html from a store or JSONL")
+    page = add_command("report", help="mentions/deals JSONL, deals.csv and report.html from a store or JSONL")
     page.add_argument("sources", nargs="+", type=Path, help="a run's store.sqlite (or its folder), or mention records (JSONL)")
     page.add_argument("--out", type=Path, required=True)
     page.set_defaults(run=cmd_report)
 
-    merge = commands.add_parser("reconcile", help="group mention records into deals (incremental over --out)")
+    merge = add_command("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
     merge.add_argument("--out", type=Path, default=Path("out"), help="writes deals.jsonl and mentions.jsonl here")
     merge.add_argument("--adjudicate", action="store_true",
@@ -320,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--strategy", choices=[s.value for s in Strategy])
     merge.set_defaults(run=cmd_reconcile)
 
-    score = commands.add_parser("eval", help="score mention records against a gold file")
+    score = add_command("eval", help="score mention records against a gold file")
     score.add_argument("gold", type=Path)
     score.add_argument("predicted", type=Path)
     score.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -336,14 +380,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Instructor logs every failed attempt at ERROR; our own report names the article and the final cause.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    # One boundary for a user's mistakes: one line saying what is wrong and where, exit 2, no traceback.
     try:
         return args.run(args)
     except FdiExtractError as error:
-        err.print(f"[red]error:[/] {error}")
-        return 2
+        err.print(f"[red]error:[/] {error}", highlight=False)
+    except OSError as error:  # a folder where a file was meant, a file that cannot be read
+        err.print(f"[red]error:[/] {error.filename or ''}: {error.strerror or error}", highlight=False)
+    except ValidationError as error:  # a setting from an argument or the environment
+        problem = error.errors()[0]
+        err.print(f"[red]error:[/] setting {'.'.join(map(str, problem['loc'])) or '?'}: {problem['msg']}", highlight=False)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         return 130
+    return 2
 
 
 if __name__ == "__main__":

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+
+from fdi_extract.errors import InputError
 
 from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, same_company
@@ -234,13 +237,22 @@ def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:
     return gold, None
 
 
-def load_mentions(path: Path) -> list[DealMention]:
+def load_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> list[DealMention]:
+    """The mention records of a JSONL file. A line that is no mention record is reported to ``skipped``
+    as "FILE:LINE: problem" and left out, as ``run`` does with a bad article record; without ``skipped``
+    it is an :class:`~fdi_extract.errors.InputError`."""
     mentions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            mentions.append(DealMention.model_validate(json.loads(line)))
-        except ValueError as error:
-            raise ValueError(f"{path}:{number}: not a mention record: {error}") from None
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                mentions.append(DealMention.model_validate_json(raw))
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(map(str, first["loc"]))
+                problem = f"{path}:{number}: not a mention record ({where + ': ' if where else ''}{first['msg']})"
+                if skipped is None:
+                    raise InputError(None, problem) from None
+                skipped(problem)
     return mentions
