@@ -29,6 +29,7 @@ from rich.progress import (
 from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.extract.schema import SCHEMA_VERSION
+from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
@@ -58,6 +59,7 @@ class RunSummary:
     cost_usd: float = 0.0
     seconds: float = 0.0
     bad_records: list[BadRecord] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # "article: cause" of every article that failed
 
     def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if k != "bad_records"} | {
@@ -185,16 +187,17 @@ async def arun_batch(
                 TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"), console=console,
             ) as progress:
                 task = progress.add_task("run", total=todo, speed="", tokens=0, cost=0.0)
+                plain = _PlainProgress(console, todo)
                 pending: set[asyncio.Task[None]] = set()
                 for article in store.pending():
                     # Bounded read-ahead keeps memory flat however large the archive is.
                     while len(pending) >= 4 * concurrency:
                         finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                        _advance(progress, task, finished, summary, started)
+                        _advance(progress, task, finished, summary, started, plain)
                     pending.add(asyncio.create_task(_process(article, extractor, llm, store, summary, limit)))
                 while pending:
                     finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    _advance(progress, task, finished, summary, started)
+                    _advance(progress, task, finished, summary, started, plain)
             if llm is not None:
                 await llm.aclose()
         finish(store, out_dir, summary, run_id, started, settings)
@@ -222,12 +225,34 @@ def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, starte
     counts = store.counts()
     summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
     summary.mentions, summary.deals = len(plan.deal_ids), len(plan.groups)
+    summary.failures = [f"{article_id}: {error}" for article_id, error in store.failures()]
     summary.seconds = time.perf_counter() - started
     store.finish_run(run_id, summary.as_dict())
-    (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    with replaced_when_done(out_dir / "summary.json") as summary_out:
+        summary_out.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
 
 
-def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]], summary: RunSummary, started: float) -> None:
+@dataclass
+class _PlainProgress:
+    """Where stderr is no terminal (a batch job's log), rich draws no bar: a plain line every few seconds."""
+
+    console: Console
+    total: int
+    every: float = 10.0
+    last: float = 0.0
+
+    def note(self, summary: RunSummary, speed: str, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.console.is_terminal or (now - self.last < self.every and not final):
+            return
+        self.last = now
+        self.console.print(f"extracting: {summary.done + summary.failed + summary.skipped:,} of "
+                           f"{self.total:,} articles, {summary.failed:,} failed, {speed or '-'}, "
+                           f"{summary.prompt_tokens + summary.completion_tokens:,} tokens", highlight=False)
+
+
+def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]], summary: RunSummary, started: float,
+             plain: _PlainProgress) -> None:
     for done in finished:
         done.result()  # a bug (not an article's failure) surfaces here instead of vanishing
     completed = summary.done + summary.failed + summary.skipped
@@ -235,6 +260,7 @@ def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]]
     speed = f"{rate:.1f} art/s" if rate >= 1 else f"{1 / rate:.0f} s/art" if rate > 0 else ""
     progress.update(task, advance=len(finished), speed=speed,
                     tokens=summary.prompt_tokens + summary.completion_tokens, cost=summary.cost_usd)
+    plain.note(summary, speed, final=progress.finished)
 
 
 def run_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *,

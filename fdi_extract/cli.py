@@ -39,6 +39,7 @@ from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
+from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import ArticleResult, Deal, DealMention
 from fdi_extract.openai_batch import collect_batches, submit_batch
 from fdi_extract.pipeline import Extractor
@@ -63,9 +64,10 @@ async def _extract_all(paths: list[Path], settings: Settings, output: Path, stat
     results: list[ArticleResult] = []
     with Extractor(settings) as extractor:
         llm = extractor.llm()
+        # Written as NAME.partial as articles finish (kept if the run is cut short), moved over NAME at the end.
         with ExitStack() as files_open:
-            mentions_out = files_open.enter_context(output.open("w", encoding="utf-8"))
-            stats_out = files_open.enter_context(stats.open("w", encoding="utf-8")) if stats else None
+            mentions_out = files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
+            stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
             progress = files_open.enter_context(
                 Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err)
@@ -116,11 +118,19 @@ def _mentions_table(mentions: list[DealMention]) -> Table:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    results = asyncio.run(_extract_all(args.paths, _settings(args), args.output, args.stats))
+    results = asyncio.run(_extract_all(_existing(args.paths), _settings(args), args.output, args.stats))
+    failed = [r for r in results if r.error]
+    for output in (args.output, args.stats):
+        # A run with failures does not replace what an earlier run wrote there: a failing endpoint must not
+        # wipe good records. Its own records stay beside it.
+        if output is not None and failed and output.exists():
+            err.print(f"[yellow]{len(failed)} article(s) failed: {output} is left as it was; this run's records "
+                      f"are in {partial_path(output)}[/]")
+        elif output is not None:
+            partial_path(output).replace(output)
     mentions = [m for r in results for m in r.mentions]
     if not args.no_table:
         out.print(_mentions_table(mentions))
-    failed = [r for r in results if r.error]
     seconds = [r.seconds for r in results if not r.error]
     median = statistics.median(seconds) if seconds else 0.0
     prompt = sum(r.usage.prompt_tokens for r in results)
@@ -201,9 +211,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     previous = [m for m in load_mentions(previous_path) if m.article_id not in renewed] if previous_path.exists() else []
     mentions = previous + new
     deals = reconcile(mentions, Adjudicator(_settings(args)) if args.adjudicate else None)
-    with (args.out / "deals.jsonl").open("w", encoding="utf-8") as deals_out:
+    with replaced_when_done(args.out / "deals.jsonl") as deals_out:
         deals_out.writelines(d.model_dump_json() + "\n" for d in deals)
-    with previous_path.open("w", encoding="utf-8") as mentions_out:
+    with replaced_when_done(previous_path) as mentions_out:
         mentions_out.writelines(m.model_dump_json() + "\n" for m in mentions)
     out.print(_deals_table(deals))
     err.print(f"{len(mentions)} mentions ({len(previous)} from earlier runs) → {len(deals)} deals → {args.out}")
@@ -260,8 +270,13 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table.add_row("estimated cost", f"${summary.cost_usd:.4f}")
     table.add_row("seconds", f"{summary.seconds:.1f}")
     out.print(table)
-    for bad in summary.bad_records:
-        err.print(f"[yellow]unreadable[/] {bad.where}: {bad.problem}")
+    for bad in summary.bad_records[:_SHOWN]:
+        err.print(f"[yellow]unreadable[/] {bad.where}: {bad.problem}", highlight=False)
+    for failure in summary.failures[:_SHOWN]:
+        err.print(f"[red]failed[/] {failure}", highlight=False)
+    hidden = max(0, len(summary.bad_records) - _SHOWN) + max(0, len(summary.failures) - _SHOWN)
+    if hidden:
+        err.print(f"… {hidden} more, all in {out_dir / 'summary.json'}")
     return 1 if summary.failed else 0
 
 

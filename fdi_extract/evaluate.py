@@ -12,7 +12,6 @@ mentions, ties are rare, and the greedy choice is the one a reader checking by h
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from fdi_extract.errors import InputError
-
 from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, same_company
 from fdi_extract.normalize.fx import to_usd

@@ -48,6 +48,7 @@ from fdi_extract.model import Usage
 from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
 
 T = TypeVar("T", bound=BaseModel)
+logger = logging.getLogger("fdi_extract")
 
 _current_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("fdi_extract_usage", default=None)
 
@@ -171,11 +172,11 @@ class LLM:
         self._openai = openai.AsyncOpenAI(
             base_url=base_url or settings.base_url,
             api_key=api_key,
-            timeout=settings.request_timeout,
+            timeout=settings.resolved_request_timeout,
             max_retries=0,
             # The openai SDK's aiohttp transport: less CPU per request than its default httpx pool
             # under a batch's 32 concurrent requests (bench/throughput.py --stack).
-            http_client=openai.DefaultAioHttpClient(timeout=settings.request_timeout),
+            http_client=openai.DefaultAioHttpClient(timeout=settings.resolved_request_timeout),
         )
         self._instructor_mode = {
             StructuredMode.tools: instructor.Mode.TOOLS,
@@ -287,6 +288,11 @@ class LLM:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, openai.RateLimitError):
             self.rate_limited += 1
+        elif isinstance(error, openai.APITimeoutError):
+            # A slow endpoint must not look like a hung program: say so at every timeout.
+            logger.warning("an LLM request passed its %.0f s timeout (attempt %d of %d; FDI_EXTRACT_REQUEST_TIMEOUT "
+                           "sets it)", self.settings.resolved_request_timeout, state.attempt_number,
+                           self.settings.retry.max_attempts)
 
     async def aclose(self) -> None:
         await self._openai.close()

@@ -33,7 +33,6 @@ previous ``mentions.jsonl``), and a new deal is named by a hash of its earliest 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,7 +52,12 @@ from fdi_extract.model import (
     TimelineEntry,
     most_advanced,
 )
-from fdi_extract.normalize.companies import canonical_company, company_similarity, same_family, skeleton
+from fdi_extract.normalize.companies import (
+    canonical_company,
+    company_similarity,
+    same_family,
+    skeleton,
+)
 
 _SAME_INVESTOR = 85.0
 _USD_TOLERANCE = 0.15

@@ -12,8 +12,10 @@ import html
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 
+from fdi_extract.files import replaced_when_done
 from fdi_extract.model import Deal, DealMention, Evidence
 
 _CSV_COLUMNS = ("deal_id", "investors", "investor_countries", "host_country", "region", "district", "project", "sector",
@@ -39,12 +41,16 @@ def write_outputs(
     """Write the four outputs, streaming: each mention and deal is written as it comes, so ``mentions``
     and ``deals`` may be generators over an archive that does not fit in memory."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / "mentions.jsonl").open("w", encoding="utf-8") as handle:
-        handle.writelines(m.model_dump_json() + "\n" for m in mentions)
-    # The report lists the best-sourced deals first; it reads them back from deals.jsonl by offset.
-    order: list[tuple[int, float, int]] = []
-    articles: set[str] = set()
-    with (out_dir / "deals.jsonl").open("wb") as lines, (out_dir / "deals.csv").open("w", encoding="utf-8", newline="") as table:
+    # Each output goes to NAME.partial and replaces NAME only when all four are written (files.py).
+    with ExitStack() as outputs:
+        mentions_out = outputs.enter_context(replaced_when_done(out_dir / "mentions.jsonl"))
+        lines = outputs.enter_context(replaced_when_done(out_dir / "deals.jsonl", "w+b"))
+        table = outputs.enter_context(replaced_when_done(out_dir / "deals.csv", newline=""))
+        page = outputs.enter_context(replaced_when_done(out_dir / "report.html"))
+        mentions_out.writelines(m.model_dump_json() + "\n" for m in mentions)
+        # The report lists the best-sourced deals first; it reads them back from deals.jsonl by offset.
+        order: list[tuple[int, float, int]] = []
+        articles: set[str] = set()
         writer = csv.writer(table)
         writer.writerow(_CSV_COLUMNS)
         for deal in deals:
@@ -52,7 +58,6 @@ def write_outputs(
             lines.write(deal.model_dump_json().encode() + b"\n")
             writer.writerow(_csv_row(deal))
             articles.update(s.article_id for s in deal.sources)
-    with (out_dir / "deals.jsonl").open("rb") as lines, (out_dir / "report.html").open("w", encoding="utf-8") as page:
         page.write("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>fdi-extract report</title>"
                    f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>")
         for _, _, offset in sorted(order):

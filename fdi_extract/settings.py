@@ -75,7 +75,11 @@ class Settings(BaseSettings):
     )
     model: str | None = None
     temperature: float = 0.0
-    request_timeout: PositiveFloat = Field(default=900.0, description="Seconds for one LLM request.")
+    request_timeout: PositiveFloat | None = Field(
+        default=None,
+        description="Seconds for one LLM request before it is retried; default 300 for the embedded model "
+                    "(a long article on 2 cores), 60 for an API.",
+    )
     max_output_tokens: PositiveInt = 2048
     validation_retries: int = Field(default=1, ge=0, description="Re-asks after an answer fails validation.")
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
@@ -120,6 +124,12 @@ class Settings(BaseSettings):
         if self.provider is Provider.embedded:
             return StructuredMode.json_object_schema
         return StructuredMode.json_schema
+
+    @property
+    def resolved_request_timeout(self) -> float:
+        if self.request_timeout is not None:
+            return self.request_timeout
+        return 300.0 if self.provider is Provider.embedded else 60.0
 
     @property
     def resolved_model(self) -> str:

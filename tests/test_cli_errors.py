@@ -10,7 +10,10 @@ import pytest
 
 from fdi_extract.cli import main
 
-MENTION = json.dumps({"article_id": "a1", "published": "2024", "investors": [{"name": "Alpha", "name_normalized": "alpha"}]})
+pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
+
+MENTION = json.dumps({"article_id": "a1", "published": "2024", "investors": [{"name": "Alpha", "name_normalized": "alpha"}]},
+                     ensure_ascii=False)
 
 
 @pytest.fixture
@@ -65,3 +68,52 @@ def test_concurrency_zero_and_version(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and "fdi-extract" in capsys.readouterr().out
+
+
+def test_a_failed_run_names_each_failed_article_and_its_cause(tmp_path: Path, monkeypatch, capsys) -> None:
+    from tests.fake_llm import Reply, fake_llm
+    from tests.test_batch import _archive
+
+    monkeypatch.setenv("FDI_EXTRACT_RETRY", '{"max_attempts": 1}')
+    archive = _archive(tmp_path, 3)
+    with fake_llm([Reply(500)]) as (url, _):
+        code = main(["run", str(archive), "--out", str(tmp_path / "out"), "--base-url", url, "--model", "m",
+                     "--strategy", "direct"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("failed a000") == 3 and "InternalServerError" in err
+    # Not a terminal here: plain progress lines instead of a bar.
+    assert "extracting: 3 of 3 articles, 3 failed" in err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary["failures"]) == 3 and all("InternalServerError" in f for f in summary["failures"])
+
+
+def test_extract_into_an_existing_file_keeps_it_when_articles_fail(tmp_path: Path, monkeypatch, capsys) -> None:
+    from tests.fake_llm import Reply, fake_llm
+
+    monkeypatch.setenv("FDI_EXTRACT_RETRY", '{"max_attempts": 1}')
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Компания Alpha Co., Ltd. построит завод за 10 млн долларов.")
+    output = tmp_path / "mentions.jsonl"
+    output.write_text(MENTION + "\n")
+    with fake_llm([Reply(500)]) as (url, _):
+        code = main(["extract", str(tmp_path / "in"), "-o", str(output), "--base-url", url, "--model", "m",
+                     "--strategy", "direct", "--no-table"])
+    assert code == 1 and output.read_text() == MENTION + "\n"
+    assert "left as it was" in capsys.readouterr().err and (tmp_path / "mentions.jsonl.partial").exists()
+
+
+def test_report_outputs_are_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    from fdi_extract.model import DealMention
+    from fdi_extract.reconcile import reconcile
+    from fdi_extract.report import write_outputs
+
+    mention = DealMention.model_validate_json(MENTION)
+    write_outputs(tmp_path, [mention], reconcile([mention]), lambda _: "text")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def failing(_: str) -> str:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_outputs(tmp_path, [mention], reconcile([mention]), failing)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no partial file left behind either

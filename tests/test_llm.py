@@ -175,3 +175,13 @@ def test_a_re_ask_leaves_the_callers_messages_as_they_were() -> None:
         asyncio.run(run())
     assert messages == [{"role": "user", "content": "article"}]
     assert len(seen) == 2 and len(seen[1]["messages"]) == 3  # the question, the bad answer, what was wrong
+
+
+def test_a_request_past_its_timeout_is_said_and_the_default_fits_the_provider(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="fdi_extract")
+    with fake_llm([Reply(content=GOOD, delay=1.0)]) as (url, _), pytest.raises(LLMError):
+        _ask(url, request_timeout=0.2)
+    assert any("passed its 0 s timeout (attempt 1 of 3" in r.getMessage() for r in caplog.records)
+    assert Settings().resolved_request_timeout == 300.0  # the embedded model on 2 cores
+    assert Settings(base_url="http://127.0.0.1:9/v1").resolved_request_timeout == 60.0
+    assert Settings(base_url="http://127.0.0.1:9/v1", request_timeout=5).resolved_request_timeout == 5.0
