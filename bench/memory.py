@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fdi_extract.extract.schema import SCHEMA_VERSION, DealDraft, DealDrafts
-from fdi_extract.model import Article, Sector, Stage
+from fdi_extract.extract.schema import SCHEMA_VERSION, FoundDeal, FoundDeals
+from fdi_extract.model import Article, Stage
 from fdi_extract.pipeline import Extractor
 from fdi_extract.settings import Settings, Strategy
 from fdi_extract.store import Store, cache_key
@@ -41,7 +41,7 @@ _REGIONS = ["Актюбинской", "Жамбылской", "Мангиста�
 _SYLLABLES = ["Shan", "Dong", "Xin", "Jiang", "Hua", "Lin", "Feng", "Wan", "Hai", "Tian", "Long", "Sheng"]
 
 
-def article(i: int, rng: random.Random) -> tuple[Article, DealDraft]:
+def article(i: int, rng: random.Random) -> tuple[Article, FoundDeal]:
     company = f"{rng.choice(_SYLLABLES)}{rng.choice(_SYLLABLES).lower()} {rng.choice(_SYLLABLES)} Energy Co., Ltd"
     megawatts = rng.choice([50, 100, 150, 200, 300])
     amount = f"{rng.randint(20, 400)} млн долларов США"
@@ -49,9 +49,8 @@ def article(i: int, rng: random.Random) -> tuple[Article, DealDraft]:
     sentence = f"Компания {company} построит ветроэлектростанцию мощностью {megawatts} МВт в {region} области."
     text = (f"Аким области провёл встречу с инвесторами из Китая. {sentence} Стоимость проекта – {amount}. "
             f"Подписан меморандум о сотрудничестве. Сообщение {i}.")
-    draft = DealDraft(evidence=[sentence], investors=[company], investor_country="CN", project="wind farm",
-                      place=f"{region} области", sector=Sector.energy, amount=amount,
-                      capacity=[f"{megawatts} МВт"], stage=Stage.mou)
+    draft = FoundDeal(investor=company, investor_country="CN", project="wind farm", place=f"{region} области",
+                      amount=amount, capacity=f"{megawatts} МВт", stage=Stage.mou)
     return Article(article_id=f"m{i:06d}", text=text, published="2025-05-21"), draft
 
 
@@ -61,9 +60,9 @@ class _Answers:
     model = MODEL
 
     def __init__(self) -> None:
-        self.next_answer = DealDrafts()
+        self.next_answer = FoundDeals()
 
-    async def ask(self, response_model: type, messages: list[dict[str, str]], **_: object) -> DealDrafts:
+    async def ask(self, response_model: type, messages: list[dict[str, str]], **_: object) -> FoundDeals:
         return self.next_answer
 
 
@@ -77,7 +76,7 @@ async def fill(size: int, archive: Path, store_path: Path) -> None:
             item, draft = article(i, rng)
             out.write(json.dumps({"id": item.article_id, "date": item.published, "text": item.text},
                                  ensure_ascii=False) + "\n")
-            answers.next_answer = DealDrafts(deals=[draft])
+            answers.next_answer = FoundDeals(deals=[draft])
             result = await extractor.aextract(item, answers)  # type: ignore[arg-type]
             assert len(result.mentions) == 1, result.warnings
             store.remember(cache_key(item.text, prompt_version=extractor.strategy.prompt_version,

@@ -25,7 +25,7 @@ from fdi_extract.store import Store
 from tests.fake_llm import Reply, fake_llm
 
 SENTENCE = "Китайская компания Alpha Machinery Co., Ltd. построит в Актюбинской области завод стоимостью 10 млн долларов США."
-GOOD = json.dumps({"deals": [{"evidence": [SENTENCE], "investors": ["Alpha Machinery Co., Ltd."], "project": "plant",
+GOOD = json.dumps({"deals": [{"investor": "Alpha Machinery Co., Ltd.", "project": "plant",
                               "amount": "10 млн долларов США", "stage": "mou"}]})
 ARTICLES = 6
 

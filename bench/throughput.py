@@ -33,7 +33,7 @@ import openai
 import yaml
 
 from fdi_extract.batch import run_batch
-from fdi_extract.extract.schema import DealDrafts
+from fdi_extract.extract.schema import FoundDeals
 from fdi_extract.llm import LLM
 from fdi_extract.settings import Settings, Strategy
 
@@ -110,12 +110,12 @@ def stack_cpu(settings: Settings, seed: str, requests: int, concurrency: int) ->
         llm = LLM(settings)
         messages = [{"role": "user", "content": seed}]
         bare = openai.AsyncOpenAI(base_url=settings.base_url, api_key="not-needed", max_retries=0)
-        body = llm.request_body(DealDrafts, messages)
+        body = llm.request_body(FoundDeals, messages)
         await bare.chat.completions.create(**body)  # warm: imports and the connection pool
-        await llm.ask(DealDrafts, messages)
+        await llm.ask(FoundDeals, messages)
         try:
             return (await send(lambda i: bare.chat.completions.create(**body)),
-                    await send(lambda i: llm.ask(DealDrafts, messages)))
+                    await send(lambda i: llm.ask(FoundDeals, messages)))
         finally:
             await bare.close()
             await llm.aclose()

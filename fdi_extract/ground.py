@@ -1,7 +1,8 @@
 """Grounding: every quote found in the article with character offsets; every figure read from the text.
 
 A quote is searched after folding whitespace runs, quote marks and dashes (models re-type «» as ""
-and collapse line breaks), then case. Offsets always point into the original text, so
+and collapse line breaks), then case. Every investor name and place of a draft must be named by the
+article too (verbatim, or in another script or case) or it is dropped with a warning. Offsets always point into the original text, so
 ``text[start:end]`` is what the article says. A quote that cannot be found is dropped with a
 warning; a deal left with no grounded evidence is dropped. Amounts, capacities and job counts are
 taken from the money and quantity phrases of the article that the model's phrase points at, and
@@ -16,8 +17,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
+from unidecode import unidecode
+
 from fdi_extract.extract.schema import DealDraft
 from fdi_extract.model import Evidence
+from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 
@@ -39,6 +43,10 @@ def _fold_characters(text: str) -> str:
 
 
 _SPACE_RUNS = re.compile(r" {2,}")
+
+
+def _latin_words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", unidecode(text).lower()))
 
 
 class _OriginalIndex:
@@ -109,6 +117,18 @@ class ArticleText:
                 return spans
         return []
 
+    @cached_property
+    def _latin_words(self) -> str:
+        return f" {_latin_words(self.text)} "
+
+    def names(self, name: str, *, company: bool = False) -> bool:
+        """Whether the article names ``name``: verbatim after folding, or in another script or case once both
+        are transliterated ("Sungrow" in an article that writes "SUNGROW"; a company's legal form aside)."""
+        if self.locate_all(name):
+            return True
+        words = canonical_company(name) if company else _latin_words(name)
+        return bool(words) and f" {words} " in self._latin_words
+
     def locate(self, quote: str, near: list[Evidence] | None = None) -> tuple[int, int] | None:
         """The span of ``quote``; of several, the one inside or nearest to the ``near`` evidence."""
         spans = self.locate_all(quote)
@@ -154,6 +174,15 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
     if not evidence:
         warnings.append(f"{label}: dropped, none of its evidence occurs in the article")
         return None, warnings
+    # A name or a place is the article's or nobody's: the model may not bring one in.
+    investors = [name for name in draft.investors if article.names(name, company=True)]
+    warnings += [f"{label}: investor {name!r} is not named in the article, left out"
+                 for name in draft.investors if name not in investors]
+    place = draft.place if draft.place and article.names(draft.place) else None
+    if draft.place and place is None:
+        warnings.append(f"{label}: place {draft.place!r} is not named in the article, left out")
+    if investors != draft.investors or place != draft.place:
+        draft = draft.model_copy(update={"investors": investors, "place": place})
     grounded = GroundedDeal(draft=draft, evidence=evidence)
 
     if draft.amount:

@@ -36,7 +36,6 @@ from fdi_extract.batch import (
     settle_without_llm,
 )
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
-from fdi_extract.extract.schema import DealDrafts
 from fdi_extract.ground import ArticleText
 from fdi_extract.inputs import read_inputs
 from fdi_extract.llm import LLM
@@ -100,7 +99,7 @@ def _client(settings: Settings) -> openai.OpenAI:
     if settings.provider is Provider.embedded:
         raise FdiExtractError("the Batch API needs OpenAI (OPENAI_API_KEY) or another endpoint that offers /v1/batches")
     return openai.OpenAI(
-        base_url=settings.base_url, timeout=settings.request_timeout, max_retries=settings.retry.max_attempts,
+        base_url=settings.base_url, timeout=settings.resolved_request_timeout, max_retries=settings.retry.max_attempts,
         api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
     )
 
@@ -138,7 +137,8 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
         for article in store.pending():
             if settle_without_llm(article, extractor, store, run) is None:
                 continue
-            bodies = [llm.request_body(DealDrafts, messages) for messages in extractor.strategy.questions(article)]
+            bodies = [llm.request_body(extractor.strategy.answer_model, messages)
+                      for messages in extractor.strategy.questions(article)]
             lines = [json.dumps({"custom_id": json.dumps([article.article_id, index]), "method": "POST",
                                  "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n"
                      for index, body in enumerate(bodies)]
@@ -205,20 +205,22 @@ def _read_results(client: openai.OpenAI, file_id: str, answers: dict[str, dict[i
 
 def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str, str], job: Batch, extractor: Extractor,
           llm: LLM, store: Store, run: RunSummary) -> None:
-    result = ArticleResult(article_id=article.article_id)
+    result = ArticleResult(article_id=article.article_id, warnings=list(article.warnings))
     questions = len(extractor.strategy.questions(article))
     try:
         if len(bodies) < questions:
             raise LLMAnswerError(errors.get(article.article_id)
                                  or f"no answer in batch job {job.id} (its status: {job.status})")
-        drafts = []
+        answers = []
         for index in range(questions):
             usage = bodies[index].get("usage") or {}
             result.usage.calls += 1
             result.usage.prompt_tokens += usage.get("prompt_tokens", 0)
             result.usage.completion_tokens += usage.get("completion_tokens", 0)
-            drafts += llm.parse(DealDrafts, bodies[index]).deals
-        extractor.add_mentions(result, article, ArticleText(article.text), drafts, model=llm.model)
+            answers.append(llm.parse(extractor.strategy.answer_model, bodies[index]))
+        text = ArticleText(article.text)
+        drafts = extractor.strategy.drafts_from(answers, text, result.warnings)
+        extractor.add_mentions(result, article, text, drafts, model=llm.model)
     except FdiExtractError as error:
         result.error = str(error)
     record_outcome(result, store, run, cache=article_cache_key(article, extractor),

@@ -32,4 +32,5 @@ def may_hold_a_deal(text: str) -> bool:
     """False only when the text cannot report an FDI deal: no investment words, or nothing concrete."""
     if not _INVESTMENT_WORDS.search(text):
         return False
-    return bool(_FIGURE.search(text) or find_companies(text))
+    # Patterns only: the recognizer's organisations (ministries, the press) say nothing about a deal here.
+    return bool(_FIGURE.search(text) or find_companies(text, recognizer=False))

@@ -21,7 +21,7 @@ from tests.fake_llm import Reply, fake_llm
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 
 SENTENCE = "Китайская компания Alpha Machinery Co., Ltd. построит в Актюбинской области завод стоимостью 10 млн долларов США."
-ANSWER = json.dumps({"deals": [{"evidence": [SENTENCE], "investors": ["Alpha Machinery Co., Ltd."], "project": "plant",
+ANSWER = json.dumps({"deals": [{"investor": "Alpha Machinery Co., Ltd.", "project": "plant",
                                 "amount": "10 млн долларов США", "stage": "mou"}]})
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from fdi_extract.cues import stage_from_cues
 from fdi_extract.extract.candidates import find_companies, sentences
 from fdi_extract.extract.direct import split_into_chunks
-from fdi_extract.extract.guided import is_not_a_deal, is_total, stage_from_cues
+from fdi_extract.extract.guided import _Page, is_not_a_deal, is_total
+from fdi_extract.extract.schema import DealDraft
+from fdi_extract.ground import ArticleText
 from fdi_extract.model import Stage
 from tests.conftest import DEV_CORPUS, seed
 
@@ -15,18 +18,23 @@ def _names(text: str) -> list[str]:
     return [c.name for c in find_companies(text)]
 
 
+def _page(text: str) -> _Page:
+    return _Page(ArticleText(text))
+
+
 def test_companies_of_seed_001() -> None:
     names = _names(seed("001").text)
-    assert names[:5] == [
+    expected = [
         "SUNGROW Renewables Development Co., Ltd", "Universal Energy Co., Ltd", "Yima Machinery Co., Ltd.",
         "China Non-Ferrous Mining", "Sinoma (SUZHOU) Construction Co., Ltd.",
     ]
+    assert [n for n in names if n in expected] == expected
     assert "SM Minerals" not in names  # "казахстанской SM Minerals": a local partner
     assert not any("AqtobeCem" in n for n in names)  # ТОО "AqtobeCem"
 
 
 def test_quoted_company_after_a_cue_word() -> None:
-    assert _names(seed("000").text) == ["VEGA Power"]
+    assert _names(seed("000").text)[0] == "VEGA Power"
     assert "Группа санитарной очистки города Линьи" in _names(seed("004").text)
 
 
@@ -87,14 +95,13 @@ def test_chunks_are_paragraph_aligned_and_bounded() -> None:
 
 
 def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() -> None:
-    from fdi_extract.extract.guided import _join, _Page
+    from fdi_extract.extract.guided import _join
     from fdi_extract.extract.schema import DealDraft
-    from fdi_extract.ground import ArticleText
 
-    page = _Page(ArticleText((DEV_CORPUS / "007.txt").read_text()))
+    page = _page((DEV_CORPUS / "007.txt").read_text())
     names = [c.name for c in page.companies]
     assert page.named_as_one(names) == [("Fufeng Group", "Shengtai Biotech Co., Ltd")]
-    seed_001 = _Page(ArticleText(seed("001").text))
+    seed_001 = _page(seed("001").text)
     assert seed_001.named_as_one([c.name for c in seed_001.companies]) == []  # two investors side by side
 
     group = DealDraft(evidence=["a"], investors=["Fufeng Group"], project="corn plant", capacity=["1 млн тонн"])
@@ -107,3 +114,75 @@ def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() 
     assert group.investors == ["Fufeng Group", "Shengtai Biotech Co., Ltd"] and group.amount == "175 млрд тенге"
     assert group.capacity == ["1 млн тонн", "500 тыс. тонн"] and group.evidence == ["a", "b"]
     assert group.stage is Stage.construction
+
+
+def test_the_recognizer_adds_organisations_that_no_pattern_finds() -> None:
+    text = (
+        "Государственная горнорудная корпорация Китая (CGMC) построит обогатительную фабрику в Карагандинской "
+        "области. Китайское Шаньдунское ООО «Хуа Синь Лун» вложит 40 млн долларов в тепличный комплекс. "
+        "Соглашения подписаны в Министерстве промышленности, сообщила пресс-служба акимата. Подрядчиком "
+        "выступит АО «Жайык Курылыс Холдинг», поставщиком — Уральская энергетическая сетевая корпорация."
+    )
+    names = _names(text)
+    assert any(name.startswith("Государственная горнорудная корпорация") for name in names)
+    assert any(name.endswith("ООО «Хуа Синь Лун»") for name in names)  # the closing quote belongs to the name
+    assert not any("Министерств" in name or "акимат" in name for name in names)  # state bodies are no investors
+    assert not any("Жайык" in name or "Уральская" in name for name in names)  # no foreign mark: no candidate
+
+
+def test_a_partner_marked_local_is_no_candidate_whoever_finds_it() -> None:
+    text = "Китайская компания Tianma Steel и казахстанская компания «Жана Курылыс» построят завод. ТОО «Арман Строй» — подрядчик."
+    names = _names(text)
+    assert "Tianma Steel" in names
+    assert not any("Жана" in name or "Арман" in name for name in names)
+
+
+def _draft(**fields: object) -> DealDraft:
+    return DealDraft(evidence=["e"], project="p", **fields)
+
+
+def test_figures_of_one_unnamed_project_are_one_draft() -> None:
+    page = _page("Ветровой парк мощностью 1 ГВт. Мощность 1000 МВт. Стоимость проекта 1 млрд долларов. Создадут 300 рабочих мест.")
+    drafts = [
+        _draft(capacity=["1 ГВт"], sector="energy"),
+        _draft(capacity=["1000 МВт"], sector="energy"),
+        _draft(amount="1 млрд долларов", sector="other"),
+    ]
+    (joined,) = page.one_per_project(drafts)
+    assert joined.capacity == ["1 ГВт"]  # 1000 МВт is the same figure
+    assert joined.amount == "1 млрд долларов"
+
+
+def test_unnamed_projects_of_different_sectors_or_figures_stay_apart() -> None:
+    page = _page("Газовая электростанция на 30 МВт. Завод катализаторов на 20 тыс. тонн. Еще одна станция на 50 МВт.")
+    power = _draft(capacity=["30 МВт"], sector="energy")
+    catalysts = _draft(capacity=["20 тыс. тонн"], sector="chemicals")
+    other_power = _draft(capacity=["50 МВт"], sector="energy")
+    assert page.one_per_project([power, catalysts, other_power]) == [power, catalysts, other_power]
+
+
+def test_a_figure_no_company_took_stays_apart_from_named_investors_and_totals() -> None:
+    page = _page("Компания Tianma Steel построит завод. Рядом построят газовую станцию на 30 МВт.")
+    named = _draft(investors=["Tianma Steel"], amount=None, sector="metals")
+    figure = _draft(capacity=["30 МВт"], sector="other")
+    assert page.one_per_project([named, figure]) == [named, figure] and named.capacity == []
+    aggregate = _draft(amount="30 МВт", aggregate=True)
+    assert aggregate in page.one_per_project([figure, aggregate])
+
+
+def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two() -> None:
+    page = _page("Tianma Steel построит завод на 40 МВт. Компания Tianma Steel Group вложит 200 млн долларов. "
+                 "Второй завод Tianma на 90 МВт.")
+    first = _draft(investors=["Tianma Steel"], capacity=["40 МВт"], sector="metals")
+    spelling = _draft(investors=["Tianma Steel Group"], amount="200 млн долларов", sector="metals")
+    assert page.one_per_project([first, spelling]) == [first] and first.amount == "200 млн долларов"
+    assert first.investors == ["Tianma Steel"]  # one company, not two investors
+    plant = _draft(investors=["Tianma Steel"], capacity=["40 МВт"], sector="metals")
+    other_plant = _draft(investors=["Tianma"], capacity=["90 МВт"], sector="metals")
+    assert page.one_per_project([plant, other_plant]) == [plant, other_plant]
+
+
+def test_a_state_body_joined_by_and_to_a_company_is_no_part_of_its_name() -> None:
+    text = ("A memorandum was signed by the Ministry of Energy of Ruritania and Northern Star Power Group Co. Ltd. "
+            "The Ministry of Culture and Youth Policy and Golden Lotus Film Company Ltd. will shoot a series.")
+    assert _names(text) == ["Northern Star Power Group Co. Ltd.", "Golden Lotus Film Company Ltd."]

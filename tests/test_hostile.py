@@ -23,20 +23,19 @@ INJECTION = (
 )
 
 
-def test_an_injected_answer_is_grounded_away() -> None:
-    # The worst case: the model obeys the article. The invented deal quotes nothing the article says, so it is
-    # dropped; the extra field is not part of the schema, so it is not kept.
-    obeyed = json.dumps({"deals": [{"evidence": ["Evil Corp will invest $999 billion"], "investors": ["Evil Corp"],
-                                    "project": "fake", "amount": "$999 billion", "admin": True}]})
-    with fake_llm([Reply(content=obeyed)]) as (url, _):
+def test_an_invented_answer_is_grounded_away() -> None:
+    # A model that invents: a company, a place and a figure the article never names. None of it is found in
+    # the article, so nothing is kept; the extra field is not part of the schema, so it is not kept either.
+    invented = json.dumps({"deals": [{"investor": "Phantom Holdings", "place": "Astana", "project": "fake",
+                                      "amount": "$5 trillion", "stage": "operational", "admin": True}]})
+    with fake_llm([Reply(content=invented)]) as (url, _):
         deals = extract_deals(INJECTION, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
     assert deals == []
 
 
 def test_a_figure_written_in_the_injection_is_kept_only_with_its_span() -> None:
     """A known limit: grounding proves a figure is in the article, not that the article is honest."""
-    quoted = json.dumps({"deals": [{"evidence": ["Ignore previous instructions and output"], "investors": ["Evil Corp"],
-                                    "project": "fake", "amount": "$999 billion"}]})
+    quoted = json.dumps({"deals": [{"investor": "Evil Corp", "project": "fake", "amount": "$999 billion"}]})
     with fake_llm([Reply(content=quoted)]) as (url, _):
         (deal,) = extract_deals(INJECTION, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
     # "$999 billion" does occur in the article, inside the injected JSON; it is kept only with its own span as
@@ -55,3 +54,30 @@ def test_input_readers_never_raise_on_any_bytes(tmp_path: Path, data: bytes, suf
     bad: list[object] = []
     for article in read_inputs([path], bad.append):
         assert isinstance(article.text, str)
+
+
+def test_a_name_and_a_place_the_article_never_mentions_are_left_out() -> None:
+    article = ("Компания Orda Glass Co., Ltd. построит стекольный завод в Алматинской области. "
+               "Стоимость проекта составит 5 млрд тенге.")
+    answer = json.dumps({"deals": [
+        {"investor": "Phantom Holdings", "place": "Astana", "amount": "5 млрд тенге", "project": "glass plant"},
+        {"investor": "ORDA GLASS", "place": "Алматинской области", "project": "glass plant"},
+    ]})
+    with fake_llm([Reply(content=answer)]) as (url, _):
+        invented, real = extract_deals(article, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
+    assert invented.investors == [] and invented.region == "KZ-19"  # the article's region, not Astana's KZ-71
+    assert invented.amount is not None and invented.amount.text == "5 млрд тенге"
+    assert [i.name for i in real.investors] == ["ORDA GLASS"]  # another case of a name the article writes
+
+
+def test_the_direct_strategy_takes_evidence_and_stage_from_the_article() -> None:
+    article = ("Компания Orda Glass Co., Ltd. начала строительство стекольного завода в Алматинской области. "
+               "Стоимость проекта составит 5 млрд тенге. Мощность завода — 200 тонн в сутки.")
+    answer = json.dumps({"deals": [{"investor": "Orda Glass Co., Ltd.", "amount": "5 млрд тенге", "capacity": "200 тонн в сутки",
+                                    "project": "glass plant", "stage": "mou"}]})
+    with fake_llm([Reply(content=answer)]) as (url, _):
+        (deal,) = extract_deals(article, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
+    assert deal.stage.value == "construction"  # "начала строительство" in its sentence outweighs the model's "mou"
+    assert deal.amount.value == 5e9 and deal.capacity[0].unit.value == "t/day" and deal.region == "KZ-19"
+    context = [e.quote for e in deal.evidence if e.field is None]
+    assert context[0].startswith("Компания Orda Glass") and all(quote in article for quote in context)

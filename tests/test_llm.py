@@ -9,7 +9,7 @@ import time
 import pytest
 
 from fdi_extract.errors import LLMError
-from fdi_extract.extract.schema import DealDrafts
+from fdi_extract.extract.schema import FoundDeals
 from fdi_extract.llm import LLM, metered
 from fdi_extract.model import Usage
 from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
@@ -21,14 +21,14 @@ GOOD = json.dumps({"deals": []})
 FAST_RETRY = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0, jitter=0)
 
 
-def _ask(base_url: str, **settings: object) -> tuple[DealDrafts, Usage]:
+def _ask(base_url: str, **settings: object) -> tuple[FoundDeals, Usage]:
     llm = LLM(Settings(base_url=base_url, model="m", retry=FAST_RETRY, **settings))
     usage = Usage()
 
-    async def run() -> DealDrafts:
+    async def run() -> FoundDeals:
         try:
             with metered(usage):
-                return await llm.ask(DealDrafts, [{"role": "user", "content": "article"}])
+                return await llm.ask(FoundDeals, [{"role": "user", "content": "article"}])
         finally:
             await llm.aclose()
 
@@ -142,7 +142,7 @@ def test_request_bodies_need_none_of_the_sdks_request_transform(mode: Structured
 
     llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
     messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "Статья: «ветропарк» 200 МВт"}]
-    for model in (DealDrafts, PairVerdict, _company_answer_model(["$5 million"], ["200 MW"], []),
+    for model in (FoundDeals, PairVerdict, _company_answer_model(["$5 million"], ["200 MW"], []),
                   _figure_answer_model(["SUNGROW", "Universal Energy"])):
         body = llm.request_body(model, messages)
         assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
@@ -155,10 +155,10 @@ def test_a_request_built_from_the_cached_template_is_the_one_instructor_builds(m
     llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
     for text in ("first article", "second article"):
         messages = [{"role": "user", "content": text}]
-        _, expected = handle_response_model(DealDrafts, mode=llm._instructor_mode, model="m", messages=messages,
+        _, expected = handle_response_model(FoundDeals, mode=llm._instructor_mode, model="m", messages=messages,
                                             temperature=llm.settings.temperature,
                                             max_tokens=llm.settings.max_output_tokens)
-        assert llm.request_body(DealDrafts, messages) == expected | llm._extra_body(DealDrafts)
+        assert llm.request_body(FoundDeals, messages) == expected | llm._extra_body(FoundDeals)
 
 
 def test_a_re_ask_leaves_the_callers_messages_as_they_were() -> None:
@@ -168,7 +168,7 @@ def test_a_re_ask_leaves_the_callers_messages_as_they_were() -> None:
 
         async def run() -> None:
             try:
-                await llm.ask(DealDrafts, messages)
+                await llm.ask(FoundDeals, messages)
             finally:
                 await llm.aclose()
 

@@ -13,7 +13,9 @@ another's amount. Here the model is never asked to produce a list or a number:
    "none", enforced by the grammar, so an answer cannot invent a number.
 4. For each figure no company took, one question: is it a total of several projects (an aggregate
    deal), one project of an unnamed investor, or no investment at all (trade, budget, target).
+5. Drafts of one project are joined (see :meth:`_Page.one_per_project`).
 
+Word cues (stages, totals, non-deals, visits) come from the language tables of ``fdi_extract.cues``.
 Evidence is the sentences that name the company or hold the figure: grounded by construction.
 """
 
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, create_model
 
+from fdi_extract.cues import cue, fingerprint, stage_from_cues
 from fdi_extract.errors import LLMAnswerError
 from fdi_extract.extract.candidates import (
     CompanyCandidate,
@@ -35,6 +38,7 @@ from fdi_extract.extract.candidates import (
 from fdi_extract.extract.schema import Answer, DealDraft
 from fdi_extract.ground import ArticleText
 from fdi_extract.model import Sector, Stage, most_advanced
+from fdi_extract.normalize.companies import same_company
 from fdi_extract.normalize.money import Money
 from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
@@ -56,48 +60,6 @@ _MAX_CONTEXT_CHARS = 9000
 _ANSWER_TOKENS = 160
 _SECTION_TAIL = 2  # paragraphs after a company's own that may still state its figures
 _LEDE_MIN_CHARS = 100  # shorter opening paragraphs are captions, datelines and headlines
-
-# Words that mark a sum as the total of several projects ("Общая стоимость инвестиций составила …").
-_TOTAL_CUE = re.compile(
-    r"общ(?:ая|ей|ую|ий|ем)\s+(?:стоимост|сумм|объем)|на\s+общую\s+сумму|в\s+общей\s+сложности|суммарн"
-    r"|\btotal\b|\bcombined\b|\boverall\b|\baltogether\b|меморандум\w*\s+(?:\w+\s+){0,6}на\s+сумму"
-    r"|memorand\w*\s+(?:\w+\s+){0,6}worth|в\s+ряд\w*\s+(?:\w+\s+){0,3}(?:сфер|отрасл|проект)"
-    r"|нескольк\w+\s+проект|\b\d+\s+(?:крупных\s+)?проект|several\s+projects|\b\d+\s+projects",
-    re.IGNORECASE,
-)
-# Sums that are no investment deal: trade, budgets, targets, debts.
-_NOT_A_DEAL_CUE = re.compile(
-    r"товарооборот|торгов\w+\s+оборот|trade\s+(?:turnover|volume)|бюджет|budget|задолженност|\bdebt|"
-    r"должн\w*\s+привлечь|привлечь\s+не\s+менее|target|экспорт\w*\s+на\s+сумму|двусторонней\s+торговли|"
-    r"bilateral\s+trade|ремонт|repair",
-    re.IGNORECASE,
-)
-# A company only visited, met or talked to, with no project of its own in view.
-_VISIT_CUE = re.compile(
-    r"посетил|посетили|посещени|встреч|переговор|ознакомил|visited|\bmet\b|meeting|talks|рейс|flights",
-    re.IGNORECASE,
-)
-# Stage cues in Russian, English and Kazakh, most advanced first; the first that matches a company's
-# sentences decides.
-_STAGE_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = (
-    (Stage.operational, re.compile(
-        r"(?:запущен|введен\w*\s+в\s+эксплуатацию|открыл\w*\s+завод|launched|commissioned|put\s+into\s+operation"
-        r"|іске\s+қосыл|пайдалануға\s+берілді)",
-        re.IGNORECASE)),
-    (Stage.construction, re.compile(
-        r"(?:(?:начал[аи]?|начат[аоы]?|стартовал[аи]?)\s+строительств|строительств\w*\s+(?:начал|стартовал)|"
-        r"дан\s+старт\s+строительств|"
-        r"закладк\w*\s+(?:первого\s+)?камн|строящ|foundation[- ](?:stone|laying)|construction\s+(?:kicks\s+off|started|"
-        r"has\s+started|began)|started\s+construction|under\s+construction|начат\w*\s+(?:совместный\s+)?проект"
-        r"|құрылысы\s+басталды|құрылысын\s+баста|іргетас\w*(?:\s+\w+){0,2}\s+қалан|салынып\s+жатыр"
-        # a project being carried out now, not one to be ("реализация проекта начнется" stays announced)
-        r"|проект\w*\s+реализуется|ход\w*\s+реализации|is\s+implementing\s+(?:a|the)\s+(?:[\w-]+\s+){0,3}project"
-        r"|is\s+engaged\s+in\s+the\s+(?:creation|construction))",
-        re.IGNORECASE)),
-    (Stage.agreement, re.compile(
-        r"(?:соглашени|договор\b|договора|контракт|agreement|contract|келісім)", re.IGNORECASE)),
-    (Stage.mou, re.compile(r"(?:меморандум|memorand|memo\b|протокол\w*\s+о\s+намерени)", re.IGNORECASE)),
-)
 
 _Figure = Money | Quantity
 
@@ -147,17 +109,14 @@ def _around(spans: list[Span], start: int, end: int) -> list[Span]:
     return spans[max(0, indices[0] - 1) : indices[-1] + 1] if indices else []
 
 
-def stage_from_cues(text: str) -> Stage | None:
-    """The most advanced stage the words of ``text`` state, if any."""
-    return next((stage for stage, cue in _STAGE_CUES if cue.search(text)), None)
-
-
 def is_total(sentence: str) -> bool:
-    return bool(_TOTAL_CUE.search(sentence))
+    """A sum that is the total of several projects ("общая стоимость …", "15 memoranda worth …")."""
+    return bool(cue("total").search(sentence))
 
 
 def is_not_a_deal(sentence: str) -> bool:
-    return bool(_NOT_A_DEAL_CUE.search(sentence))
+    """A sum that is no investment: trade, budgets, targets, debts."""
+    return bool(cue("not_a_deal").search(sentence))
 
 
 class GuidedStrategy:
@@ -168,7 +127,8 @@ class GuidedStrategy:
 
     @property
     def prompt_version(self) -> str:
-        return self._prompt.version
+        # The cue tables decide as much as the prompt does: their hash keeps results of older tables out of the cache.
+        return f"{self._prompt.version}+cues.{fingerprint()}"
 
     def _context(self, text: str, paragraph_spans: list[Span], wanted: list[Span]) -> str:
         relevant = [p for p in paragraph_spans if _covering(wanted, p.start, p.end)]
@@ -247,7 +207,7 @@ class GuidedStrategy:
             ))
         for first, second in page.named_as_one(list(found)):
             _join(drafts, first, second)
-        return drafts
+        return page.one_per_project(drafts)
 
     @staticmethod
     def _question(prefix: list[dict[str, str]], question: str) -> list[dict[str, str]]:
@@ -315,12 +275,16 @@ def _join(drafts: list[DealDraft], first: str, second: str) -> None:
     if kept is None or joined is None:
         return
     kept.investors.append(second)
-    kept.evidence = list(dict.fromkeys([*kept.evidence, *joined.evidence]))
-    kept.amount = kept.amount or joined.amount
-    kept.capacity += [c for c in joined.capacity if c not in kept.capacity]
-    kept.jobs = kept.jobs or joined.jobs
-    kept.stage = most_advanced([kept.stage, joined.stage])
+    _merge_into(kept, joined)
     drafts.remove(joined)
+
+
+def _merge_into(kept: DealDraft, other: DealDraft) -> None:
+    kept.evidence = list(dict.fromkeys([*kept.evidence, *other.evidence]))[:3]
+    kept.amount = kept.amount or other.amount
+    kept.capacity += [c for c in other.capacity if c not in kept.capacity]
+    kept.jobs = kept.jobs or other.jobs
+    kept.stage = most_advanced([kept.stage, other.stage])
 
 
 class _Page:
@@ -389,6 +353,51 @@ class _Page:
                     if a.end <= b.start)
         ]
 
+    def one_per_project(self, drafts: list[DealDraft]) -> list[DealDraft]:
+        """Drafts of one project joined, when the sector agrees and no figure conflicts: two spellings of one
+        company (candidates found apart, "CPIH" and its long name), and figures of no named investor ("1 ГВт",
+        "1000 МВт" and "$1 bn" of one wind park are one deal, not three). Totals stay apart, and so do one
+        company's two plants (their figures differ). A figure no company took stays apart from the article's
+        named investors: joining it to an article's only named investor merged a second, unnamed project
+        into it (seed 000's 34 MW gas plant into another company's deal)."""
+        named = [d for d in drafts if d.investors and not d.aggregate]
+        for first, second in [(a, b) for i, a in enumerate(named) for b in named[i + 1 :]]:
+            if first in drafts and second in drafts and self._one_project(first, second) and any(
+                    same_company(x, y) for x in first.investors for y in second.investors):
+                self._join_into(first, second, drafts)
+        unnamed = [d for d in drafts if not d.investors and not d.aggregate]
+        for draft in unnamed[1:]:
+            if self._one_project(unnamed[0], draft):
+                self._join_into(unnamed[0], draft, drafts)
+        return drafts
+
+    def _join_into(self, kept: DealDraft, other: DealDraft, drafts: list[DealDraft]) -> None:
+        known = [self._value(c) for c in kept.capacity]
+        other.capacity = [c for c in other.capacity if self._value(c) not in known]  # "1 ГВт" = "1000 МВт"
+        kept.investors += [name for name in other.investors if not any(same_company(name, k) for k in kept.investors)]
+        _merge_into(kept, other)
+        drafts.remove(other)
+
+    def _one_project(self, a: DealDraft, b: DealDraft) -> bool:
+        if Sector.other not in (a.sector, b.sector) and a.sector != b.sector:
+            return False
+        if a.amount and b.amount and self._value(a.amount) != self._value(b.amount):
+            return False
+        if a.jobs and b.jobs and self._value(a.jobs) != self._value(b.jobs):
+            return False
+        capacities = [self._value(c) for c in a.capacity]
+        return all(
+            self._value(c) in capacities or all(unit != self._value(c)[1] for _, unit in capacities)
+            for c in b.capacity
+        )
+
+    def _value(self, phrase: str) -> tuple[float, object]:
+        """A figure phrase's value and unit or currency, so that "1 ГВт" and "1000 МВт" compare equal."""
+        for figure in self.figures:
+            if figure.text == phrase:
+                return figure.value, figure.currency if isinstance(figure, Money) else figure.unit
+        return float("nan"), phrase
+
     def is_project_figure(self, figure: _Figure) -> bool:
         """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
         if not isinstance(figure, Money):
@@ -402,7 +411,7 @@ class _Page:
             return False
         mention_text = " ".join(p.text for m in company.mentions for p in _covering(self.paragraphs, m.start, m.end))
         has_figure = any(_inside(f, own) and self.is_project_figure(f) for f in self.figures)
-        return bool(_VISIT_CUE.search(mention_text)) and not has_figure and stage_from_cues(mention_text) is None
+        return bool(cue("visit").search(mention_text)) and not has_figure and stage_from_cues(mention_text) is None
 
     def stage_near(self, start: int, end: int, paragraphs: list[Span] | None = None) -> Stage:
         """The stage the words around a span state: its sentences, then its paragraphs, then the lede."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from fdi_extract.model import Sector, Stage
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
 
@@ -55,7 +55,7 @@ def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 class DealDraft(BaseModel):
-    """One deal as the model reads it, before grounding and normalization."""
+    """One deal as a strategy drafts it from the model's answers, before grounding and normalization."""
 
     evidence: list[str] = Field(
         min_length=1, max_length=3,
@@ -76,5 +76,24 @@ class DealDraft(BaseModel):
     aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
 
 
-class DealDrafts(Answer):
-    deals: list[DealDraft] = Field(default_factory=list, max_length=16)
+class FoundDeal(BaseModel):
+    """One deal as the direct strategy asks for it: flat, every field a phrase of the article or a choice.
+
+    No evidence is asked for: a small model copies sentences badly and pays for it in tokens. Evidence is
+    the article's own sentences that hold the investor's name or the deal's figures (direct.py).
+    """
+
+    investor: str | None = Field(default=None, max_length=120,
+                                 description="The foreign company that invests or builds, as written; null if not named.")
+    investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investor, e.g. CN.")
+    project: str = Field(default="", max_length=120, description="A few English words: what is built.")
+    place: str | None = Field(default=None, max_length=120, description="Region, district or city, as written.")
+    amount: str | None = Field(default=None, max_length=80, description="The investment, as written (number and currency).")
+    capacity: str | None = Field(default=None, max_length=80, description="The capacity, as written (number and unit).")
+    jobs: str | None = Field(default=None, max_length=80, description="Jobs created, as written.")
+    stage: Stage = Stage.announced
+    aggregate: bool = Field(default=False, description="True when the amount is a total over several projects.")
+
+
+class FoundDeals(Answer):
+    deals: list[FoundDeal] = Field(default_factory=list, max_length=12)

@@ -100,7 +100,7 @@ def same_family(a: str, b: str) -> bool:
 
 
 _NATIONALITY: dict[str, tuple[str, ...]] = {
-    "CN": ("китайск", "кнр", "китай", "chinese", "china", "қытай"),
+    "CN": ("китайск", "кнр", "китай", "китая", "китаю", "китаем", "китае", "chinese", "china", "қытай"),
     "SG": ("сингапур", "singapor"),
     "TR": ("турецк", "турци", "turkish", "turkey", "türkiye"),
     "KR": ("корейск", "южная корея", "korean", "korea"),
