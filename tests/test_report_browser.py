@@ -58,7 +58,7 @@ def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(
         (archive / f"{article_id}.txt").write_text(f"date: {date}\n\nНовости региона. {sentence} Подробности позже.")
         investor = sentence.split(" подписала")[0].split(" начала")[0].split(" построит")[0]
         replies.append(Reply(content=json.dumps({"deals": [{
-            "evidence": [sentence], "investors": [investor], "project": "plant", "amount": amount, "stage": stage}]})))
+            "investor": investor, "project": "plant", "amount": amount, "stage": stage}]})))
     with fake_llm(replies) as (url, _):
         summary = run_batch([archive], tmp_path / "out", Settings(base_url=url, model="fake", strategy=Strategy.direct),
                             concurrency=1)
