@@ -81,3 +81,13 @@ def test_the_direct_strategy_takes_evidence_and_stage_from_the_article() -> None
     assert deal.amount.value == 5e9 and deal.capacity[0].unit.value == "t/day" and deal.region == "KZ-19"
     context = [e.quote for e in deal.evidence if e.field is None]
     assert context[0].startswith("Компания Orda Glass") and all(quote in article for quote in context)
+
+
+def test_a_retyped_figure_or_name_is_taken_back_to_the_articles_own_words() -> None:
+    article = "Китайская компания Orda Glass построит завод мощностью 500 тыс. тонн в год стоимостью 4,6 млрд тенге."
+    answer = json.dumps({"deals": [{"investor": "Orda Glass Co., Ltd.", "amount": "4.6 billion tenge",
+                                    "capacity": "500,000 tons per year", "project": "glass plant"}]})
+    with fake_llm([Reply(content=answer)]) as (url, _):
+        (deal,) = extract_deals(article, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
+    assert deal.amount.text == "4,6 млрд тенге" and deal.capacity[0].text == "500 тыс. тонн в год"
+    assert [i.name for i in deal.investors] == ["Orda Glass"]  # as the article writes it

@@ -10,11 +10,14 @@ stage is read from the cue tables in those sentences, the model's choice only wh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fdi_extract.cues import fingerprint, stage_from_cues
 from fdi_extract.extract.candidates import Span, sentences
 from fdi_extract.extract.schema import DealDraft, FoundDeal, FoundDeals
+from fdi_extract.normalize.money import Money, parse_money
+from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -81,13 +84,18 @@ class DirectStrategy:
 
 def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list[str]) -> DealDraft | None:
     investor = deal.investor.strip() if deal.investor else None  # grounding drops one the article does not name
-    anchors = [phrase for phrase in (investor, deal.amount, deal.capacity, deal.jobs) if phrase]
-    evidence = []
-    for phrase in anchors:
-        located = text.locate_all(phrase)
-        held = [s for s in spans if located and s.start <= located[0][0] < s.end]
-        evidence += [s.text for s in held if s.text not in evidence]
-    if not evidence or not (investor or deal.amount or deal.capacity):
+    # A small model re-types what it copies ("500,000 tons" for "500 тыс. тонн", a legal form added to a
+    # name): each phrase is taken back to the article's own phrase for the same figure or name.
+    amount = _article_phrase(deal.amount, text.money, text)
+    capacity = _article_phrase(deal.capacity, text.capacities, text)
+    jobs = _article_phrase(deal.jobs, text.jobs, text)
+    name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
+    if investor and name_at and not text.locate_all(investor):
+        investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
+    figures = [text.locate_all(phrase)[:1] for phrase in (amount, capacity, jobs) if phrase]
+    anchors = ([name_at] if name_at else []) + [found[0] for found in figures if found]
+    evidence = list(dict.fromkeys(s.text for start, _ in anchors for s in spans if s.start <= start < s.end))
+    if not evidence:
         warnings.append(f"{deal.project or 'a deal'}: nothing of it is in the article, left out")
         return None
     return DealDraft(
@@ -96,10 +104,32 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         investor_country=deal.investor_country,
         project=deal.project,
         place=deal.place,
-        amount=deal.amount,
-        capacity=[deal.capacity] if deal.capacity else [],
-        jobs=deal.jobs,
+        amount=amount,
+        capacity=[capacity] if capacity else [],
+        jobs=jobs,
         # The article's words over the model's reading: measured wrong on most deals of a small model.
         stage=stage_from_cues(" ".join(evidence)) or deal.stage,
         aggregate=deal.aggregate,
     )
+
+
+def _article_phrase(phrase: str | None, figures: Sequence[Money | Quantity], text: ArticleText) -> str | None:
+    """The article's phrase for the figure the model wrote: its own words when they occur, else the one
+    phrase of the article with the same value (and currency or unit); None when the article has none."""
+    if not phrase or text.locate_all(phrase):
+        return phrase
+    wanted = {(f.value, getattr(f, "currency", None) or getattr(f, "unit", None))
+              for f in (parse_money(phrase) or parse_capacities(phrase) or parse_jobs(phrase))}
+    same = {f.text for f in figures if (f.value, getattr(f, "currency", None) or getattr(f, "unit", None)) in wanted}
+    return same.pop() if len(same) == 1 else None
+
+
+def _name_span(name: str, text: ArticleText) -> tuple[int, int] | None:
+    """Where the article names the company: the name as written, else its leading words ("Fufeng Group" for
+    "Fufeng Group Co., Ltd"), down to two words (one word alone, "China", could be anywhere)."""
+    words = name.split()
+    while len(words) >= min(2, len(name.split())):
+        if len(" ".join(words)) >= 4 and (found := text.locate_all(" ".join(words))):
+            return found[0]
+        words.pop()
+    return None
