@@ -21,6 +21,7 @@ from typing import Literal
 
 import instructor
 import openai
+from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
@@ -115,8 +116,8 @@ def main() -> int:
                         temperature=0.0, max_tokens=settings.max_output_tokens,
                         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": article.text}],
                     )
-                except instructor.core.exceptions.InstructorRetryException as error:
-                    print(f"{article.article_id}: failed ({str(error)[:120]})")
+                except InstructorError as error:  # counted as an article with no deal
+                    print(f"{article.article_id}: failed ({type(error).__name__}: {str(error)[:120]})", flush=True)
                     failed += 1
                     continue
                 finally:
