@@ -188,7 +188,7 @@ def find_companies(text: str, *, recognizer: bool = True) -> list[CompanyCandida
         found.append((Span(start, start + len(name), name), canonical_company(name)))
     found.sort(key=lambda item: item[0].start)
     candidates = _merged([], found)
-    return _with_names(text, candidates, recognized_organisations(text)) if recognizer else candidates
+    return _with_names(candidates, recognized_organisations(text)) if recognizer else candidates
 
 
 def recognized_organisations(text: str) -> list[Span]:
@@ -205,14 +205,15 @@ def recognized_organisations(text: str) -> list[Span]:
     return found
 
 
-def _with_names(text: str, candidates: list[CompanyCandidate], spans: list[Span]) -> list[CompanyCandidate]:
-    """``candidates`` and the organisations named at ``spans`` that could be investors (a span of a
-    company already there adds a mention to it), in order of first mention."""
+def _with_names(candidates: list[CompanyCandidate], spans: list[Span]) -> list[CompanyCandidate]:
+    """``candidates`` and the organisations named at ``spans`` (already checked by
+    :func:`recognized_organisations`), in order of first mention: a span overlapping a candidate's mention is
+    skipped, one of a company already there adds a mention to it."""
     named = sorted(
         ((span, canonical_company(span.text)) for span in spans
-         if not any(_overlap(span, m) for c in candidates for m in c.mentions) and could_be_investor(text, span)),
+         if not any(_overlap(span, m) for c in candidates for m in c.mentions)),
         key=lambda item: item[0].start,
-    )  # could_be_investor again: spans of the model's names come here unchecked
+    )
     return sorted(_merged(candidates, named), key=lambda c: min(m.start for m in c.mentions))
 
 
