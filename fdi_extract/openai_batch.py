@@ -36,7 +36,6 @@ from fdi_extract.batch import (
     settle_without_llm,
 )
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
-from fdi_extract.ground import ArticleText
 from fdi_extract.inputs import read_inputs
 from fdi_extract.llm import LLM
 from fdi_extract.model import Article, ArticleResult
@@ -44,6 +43,7 @@ from fdi_extract.pipeline import Extractor
 from fdi_extract.pricing import BATCH_DISCOUNT, cost_usd
 from fdi_extract.settings import Provider, Settings, Strategy
 from fdi_extract.store import Store
+from fdi_extract.text import ArticleText
 
 # OpenAI's limits per batch job: 50,000 requests and a 200 MB input file.
 MAX_REQUESTS_PER_JOB = 50_000

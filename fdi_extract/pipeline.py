@@ -17,15 +17,16 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fdi_extract.articles import check_text, find_published
+from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import FdiExtractError, InputError
 from fdi_extract.extract import strategy_for
-from fdi_extract.extract.schema import DealDraft
-from fdi_extract.ground import ArticleText, ground
+from fdi_extract.ground import ground
 from fdi_extract.llm import LLM, metered
 from fdi_extract.local import EmbeddedServer
+from fdi_extract.mentions import article_region, to_mention
 from fdi_extract.model import Article, ArticleResult, DealMention
-from fdi_extract.normalize.mention import article_region, to_mention
 from fdi_extract.settings import Provider, Settings
+from fdi_extract.text import ArticleText
 
 logger = logging.getLogger("fdi_extract")
 T = TypeVar("T")

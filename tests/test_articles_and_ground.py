@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fdi_extract.articles import decode, find_published, parse_article, read_article
+from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import InputError
-from fdi_extract.extract.schema import DealDraft
-from fdi_extract.ground import ArticleText, ground
+from fdi_extract.ground import ground
+from fdi_extract.text import ArticleText
 from tests.conftest import DEV_CORPUS, seed
 
 
@@ -86,7 +87,7 @@ def test_a_deal_with_no_grounded_evidence_is_dropped() -> None:
 
 @given(st.text(alphabet=st.sampled_from(list("ab  «»“”–—\u00a0\t\n\r.")), max_size=80))
 def test_folding_keeps_a_map_back_to_every_original_character(text: str) -> None:
-    from fdi_extract.ground import _FOLD, _fold
+    from fdi_extract.text import _FOLD, _fold
 
     folded, original = _fold(text)
     where = [original[i] for i in range(len(folded))]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from fdi_extract.cues import stage_from_cues
-from fdi_extract.extract.candidates import find_companies, sentences
+from fdi_extract.drafts import DealDraft
+from fdi_extract.extract.candidates import find_companies
 from fdi_extract.extract.direct import split_into_chunks
 from fdi_extract.extract.guided import _Page, is_not_a_deal, is_total
-from fdi_extract.extract.schema import DealDraft
-from fdi_extract.ground import ArticleText
 from fdi_extract.model import Stage
+from fdi_extract.text import ArticleText, sentences
 from tests.conftest import DEV_CORPUS, seed
 
 
@@ -96,7 +96,6 @@ def test_chunks_are_paragraph_aligned_and_bounded() -> None:
 
 def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() -> None:
     from fdi_extract.extract.guided import _join
-    from fdi_extract.extract.schema import DealDraft
 
     page = _page((DEV_CORPUS / "007.txt").read_text())
     names = [c.name for c in page.companies]

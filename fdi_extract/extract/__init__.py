@@ -10,11 +10,10 @@ Both return drafts whose figures are verbatim phrases; grounding and normalizati
 from fdi_extract.extract.base import ExtractionStrategy, strategy_for
 from fdi_extract.extract.direct import DirectStrategy
 from fdi_extract.extract.guided import GuidedStrategy
-from fdi_extract.extract.schema import SCHEMA_VERSION, DealDraft, FoundDeals
+from fdi_extract.extract.schema import SCHEMA_VERSION, FoundDeals
 
 __all__ = [
     "SCHEMA_VERSION",
-    "DealDraft",
     "DirectStrategy",
     "ExtractionStrategy",
     "FoundDeals",

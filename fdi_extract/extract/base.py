@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Protocol
 from fdi_extract.settings import Settings, Strategy
 
 if TYPE_CHECKING:
-    from fdi_extract.extract.schema import DealDraft
-    from fdi_extract.ground import ArticleText
+    from fdi_extract.drafts import DealDraft
     from fdi_extract.llm import LLM
     from fdi_extract.model import Article
+    from fdi_extract.text import ArticleText
 
 
 class ExtractionStrategy(Protocol):

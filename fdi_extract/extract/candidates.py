@@ -24,9 +24,7 @@ from fdi_extract.normalize.companies import (
     is_bare_legal_form,
 )
 from fdi_extract.normalize.places import resolve_place
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”]?\s+(?=[\"«“(]?[A-ZА-ЯЁ0-9])|\n+")
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+from fdi_extract.text import Span
 
 _WORD = r"(?:[A-Z][\w’'&.]*(?:-[\w’']+)*|\([A-Z][\w’']*\)|\d+[A-Za-z]*|of|and|&|de)"
 _LEGAL = (
@@ -50,45 +48,11 @@ _NOT_COMPANIES = {  # capitalized words that head sentences, not companies
 _JOINED_AFTER_LEGAL = re.compile(r"(?<=LLP|LLC|Llp|Ltd|Inc)\.?\s+(?:and|&)\s+")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    start: int
-    end: int
-    text: str
-
-
 @dataclass
 class CompanyCandidate:
     name: str  # the longest spelling seen
     key: str  # canonical key
     mentions: list[Span]
-
-
-def sentences(text: str) -> list[Span]:
-    return _split(text, _SENTENCE_END)
-
-
-def paragraphs(text: str) -> list[Span]:
-    return _split(text, _PARAGRAPH_BREAK)
-
-
-def _split(text: str, boundary: re.Pattern[str]) -> list[Span]:
-    spans, start = [], 0
-    for match in boundary.finditer(text):
-        if text[start : match.start()].strip():
-            spans.append(_trimmed(text, start, match.start()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append(_trimmed(text, start, len(text)))
-    return spans
-
-
-def _trimmed(text: str, start: int, end: int) -> Span:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end, text[start:end])
 
 
 # A legal form with a full stop ends a name when a capitalized word that is no legal form follows: the next

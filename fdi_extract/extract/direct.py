@@ -14,16 +14,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fdi_extract.cues import fingerprint, stage_from_cues
-from fdi_extract.extract.candidates import Span, sentences
-from fdi_extract.extract.schema import DealDraft, FoundDeal, FoundDeals
+from fdi_extract.drafts import DealDraft
+from fdi_extract.extract.schema import FoundDeal, FoundDeals
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
+from fdi_extract.text import Span
 
 if TYPE_CHECKING:
-    from fdi_extract.ground import ArticleText
     from fdi_extract.llm import LLM
     from fdi_extract.model import Article
+    from fdi_extract.text import ArticleText
 
 
 def split_into_chunks(text: str, max_chars: int) -> list[str]:
@@ -74,7 +75,7 @@ class DirectStrategy:
 
     def drafts_from(self, answers: list[FoundDeals], text: ArticleText, warnings: list[str]) -> list[DealDraft]:
         """The drafts of the answers (one per chunk), live or collected from a batch job."""
-        spans = sentences(text.text)
+        spans = text.sentences
         drafts = []
         for deal in (deal for answer in answers for deal in answer.deals):
             if (draft := _draft(deal, text, spans, warnings)) is not None:

@@ -27,16 +27,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, create_model
 
 from fdi_extract.cues import cue, fingerprint, stage_from_cues
+from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import LLMAnswerError
-from fdi_extract.extract.candidates import (
-    CompanyCandidate,
-    Span,
-    find_companies,
-    paragraphs,
-    sentences,
-)
-from fdi_extract.extract.schema import Answer, DealDraft
-from fdi_extract.ground import ArticleText
+from fdi_extract.extract.candidates import CompanyCandidate, find_companies
+from fdi_extract.extract.schema import Answer
 from fdi_extract.model import Sector, Stage, most_advanced
 from fdi_extract.normalize.companies import same_company
 from fdi_extract.normalize.money import Money
@@ -44,6 +38,7 @@ from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.quantities import Quantity
 from fdi_extract.normalize.sectors import sector_for
 from fdi_extract.prompts import load_prompt
+from fdi_extract.text import ArticleText, Span, paragraphs
 
 if TYPE_CHECKING:
     from fdi_extract.llm import LLM
@@ -295,7 +290,7 @@ class _Page:
         self.money, self.capacities, self.jobs = found.money, found.capacities, found.jobs
         self.figures: list[_Figure] = [*self.money, *self.capacities, *self.jobs]
         self.paragraphs = paragraphs(text)
-        self.sentences = sentences(text)
+        self.sentences = found.sentences
         self.companies = find_companies(text)
         self._companies_by_paragraph = [
             {i for i, c in enumerate(self.companies) if _covering(c.mentions, p.start, p.end)} for p in self.paragraphs

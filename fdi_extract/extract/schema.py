@@ -15,7 +15,7 @@ from typing import Any
 from instructor import OpenAISchema
 from pydantic import BaseModel, Field
 
-from fdi_extract.model import Sector, Stage
+from fdi_extract.model import Stage
 
 SCHEMA_VERSION = "2"
 
@@ -52,28 +52,6 @@ class Answer(OpenAISchema):
 @lru_cache(maxsize=256)  # bounded: the guided strategy makes a model per question
 def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
     return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
-
-
-class DealDraft(BaseModel):
-    """One deal as a strategy drafts it from the model's answers, before grounding and normalization."""
-
-    evidence: list[str] = Field(
-        min_length=1, max_length=3,
-        description="One or two sentences copied word for word from the article that state the deal.",
-    )
-    investors: list[str] = Field(
-        default_factory=list, max_length=4,
-        description="Foreign investor companies, names exactly as written; [] if none is named.",
-    )
-    investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investors, e.g. CN.")
-    project: str = Field(max_length=300, description="Short English description of the project.")
-    place: str | None = Field(default=None, max_length=120, description="Region, district or city as written.")
-    sector: Sector | None = None
-    amount: str | None = Field(default=None, max_length=80, description="Money phrase exactly as written.")
-    capacity: list[str] = Field(default_factory=list, max_length=4, description="Capacity phrases as written.")
-    jobs: str | None = Field(default=None, max_length=80, description="Job-count phrase as written.")
-    stage: Stage = Stage.announced
-    aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
 
 
 class FoundDeal(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pycountry
 
-from fdi_extract.ground import GroundedDeal
+from fdi_extract.drafts import GroundedDeal
 from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, infer_country
 from fdi_extract.normalize.fx import to_usd
