@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +23,12 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
 
 from fdi_extract.adjudicate import Adjudicator
-from fdi_extract.errors import FdiExtractError
 from fdi_extract.extract.schema import SCHEMA_VERSION
 from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
@@ -37,10 +38,8 @@ from fdi_extract.prefilter import may_hold_a_deal
 from fdi_extract.pricing import cost_usd
 from fdi_extract.reconcile import DealPlan
 from fdi_extract.report import write_outputs
-from fdi_extract.settings import Provider, Settings
+from fdi_extract.settings import Settings
 from fdi_extract.store import Store, cache_key
-
-DEFAULT_CONCURRENCY = 4  # requests in flight to a remote endpoint; adapts down on 429s
 
 
 @dataclass
@@ -65,36 +64,6 @@ class RunSummary:
         return {k: v for k, v in self.__dict__.items() if k != "bad_records"} | {
             "bad_records": [f"{b.where}: {b.problem}" for b in self.bad_records]
         }
-
-
-class _AdaptiveLimit:
-    """A concurrency limit that halves when the endpoint answers 429 and creeps back up on success."""
-
-    def __init__(self, maximum: int):
-        self.maximum = maximum
-        self.limit = maximum
-        self.active = 0
-        self._changed = asyncio.Condition()
-
-    async def __aenter__(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.active < self.limit)
-            self.active += 1
-
-    # Each change frees at most one slot, so it wakes one waiter: waking all of them (a batch keeps
-    # 4 × concurrency articles waiting) made every finished request cost a hundred task switches.
-    async def __aexit__(self, *exc: object) -> None:
-        async with self._changed:
-            self.active -= 1
-            self._changed.notify()
-
-    async def throttled(self, rate_limited: bool) -> None:
-        async with self._changed:
-            if rate_limited:
-                self.limit = max(1, self.limit // 2)
-            elif self.limit < self.maximum:
-                self.limit += 1
-                self._changed.notify()
 
 
 def article_cache_key(article: Article, extractor: Extractor) -> str:
@@ -126,23 +95,6 @@ def settle_without_llm(article: Article, extractor: Extractor, store: Store, sum
     return None
 
 
-async def _process(
-    article: Article, extractor: Extractor, llm: object, store: Store, summary: RunSummary, limit: _AdaptiveLimit
-) -> None:
-    key = settle_without_llm(article, extractor, store, summary)
-    if key is None:
-        return
-    model = extractor.settings.resolved_model
-    async with limit:
-        rate_limited_before = getattr(llm, "rate_limited", 0)
-        try:
-            result = await extractor.aextract(article, llm)  # type: ignore[arg-type]
-        except FdiExtractError as error:
-            result = ArticleResult(article_id=article.article_id, error=str(error))
-        await limit.throttled(getattr(llm, "rate_limited", 0) > rate_limited_before)
-    record_outcome(result, store, summary, cache=key, cost=cost_usd(model, result.usage, extractor.settings.prices))
-
-
 def record_outcome(result: ArticleResult, store: Store, summary: RunSummary, *, cache: str, cost: float) -> None:
     """Save one article the model was asked about — done and cached under ``cache``, or failed with its
     cause — and count it, its tokens and its ``cost`` in ``summary``."""
@@ -164,10 +116,6 @@ async def arun_batch(
 ) -> RunSummary:
     """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs."""
     settings = settings or Settings()
-    if concurrency is None:
-        # The embedded llama.cpp server runs one sequence: articles in parallel would only evict each
-        # other's cached prompt prefix (measured on the five seeds: 306 s at 4, 132 s at 1).
-        concurrency = 1 if settings.provider is Provider.embedded else DEFAULT_CONCURRENCY
     console = console or Console(stderr=True)
     summary = RunSummary()
     started = time.perf_counter()
@@ -178,28 +126,31 @@ async def arun_batch(
         already = store.counts()
         todo = already.get("pending", 0) + already.get("failed", 0)
         run_id = store.start_run(settings.model_dump_json(exclude={"api_key"}))
-        limit = _AdaptiveLimit(concurrency)
-        with Extractor(settings) as extractor:
-            llm = extractor.llm() if todo else None
-            with Progress(
-                TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
-                TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"), console=console,
-            ) as progress:
-                task = progress.add_task("run", total=todo, speed="", tokens=0, cost=0.0)
-                plain = _PlainProgress(console, todo)
-                pending: set[asyncio.Task[None]] = set()
+        extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
+        with closing(extractor), Progress(
+            TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
+            TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"), console=console,
+        ) as progress:
+            task = progress.add_task("run", total=todo, speed="", tokens=0, cost=0.0)
+            plain = _PlainProgress(console, todo)
+            cache_keys: dict[str, str] = {}
+
+            def needing_the_model() -> Iterator[Article]:
+                # Read lazily by extract_many (its read-ahead is bounded), so memory stays flat on any archive.
                 for article in store.pending():
-                    # Bounded read-ahead keeps memory flat however large the archive is.
-                    while len(pending) >= 4 * concurrency:
-                        finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                        _advance(progress, task, finished, summary, started, plain)
-                    pending.add(asyncio.create_task(_process(article, extractor, llm, store, summary, limit)))
-                while pending:
-                    finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    _advance(progress, task, finished, summary, started, plain)
-            if llm is not None:
-                await llm.aclose()
+                    key = settle_without_llm(article, extractor, store, summary)
+                    if key is None:
+                        _advance(progress, task, summary, started, plain)
+                        continue
+                    cache_keys[article.article_id] = key
+                    yield article
+
+            model = extractor.settings.resolved_model
+            async for result in extractor.aextract_many(needing_the_model(), concurrency=concurrency):
+                record_outcome(result, store, summary, cache=cache_keys.pop(result.article_id),
+                               cost=cost_usd(model, result.usage, extractor.settings.prices))
+                _advance(progress, task, summary, started, plain)
         finish(store, out_dir, summary, run_id, started, settings)
     return summary
 
@@ -251,14 +202,11 @@ class _PlainProgress:
                            f"{summary.prompt_tokens + summary.completion_tokens:,} tokens", highlight=False)
 
 
-def _advance(progress: Progress, task: object, finished: set[asyncio.Task[None]], summary: RunSummary, started: float,
-             plain: _PlainProgress) -> None:
-    for done in finished:
-        done.result()  # a bug (not an article's failure) surfaces here instead of vanishing
+def _advance(progress: Progress, task: TaskID, summary: RunSummary, started: float, plain: _PlainProgress) -> None:
     completed = summary.done + summary.failed + summary.skipped
     rate = completed / max(time.perf_counter() - started, 1e-9)
     speed = f"{rate:.1f} art/s" if rate >= 1 else f"{1 / rate:.0f} s/art" if rate > 0 else ""
-    progress.update(task, advance=len(finished), speed=speed,
+    progress.update(task, advance=1, speed=speed,
                     tokens=summary.prompt_tokens + summary.completion_tokens, cost=summary.cost_usd)
     plain.note(summary, speed, final=progress.finished)
 

@@ -12,11 +12,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import statistics
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack
 from functools import partial
 from importlib.metadata import version
@@ -40,7 +40,7 @@ from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
 from fdi_extract.files import partial_path, replaced_when_done
-from fdi_extract.model import ArticleResult, Deal, DealMention
+from fdi_extract.model import Article, ArticleResult, Deal, DealMention
 from fdi_extract.openai_batch import collect_batches, submit_batch
 from fdi_extract.pipeline import Extractor
 from fdi_extract.reconcile import reconcile
@@ -55,45 +55,57 @@ out = Console() if sys.stdout.isatty() else Console(width=180)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in (("base_url", args.base_url), ("model", args.model), ("strategy", args.strategy)) if v}
-    return Settings(**overrides)
+    overrides = {k: getattr(args, k, None) for k in ("base_url", "model", "strategy")}
+    return Settings(**{k: v for k, v in overrides.items() if v})
 
 
-async def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Path | None) -> list[ArticleResult]:
+def _say_model(settings: Settings) -> None:
+    where = settings.resolved_base_url or "the embedded llama.cpp server"
+    err.print(f"model {settings.model} ({settings.resolved_model} at {where}), strategy "
+              f"{settings.resolved_strategy.value}", highlight=False)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    out.print_json(json.dumps(_settings(args).described()))
+    return 0
+
+
+def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Path | None) -> list[ArticleResult]:
     files = list(iter_text_files(paths))
     results: list[ArticleResult] = []
-    with Extractor(settings) as extractor:
-        llm = extractor.llm()
-        # Written as NAME.partial as articles finish (kept if the run is cut short), moved over NAME at the end.
-        with ExitStack() as files_open:
-            mentions_out = files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
-            stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
-            progress = files_open.enter_context(
-                Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                         TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err)
-            )
-            task = progress.add_task("extracting", total=len(files), note="")
+    # Written as NAME.partial as articles finish (kept if the run is cut short), moved over NAME at the end.
+    with ExitStack() as files_open:
+        mentions_out = files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
+        stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
+        progress = files_open.enter_context(
+            Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err)
+        )
+        task = progress.add_task("extracting", total=len(files), note="")
+
+        def record(result: ArticleResult) -> None:
+            for mention in result.mentions:
+                mentions_out.write(mention.model_dump_json() + "\n")
+            mentions_out.flush()
+            if stats_out:
+                stats_out.write(result.model_dump_json(exclude={"mentions"}) + "\n")
+                stats_out.flush()
+            results.append(result)
+            if result.error:
+                err.print(f"[red]{result.article_id}: {result.error}", highlight=False)
+            progress.update(task, advance=1, note=f"{result.article_id}: {len(result.mentions)} deals, "
+                            f"{result.seconds:.0f} s, {result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens")
+
+        def readable() -> Iterator[Article]:
             for path in files:
-                progress.update(task, note=path.name)
                 try:
-                    result = await extractor.aextract(read_article(path), llm)
-                except FdiExtractError as error:
-                    # One bad article never stops the batch; its error is recorded with the others.
-                    result = ArticleResult(article_id=path.stem, error=str(error))
-                    err.print(f"[red]{path.name}: {error}")
-                for mention in result.mentions:
-                    mentions_out.write(mention.model_dump_json() + "\n")
-                mentions_out.flush()
-                if stats_out:
-                    stats_out.write(result.model_dump_json(exclude={"mentions"}) + "\n")
-                    stats_out.flush()
-                results.append(result)
-                progress.update(
-                    task, advance=1,
-                    note=f"{path.name}: {len(result.mentions)} deals, {result.seconds:.0f} s, "
-                         f"{result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens",
-                )
-        await llm.aclose()
+                    yield read_article(path)
+                except FdiExtractError as error:  # one unreadable file never stops the others
+                    record(ArticleResult(article_id=path.stem, error=str(error)))
+
+        with Extractor(settings) as extractor:
+            for result in extractor.extract_many(readable()):
+                record(result)
     return results
 
 
@@ -118,7 +130,10 @@ def _mentions_table(mentions: list[DealMention]) -> Table:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    results = asyncio.run(_extract_all(_existing(args.paths), _settings(args), args.output, args.stats))
+    settings = _settings(args)
+    paths = _existing(args.paths)
+    _say_model(settings)
+    results = _extract_all(paths, settings, args.output, args.stats)
     failed = [r for r in results if r.error]
     for output in (args.output, args.stats):
         # A run with failures does not replace what an earlier run wrote there: a failing endpoint must not
@@ -223,14 +238,16 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     _existing(args.inputs)
     _output_folder(args.out)
+    settings = _settings(args)
+    _say_model(settings)
     if args.openai_batch:
-        submitted = submit_batch(args.inputs, args.out, _settings(args))
+        submitted = submit_batch(args.inputs, args.out, settings)
         err.print(f"{submitted.inputs:,} articles read ({submitted.duplicates:,} duplicates): {submitted.skipped:,} "
                   f"skipped by the prefilter, {submitted.from_cache:,} from the cache, {submitted.articles:,} sent in "
                   f"{submitted.requests:,} requests as batch job(s) {', '.join(submitted.jobs) or '(none)'}.\n"
                   f"Collect the results with: fdi-extract collect {args.out}")
         return 0
-    return _print_summary(run_batch(args.inputs, args.out, _settings(args), concurrency=args.concurrency), args.out)
+    return _print_summary(run_batch(args.inputs, args.out, settings, concurrency=args.concurrency), args.out)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -323,8 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fdi-extract",
         description="Foreign direct investment deals from news articles: extract, reconcile, report, evaluate.",
-        epilog="Settings come from FDI_EXTRACT_* environment variables (see the README): FDI_EXTRACT_BASE_URL, "
-               "FDI_EXTRACT_MODEL, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ...",
+        epilog="Settings come from FDI_EXTRACT_* environment variables (see the README): FDI_EXTRACT_MODEL "
+               "('embedded', 'openai/<model>', 'ollama/<model>'), FDI_EXTRACT_BASE_URL, FDI_EXTRACT_API_KEY or "
+               "OPENAI_API_KEY, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ... "
+               "`fdi-extract config` prints what they resolve to.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and unmatched deals")
     # -v also after a command ("fdi-extract eval GOLD PRED -v"); SUPPRESS keeps the top level's value otherwise.
@@ -338,9 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("paths", nargs="+", type=Path, help=".txt files or folders of them")
     extract.add_argument("-o", "--output", type=Path, default=Path("mentions.jsonl"))
     extract.add_argument("--stats", type=Path, help="also write per-article seconds, tokens and warnings (JSONL)")
-    extract.add_argument("--strategy", choices=[s.value for s in Strategy])
-    extract.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: the embedded model)")
-    extract.add_argument("--model")
+    _model_options(extract)
     extract.add_argument("--no-table", action="store_true", help="don't print the mentions")
     extract.set_defaults(run=cmd_extract)
 
@@ -350,18 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--concurrency", type=_positive,
                        help="articles in flight (default: 1 on the embedded model, whose single llama.cpp sequence "
                             "gains nothing from more; 4 on other endpoints)")
-    batch.add_argument("--strategy", choices=[s.value for s in Strategy])
-    batch.add_argument("--base-url")
-    batch.add_argument("--model")
+    _model_options(batch)
     batch.add_argument("--openai-batch", action="store_true",
                        help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`")
     batch.set_defaults(run=cmd_run)
 
     collect = add_command("collect", help="save the finished OpenAI batch jobs of a run, then write its outputs")
     collect.add_argument("out", type=Path, help="the --out folder of `fdi-extract run --openai-batch`")
-    collect.add_argument("--base-url")
-    collect.add_argument("--model")
-    collect.add_argument("--strategy", choices=[Strategy.direct.value])
+    _model_options(collect)
     collect.set_defaults(run=cmd_collect)
 
     page = add_command("report", help="mentions/deals JSONL, deals.csv and report.html from a store or JSONL")
@@ -374,9 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--out", type=Path, default=Path("out"), help="writes deals.jsonl and mentions.jsonl here")
     merge.add_argument("--adjudicate", action="store_true",
                        help="ask the LLM about pairs tied only by investor and place (off by default)")
-    merge.add_argument("--base-url")
-    merge.add_argument("--model")
-    merge.add_argument("--strategy", choices=[s.value for s in Strategy])
+    _model_options(merge)
     merge.set_defaults(run=cmd_reconcile)
 
     score = add_command("eval", help="score mention records against a gold file")
@@ -384,7 +395,18 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("predicted", type=Path)
     score.add_argument("--json", action="store_true", help="print the figures as JSON")
     score.set_defaults(run=cmd_eval)
+
+    config = add_command("config", help="print the model, endpoint, strategy and mode the settings resolve to (JSON)")
+    _model_options(config)
+    config.set_defaults(run=cmd_config)
     return parser
+
+
+def _model_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--model", help="'embedded' (default), 'openai/<model>', 'ollama/<model>', or a model "
+                                         "served at --base-url (also FDI_EXTRACT_MODEL)")
+    command.add_argument("--base-url", help="an OpenAI-compatible endpoint (also FDI_EXTRACT_BASE_URL)")
+    command.add_argument("--strategy", choices=[s.value for s in Strategy])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -404,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[red]error:[/] {error.filename or ''}: {error.strerror or error}", highlight=False)
     except ValidationError as error:  # a setting from an argument or the environment
         problem = error.errors()[0]
-        err.print(f"[red]error:[/] setting {'.'.join(map(str, problem['loc'])) or '?'}: {problem['msg']}", highlight=False)
+        where = ".".join(map(str, problem["loc"]))
+        message = problem["msg"].removeprefix("Value error, ")
+        err.print(f"[red]error:[/] setting {where}: {message}" if where else f"[red]error:[/] {message}", highlight=False)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         return 130

@@ -170,7 +170,7 @@ class LLM:
         self._api_key = api_key
         _keep_out_of_logs(api_key)
         self._openai = openai.AsyncOpenAI(
-            base_url=base_url or settings.base_url,
+            base_url=base_url or settings.resolved_base_url,
             api_key=api_key,
             timeout=settings.resolved_request_timeout,
             max_retries=0,

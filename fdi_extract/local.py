@@ -14,7 +14,6 @@ its own), and no other local user can borrow it.
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import fcntl
 import hashlib
@@ -28,6 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -174,7 +174,7 @@ class EmbeddedServer:
         except ImportError as missing:
             raise ModelUnavailableError(
                 "the embedded model needs llama-cpp-python: `pip install 'fdi-extract[local]'` "
-                "(or set FDI_EXTRACT_BASE_URL / OPENAI_API_KEY to use another endpoint)"
+                "(or choose another model: FDI_EXTRACT_MODEL=openai/<model>, ollama/<model>, or FDI_EXTRACT_BASE_URL)"
             ) from missing
         model_path = ensure_model(self.settings)
         # The free port is only free when probed: another process may take it before the server binds it.
@@ -217,7 +217,8 @@ class EmbeddedServer:
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509  (no threads are started in the child)
             )
-        atexit.register(self.stop)
+        # Stopped when this object is, or at interpreter exit: weakref.finalize, not an atexit hook of our own.
+        self._finalizer = weakref.finalize(self, _terminate, self._process)
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.settings.server_start_timeout
@@ -252,20 +253,23 @@ class EmbeddedServer:
             return ""
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
+        if self._process is None:
             return
-        atexit.unregister(self.stop)
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        self._process = None
+        self._finalizer()  # terminates the server, once
 
     def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -97,9 +97,10 @@ class _JobFile:
 
 def _client(settings: Settings) -> openai.OpenAI:
     if settings.provider is Provider.embedded:
-        raise FdiExtractError("the Batch API needs OpenAI (OPENAI_API_KEY) or another endpoint that offers /v1/batches")
+        raise FdiExtractError("the Batch API needs OpenAI (--model openai/<model>) or another endpoint that offers "
+                              "/v1/batches (--base-url)")
     return openai.OpenAI(
-        base_url=settings.base_url, timeout=settings.resolved_request_timeout, max_retries=settings.retry.max_attempts,
+        base_url=settings.resolved_base_url, timeout=settings.resolved_request_timeout, max_retries=settings.retry.max_attempts,
         api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
     )
 

@@ -1,8 +1,17 @@
 """Settings, read from arguments first, then the environment, then defaults.
 
-Environment: FDI_EXTRACT_BASE_URL (or OPENAI_BASE_URL), FDI_EXTRACT_API_KEY (or OPENAI_API_KEY),
-FDI_EXTRACT_MODEL, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_MODE, FDI_EXTRACT_GGUF, and every other field
-as FDI_EXTRACT_<NAME>. With neither a base URL nor an API key the embedded llama.cpp model is used.
+The LLM is chosen by one explicit model string, as in instructor's ``from_provider``:
+
+- ``"embedded"`` (the default): the bundled Qwen2.5-Coder-1.5B on a llama.cpp server this library starts;
+- ``"openai/gpt-4o-mini"``: OpenAI (key from ``api_key``, FDI_EXTRACT_API_KEY or OPENAI_API_KEY);
+- ``"ollama/qwen2.5:7b"``: a local Ollama (http://localhost:11434/v1 unless ``base_url`` says otherwise);
+- any name with ``base_url=``: any other OpenAI-compatible endpoint (vLLM, llama.cpp, a proxy).
+
+A key or a URL in the environment is used by the provider that is chosen and never chooses one: a
+developer's OPENAI_API_KEY does not move ``extract_deals`` off the embedded model.
+
+Environment: FDI_EXTRACT_MODEL, FDI_EXTRACT_BASE_URL, FDI_EXTRACT_API_KEY (or OPENAI_API_KEY),
+FDI_EXTRACT_STRATEGY, FDI_EXTRACT_MODE, FDI_EXTRACT_GGUF, and every other field as FDI_EXTRACT_<NAME>.
 """
 
 from __future__ import annotations
@@ -18,10 +27,13 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     SecretStr,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+OLLAMA_BASE_URL = "http://localhost:11434/v1"
+EMBEDDED = "embedded"
 EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 
@@ -67,13 +79,14 @@ def _default_cache_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FDI_EXTRACT_", populate_by_name=True, extra="ignore")
 
-    base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("base_url", "FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL")
+    model: str = Field(
+        default=EMBEDDED,
+        description='"embedded", "openai/<model>", "ollama/<model>", or a model name served at base_url.',
     )
+    base_url: str | None = Field(default=None, description="An OpenAI-compatible endpoint for the model.")
     api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("api_key", "FDI_EXTRACT_API_KEY", "OPENAI_API_KEY")
     )
-    model: str | None = None
     temperature: float = 0.0
     request_timeout: PositiveFloat | None = Field(
         default=None,
@@ -105,11 +118,31 @@ class Settings(BaseSettings):
     n_threads: PositiveInt | None = None
     server_start_timeout: PositiveFloat = 180.0
 
+    @model_validator(mode="after")
+    def _known_provider(self) -> Settings:
+        prefix, _, name = self.model.partition("/")
+        if not self.base_url and self.model != EMBEDDED and (prefix not in _PROVIDER_PREFIXES or not name):
+            raise ValueError(
+                f"model {self.model!r}: say which provider serves it: 'embedded', 'openai/<model>', "
+                f"'ollama/<model>', or give base_url for another OpenAI-compatible endpoint"
+            )
+        return self
+
     @property
     def provider(self) -> Provider:
+        prefix = self.model.partition("/")[0]
+        if prefix == "openai" or (self.base_url and self.base_url.rstrip("/") == OPENAI_BASE_URL):
+            return Provider.openai
+        if self.base_url or prefix == "ollama":
+            return Provider.compatible
+        return Provider.embedded
+
+    @property
+    def resolved_base_url(self) -> str | None:
+        """The endpoint; None for the embedded model, whose address is known once its server is started."""
         if self.base_url:
-            return Provider.openai if self.base_url.rstrip("/") == OPENAI_BASE_URL else Provider.compatible
-        return Provider.openai if self.api_key else Provider.embedded
+            return self.base_url
+        return {Provider.openai: OPENAI_BASE_URL, Provider.compatible: OLLAMA_BASE_URL}.get(self.provider)
 
     @property
     def resolved_strategy(self) -> Strategy:
@@ -133,6 +166,24 @@ class Settings(BaseSettings):
 
     @property
     def resolved_model(self) -> str:
-        if self.model:
-            return self.model
-        return {Provider.embedded: EMBEDDED_MODEL_NAME, Provider.openai: "gpt-4o-mini"}.get(self.provider, "default")
+        """The model name the endpoint is asked for."""
+        if self.provider is Provider.embedded:
+            return EMBEDDED_MODEL_NAME
+        prefix, _, name = self.model.partition("/")
+        if prefix in _PROVIDER_PREFIXES and name:
+            return name
+        # A server of one model (llama.cpp, vLLM) answers whatever it is called.
+        return "default" if self.model == EMBEDDED else self.model
+
+    def described(self) -> dict[str, object]:
+        """What these settings resolve to, as `fdi-extract config` prints it: nothing is started."""
+        return {
+            "model": self.model, "provider": self.provider.value, "model_name": self.resolved_model,
+            "endpoint": self.resolved_base_url or "a llama.cpp server on 127.0.0.1, started on first use",
+            "strategy": self.resolved_strategy.value, "mode": self.resolved_mode.value,
+            "request_timeout_s": self.resolved_request_timeout,
+            "api_key": "set" if self.api_key else "not set",
+        }
+
+
+_PROVIDER_PREFIXES = ("openai", "ollama")

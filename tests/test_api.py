@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import fdi_extract
-from fdi_extract import InputError, Settings, extract_deals
+from fdi_extract import Extractor, InputError, Settings, extract_deals
 from fdi_extract.cli import main
 from fdi_extract.settings import Provider, Strategy, StructuredMode
 from tests.fake_llm import Reply, fake_llm
@@ -17,16 +17,54 @@ pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 SECRET = "sk-proj-SECRETSECRETSECRET123456"
 
 
-def test_provider_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "FDI_EXTRACT_API_KEY"):
+def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FDI_EXTRACT_BASE_URL", "FDI_EXTRACT_MODEL", "FDI_EXTRACT_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    assert Settings().provider is Provider.embedded
-    assert Settings().resolved_strategy is Strategy.guided and Settings().resolved_mode is StructuredMode.json_object_schema
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    assert Settings().provider is Provider.openai and Settings().resolved_strategy is Strategy.direct
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
-    assert Settings().provider is Provider.compatible and Settings().resolved_mode is StructuredMode.json_schema
-    assert SECRET not in repr(Settings()) and SECRET not in str(Settings().model_dump())
+    settings = Settings()
+    assert settings.provider is Provider.embedded and settings.resolved_base_url is None
+    assert settings.resolved_strategy is Strategy.guided and settings.resolved_mode is StructuredMode.json_object_schema
+    assert Extractor(settings).settings.resolved_model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    # The key is used once its provider is chosen, and never shown.
+    chosen = Settings(model="openai/gpt-4o-mini")
+    assert (chosen.provider, chosen.resolved_model, chosen.resolved_base_url) == (
+        Provider.openai, "gpt-4o-mini", "https://api.openai.com/v1")
+    assert chosen.api_key is not None and chosen.api_key.get_secret_value() == SECRET
+    assert chosen.resolved_strategy is Strategy.direct and chosen.resolved_mode is StructuredMode.json_schema
+    assert SECRET not in repr(chosen) and SECRET not in str(chosen.model_dump()) and SECRET not in str(chosen.described())
+
+
+@pytest.mark.parametrize(("model", "base_url", "expected"), [
+    ("ollama/qwen2.5:7b", None, (Provider.compatible, "qwen2.5:7b", "http://localhost:11434/v1")),
+    ("ollama/qwen2.5:7b", "http://gpu:11434/v1", (Provider.compatible, "qwen2.5:7b", "http://gpu:11434/v1")),
+    ("Qwen/Qwen2.5-7B-Instruct", "http://vllm:8000/v1", (Provider.compatible, "Qwen/Qwen2.5-7B-Instruct", "http://vllm:8000/v1")),
+    ("embedded", "http://llama:8080/v1", (Provider.compatible, "default", "http://llama:8080/v1")),
+])
+def test_one_model_string_chooses_the_provider(model: str, base_url: str | None, expected: tuple) -> None:
+    settings = Settings(model=model, base_url=base_url)
+    assert (settings.provider, settings.resolved_model, settings.resolved_base_url) == expected
+
+
+def test_a_model_with_no_provider_is_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ValueError, match="'openai/<model>'"):
+        Settings(model="gpt-4o-mini")
+    monkeypatch.setenv("FDI_EXTRACT_MODEL", "gpt-4o-mini")
+    assert main(["config"]) == 2
+    assert "say which provider serves it" in capsys.readouterr().err
+
+
+def test_config_prints_what_the_settings_resolve_to_without_starting_anything(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    assert main(["config", "--model", "openai/gpt-4o-mini"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["provider"] == "openai" and shown["model_name"] == "gpt-4o-mini" and shown["api_key"] == "set"
+    assert shown["endpoint"] == "https://api.openai.com/v1" and shown["strategy"] == "direct"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert main(["config"]) == 0
+    assert json.loads(capsys.readouterr().out)["provider"] == "embedded"
 
 
 @pytest.fixture

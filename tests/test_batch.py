@@ -230,9 +230,9 @@ def test_a_store_from_before_the_deal_id_column_is_upgraded_in_place(tmp_path: P
 def test_the_concurrency_limit_halves_on_429_creeps_back_and_loses_no_waiter() -> None:
     import asyncio
 
-    from fdi_extract.batch import _AdaptiveLimit
+    from fdi_extract.pipeline import AdaptiveLimit
 
-    limit = _AdaptiveLimit(8)
+    limit = AdaptiveLimit(8)
     over_limit: list[tuple[int, int]] = []
     limits_seen: list[int] = []
     active = 0

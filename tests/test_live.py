@@ -63,7 +63,7 @@ def test_the_server_dies_with_its_parent_however_it_is_stopped(embedded_settings
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     os.kill(child, 0)  # running
-    parent.send_signal(getattr(signal, stop))  # SIGINT: atexit stops it; SIGTERM, SIGKILL: the kernel does
+    parent.send_signal(getattr(signal, stop))  # SIGINT: its finalizer stops it at exit; SIGTERM, SIGKILL: the kernel does
     parent.wait(timeout=30)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
