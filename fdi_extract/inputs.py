@@ -65,10 +65,9 @@ def _read_jsonl(path: Path, report: Callable[[BadRecord], None]) -> Iterator[Art
 
 
 def _read_csv(path: Path, report: Callable[[BadRecord], None]) -> Iterator[Article]:
-    csv.field_size_limit(sys.maxsize)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, fields in enumerate(csv.DictReader(handle), start=2):
+            for number, fields in enumerate(_rows(csv.DictReader(handle)), start=2):
                 where = f"{path}:{number}"
                 try:
                     yield _record(dict(fields), where, path.stem)
@@ -112,3 +111,18 @@ def read_inputs(paths: Iterable[Path], report: Callable[[BadRecord], None]) -> I
                 report(BadRecord(str(file), str(error)))
             except OSError as error:
                 report(BadRecord(str(file), f"cannot be read: {error.strerror}"))
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The reader's rows, with no limit on a field's size: an article's text is often longer than csv's
+    default 128 KiB (articles over max_article_chars are refused later, with a clear error). The limit is
+    module state of csv, so it is raised only while a row is read and put back before the row is yielded."""
+    while True:
+        previous = csv.field_size_limit(sys.maxsize)
+        try:
+            row = next(reader, None)
+        finally:
+            csv.field_size_limit(previous)
+        if row is None:
+            return
+        yield row

@@ -78,40 +78,6 @@ def _count_usage(response: Any) -> None:
         usage.completion_tokens += reported.completion_tokens or 0
 
 
-_KEYS_IN_USE: set[str] = set()
-
-
-def _keep_out_of_logs(api_key: str) -> None:
-    """Scrub ``api_key`` from every log record of this process.
-
-    Some endpoints echo the key in their error text, and the libraries under us may log that text; the
-    records are created by loggers we don't own and reach handlers we don't own, so the record factory
-    is the one place where every record can be cleaned.
-    """
-    if len(api_key) < 8 or api_key in _KEYS_IN_USE:
-        return
-    if not _KEYS_IN_USE:
-        make_record = logging.getLogRecordFactory()
-
-        def scrubbed(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = make_record(*args, **kwargs)
-            message = record.getMessage()
-            if (clean := _without_keys(message)) != message:
-                record.msg, record.args = clean, ()
-            if record.exc_info:
-                record.exc_text = _without_keys(logging.Formatter().formatException(record.exc_info))
-            return record
-
-        logging.setLogRecordFactory(scrubbed)
-    _KEYS_IN_USE.add(api_key)
-
-
-def _without_keys(text: str) -> str:
-    for key in _KEYS_IN_USE:
-        text = text.replace(key, "[API key]")
-    return text
-
-
 def _transport_origin(error: BaseException) -> BaseException:
     """The innermost exception behind an openai error: what the HTTP transport itself raised."""
     seen = {id(error)}
@@ -168,7 +134,6 @@ class LLM:
         if api_key is None:
             api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self._api_key = api_key
-        _keep_out_of_logs(api_key)
         self._openai = openai.AsyncOpenAI(
             base_url=base_url or settings.resolved_base_url,
             api_key=api_key,
@@ -282,7 +247,8 @@ class LLM:
             # The SDK's own message can hide what happened (the aiohttp transport reports a dropped
             # connection as a timeout); the transport's error says it.
             described += f" ({type(origin).__name__}: {origin})"
-        return _without_keys(_short(described))
+        # Some endpoints echo the key in their error text; it is the one text of theirs that we pass on.
+        return _short(described.replace(self._api_key, "[API key]") if len(self._api_key) >= 8 else described)
 
     def _note_rate_limit(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from fdi_extract import Article, ArticleResult, Extractor, RetryPolicy, Settings, extract_deals
+from fdi_extract import (
+    Article,
+    ArticleResult,
+    Extractor,
+    RetryPolicy,
+    Settings,
+    extract_deals,
+)
 from fdi_extract.settings import Strategy
 from tests.fake_llm import Reply, fake_llm
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 import pytest
@@ -115,11 +116,15 @@ def test_every_fault_ends_in_a_bounded_llm_error(reply: Reply, cause: str) -> No
     assert 1 <= len(seen) <= FAST_RETRY.max_attempts
 
 
-def test_a_key_echoed_by_the_endpoint_is_in_neither_the_error_nor_its_chain() -> None:
+def test_a_key_echoed_by_the_endpoint_is_in_neither_the_error_nor_its_chain_nor_a_log(
+        caplog: pytest.LogCaptureFixture) -> None:
     secret = "sk-proj-DONOTLEAK0123456789abcdef"
     echo = Reply(401, error_message=f"Incorrect API key provided: {secret}")
-    with fake_llm([echo]) as (url, _), pytest.raises(LLMError) as raised:
+    with caplog.at_level(logging.DEBUG), fake_llm([echo]) as (url, _), pytest.raises(LLMError) as raised:
         _ask(url, api_key=secret)
+    # Nothing of ours or of the libraries under us logs it (no process-wide log filter is needed to hide it).
+    assert any(record.name.startswith("openai") for record in caplog.records)  # the SDK did log, at DEBUG
+    assert all(secret not in record.getMessage() and secret not in str(record.exc_info) for record in caplog.records)
     assert "AuthenticationError" in str(raised.value) and "[API key]" in str(raised.value)
     chain, error = [], raised.value
     while error is not None:
