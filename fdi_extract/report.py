@@ -1,6 +1,10 @@
 """Outputs of a run: mentions.jsonl, deals.jsonl, deals.csv and report.html.
 
-The report is one self-contained page (no scripts or files beside it): every deal with its merged
+The report is one self-contained page (no files beside it, nothing fetched). It opens on an overview
+for an analyst — deals by region, sector, year and stage as bar charts (SVG drawn here: a chart
+library would be the page's largest part for four bar charts), and a table of every deal that sorts
+and filters by investor, country, region, stage and amount (a few lines of script; the view lives in
+the URL's hash, so a filtered view can be bookmarked or sent) — then a card per deal with its merged
 fields, conflicts and stage timeline, and for each source the article text with the evidence spans
 highlighted, like langextract's review page, so a reader can check each figure against its words.
 """
@@ -11,12 +15,16 @@ import csv
 import html
 import itertools
 import re
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import IO
+
+import pycountry
 
 from fdi_extract.files import replaced_when_done
-from fdi_extract.model import Deal, DealMention, Evidence
+from fdi_extract.model import Deal, DealMention, Evidence, Stage
 
 _CSV_COLUMNS = ("deal_id", "investors", "investor_countries", "host_country", "region", "district", "project", "sector",
                 "amount_text", "amount_value", "amount_currency", "amount_usd", "capacity", "jobs", "stage", "aggregate",
@@ -32,7 +40,64 @@ text-align:left}.timeline{font-size:.9rem}.source{border-top:1px dashed #d8dce3;
 mark{background:#fff0a8;padding:0 .1rem}mark.amount{background:#c9f2c9}mark.capacity{background:#cfe3ff}
 mark.jobs{background:#f4d4ff}.text{white-space:pre-wrap;font-size:.88rem;background:#fafbfc;border:1px solid #eceef2;
 padding:.6rem;border-radius:6px;max-height:22rem;overflow:auto}.excerpt p{font-size:.9rem;margin:.35rem 0}
+.overview{background:#fff;border:1px solid #d8dce3;border-radius:8px;padding:1rem 1.25rem}.charts{display:grid;
+grid-template-columns:repeat(2,1fr);gap:1rem}.chart h3{font-size:.95rem;margin:.2rem 0}.chart svg{width:100%}
+.chart text{font-size:11px;fill:#1d2330}.chart rect{fill:#5b7fd6}.filters{display:flex;flex-wrap:wrap;gap:.5rem;
+margin:1rem 0 .5rem}.filters input,.filters select{font:inherit;font-size:.88rem;padding:.15rem .3rem}
+#deals{width:100%}#deals th{cursor:pointer;background:#f0f2f6;user-select:none}#deals th.asc:after{content:" ▲"}
+#deals th.desc:after{content:" ▼"}#deals td.num{text-align:right}.shown{color:#555;font-size:.9rem}
 """
+
+# Sorting and filtering of the deals table. The view (sort column and direction, filters) is kept in the
+# URL's hash, so that it survives a reload and can be shared, and so that a test can open a view.
+_SCRIPT = """
+(() => {
+  const table = document.getElementById("deals"), body = table.tBodies[0];
+  const rows = Array.from(body.rows), controls = document.querySelectorAll("[data-filter]");
+  const headers = Array.from(table.tHead.rows[0].cells);
+  // A hash without "=" is a deal card's anchor, not a view.
+  const view = new URLSearchParams(location.hash.includes("=") ? location.hash.slice(1) : "");
+  function value(row, key) {
+    const raw = row.dataset[key] || "";
+    return key === "usd" || key === "sources" ? (raw === "" ? -1 : Number(raw)) : raw.toLowerCase();
+  }
+  function apply() {
+    const f = {};
+    controls.forEach(c => { f[c.dataset.filter] = c.value.trim(); });
+    const low = f.min === "" ? -Infinity : Number(f.min) * 1e6, high = f.max === "" ? Infinity : Number(f.max) * 1e6;
+    let shown = 0;
+    for (const row of rows) {
+      const usd = row.dataset.usd === "" ? null : Number(row.dataset.usd);
+      const ok = (!f.investor || value(row, "investor").includes(f.investor.toLowerCase()))
+        && ["country", "region", "stage"].every(k => !f[k] || row.dataset[k] === f[k])
+        && ((f.min === "" && f.max === "") || (usd !== null && usd >= low && usd <= high));
+      row.hidden = !ok;
+      shown += ok;
+    }
+    const sort = view.get("sort") || "";
+    if (sort) {
+      const key = sort.replace(/^-/, ""), sign = sort.startsWith("-") ? -1 : 1;
+      rows.slice().sort((a, b) => {
+        const x = value(a, key), y = value(b, key);
+        return sign * (x < y ? -1 : x > y ? 1 : 0);
+      }).forEach(row => body.appendChild(row));
+      headers.forEach(h => h.className = h.dataset.key === key ? (sign > 0 ? "asc" : "desc") : "");
+    }
+    document.getElementById("shown").textContent = shown + " of " + rows.length + " deals shown";
+    controls.forEach(c => { if (c.value) view.set(c.dataset.filter, c.value); else view.delete(c.dataset.filter); });
+    if (view.toString()) history.replaceState(null, "", "#" + view.toString());
+  }
+  controls.forEach(c => { if (view.has(c.dataset.filter)) c.value = view.get(c.dataset.filter);
+                          c.addEventListener("input", apply); });
+  headers.forEach(h => h.addEventListener("click", () => {
+    view.set("sort", (view.get("sort") === h.dataset.key ? "-" : "") + h.dataset.key);
+    apply();
+  }));
+  apply();
+})();
+"""
+_TABLE_COLUMNS = (("investor", "investor"), ("country", "country"), ("region", "region"), ("sector", "sector"),
+                  ("stage", "stage"), ("usd", "amount, $ M"), ("year", "year"), ("sources", "sources"))
 
 
 def write_outputs(
@@ -53,17 +118,130 @@ def write_outputs(
         articles: set[str] = set()
         writer = csv.writer(table)
         writer.writerow(_CSV_COLUMNS)
+        overview = _Overview()
         for deal in deals:
             order.append((-len(deal.sources), -(deal.amount.usd or 0) if deal.amount else 0, lines.tell()))
             lines.write(deal.model_dump_json().encode() + b"\n")
             writer.writerow(_csv_row(deal))
             articles.update(s.article_id for s in deal.sources)
+            overview.add(deal)
         page.write("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>fdi-extract report</title>"
                    f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>")
+        page.write(overview.html())
+        # Deals are read back from deals.jsonl twice (table rows, then cards): memory holds offsets, not deals.
+        _write_table(page, lines, [offset for *_, offset in sorted(order)], overview)
         for _, _, offset in sorted(order):
             lines.seek(offset)
             page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
-        page.write("</body></html>")
+        page.write(f"<script>{_SCRIPT}</script></body></html>")
+
+
+def region_name(code: str | None) -> str:
+    if not code:
+        return "unknown"
+    subdivision = pycountry.subdivisions.get(code=code)
+    return f"{subdivision.name} ({code})" if subdivision else code
+
+
+def _year(deal: Deal) -> str:
+    dates = [s.published for s in deal.sources if s.published]
+    return min(dates)[:4] if dates else "unknown"
+
+
+def _usd(deal: Deal) -> float | None:
+    return deal.amount.usd if deal.amount and deal.amount.usd is not None else None
+
+
+class _Overview:
+    """Counts and dollar sums per region, sector, year and stage, gathered as the deals stream past.
+
+    Aggregates (umbrella totals over several projects) are counted apart and left out of the sums: their
+    projects are deals of their own, and adding both would count the money twice."""
+
+    def __init__(self) -> None:
+        self.deals = self.aggregates = 0
+        self.usd = 0.0
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.sums: dict[str, Counter[str]] = defaultdict(Counter)
+        self.options: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, deal: Deal) -> None:
+        if deal.aggregate:
+            self.aggregates += 1
+        else:
+            self.deals += 1
+            self.usd += _usd(deal) or 0.0
+            for chart, key in (("region", region_name(deal.region)), ("sector", deal.sector.value),
+                               ("year", _year(deal)), ("stage", deal.stage.value)):
+                self.counts[chart][key] += 1
+                self.sums[chart][key] += _usd(deal) or 0.0
+        self.options["country"].update(i.country for i in deal.investors if i.country)
+        self.options["region"].add(deal.region or "")
+        self.options["stage"].add(deal.stage.value)
+
+    def html(self) -> str:
+        charts = "".join(self._chart(title, chart) for title, chart in (
+            ("Deals by region", "region"), ("Deals by sector", "sector"), ("Deals by year of first report", "year"),
+            ("Deals by stage", "stage")))
+        return (f'<section class="overview"><h2>Overview</h2><p>{self.deals} deals, ${self.usd / 1e6:,.0f} M where an '
+                f"amount is known; {self.aggregates} umbrella totals over several projects, counted apart.</p>"
+                f'<div class="charts">{charts}</div></section>')
+
+    def _chart(self, title: str, chart: str) -> str:
+        counts = self.counts[chart]
+        if chart == "stage":
+            keys = [s.value for s in Stage if counts[s.value]]
+        elif chart == "year":
+            keys = sorted(counts)
+        else:
+            keys = [key for key, _ in counts.most_common(10)]
+        width, bar, label = 460, 18, 190
+        most = max(counts.values(), default=1)
+        rows = []
+        for index, key in enumerate(keys):
+            y = index * (bar + 6)
+            length = max(2, round((width - label - 120) * counts[key] / most))
+            money = f" · ${self.sums[chart][key] / 1e6:,.0f} M" if self.sums[chart][key] else ""
+            rows.append(f'<text x="0" y="{y + 13}">{html.escape(key[:30])}</text>'
+                        f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(key)}</title></rect>'
+                        f'<text x="{label + length + 6}" y="{y + 13}">{counts[key]}{money}</text>')
+        height = max(1, len(keys)) * (bar + 6)
+        return (f'<div class="chart" data-chart="{chart}"><h3>{title}</h3><svg viewBox="0 0 {width} {height}" '
+                f'role="img" aria-label="{title}">{"".join(rows)}</svg></div>')
+
+
+def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: _Overview) -> None:
+    e = html.escape
+
+    def choice(name: str, label: str, names: Callable[[str], str] = str) -> str:
+        options = "".join(f'<option value="{e(v)}">{e(names(v) if v else "unknown")}</option>'
+                          for v in sorted(overview.options[name]))
+        return f'<label>{label} <select data-filter="{name}"><option value="">all</option>{options}</select></label>'
+
+    page.write('<section class="overview"><h2>Deals</h2><div class="filters">'
+               '<label>investor <input data-filter="investor" type="search" placeholder="name"></label>'
+               + choice("country", "country") + choice("region", "region", region_name) + choice("stage", "stage")
+               + '<label>amount, $ M <input data-filter="min" type="number" min="0" size="6" placeholder="from"> – '
+               '<input data-filter="max" type="number" min="0" size="6" placeholder="to"></label></div>'
+               '<p class="shown" id="shown"></p><table id="deals"><thead><tr>'
+               + "".join(f'<th data-key="{key}">{label}</th>' for key, label in _TABLE_COLUMNS)
+               + "</tr></thead><tbody>")
+    for offset in offsets:
+        lines.seek(offset)
+        deal = Deal.model_validate_json(lines.readline())
+        investors = "; ".join(i.name for i in deal.investors) or "(not named)"
+        countries = sorted({i.country for i in deal.investors if i.country})
+        usd = _usd(deal)
+        data = {"investor": investors, "country": countries[0] if countries else "", "region": deal.region or "",
+                "sector": deal.sector.value, "stage": deal.stage.value, "usd": "" if usd is None else f"{usd:.0f}",
+                "year": _year(deal), "sources": str(len(deal.sources))}
+        cells = [f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
+                 e(", ".join(countries)), e(region_name(deal.region)), e(deal.sector.value), e(deal.stage.value),
+                 "" if usd is None else f"{usd / 1e6:,.1f}", e(data["year"]), data["sources"]]
+        page.write(f'<tr id="row-{e(deal.deal_id)}" ' + " ".join(f'data-{k}="{e(v)}"' for k, v in data.items()) + ">"
+                   + "".join(f'<td class="num">{c}</td>' if k in ("usd", "sources") else f"<td>{c}</td>"
+                             for (k, _), c in zip(_TABLE_COLUMNS, cells, strict=True)) + "</tr>")
+    page.write("</tbody></table></section>")
 
 
 def _csv_row(d: Deal) -> list[object]:

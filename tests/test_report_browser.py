@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -32,6 +33,8 @@ REPORTS = [
                          "4,6 млрд тенге."), "4,6 млрд тенге", "construction"),
     ("a2", "2024-10-01", "Beta Cement Group построит цементный завод в Жамбылской области стоимостью 300 млн долларов США.",
      "300 млн долларов США", "agreement"),
+    ("a3", "2025-02-20", ("Gamma Solar Co., Ltd. подписала меморандум о строительстве солнечной станции в Туркестанской "
+                         "области стоимостью 50 млн долларов США."), "50 млн долларов США", "mou"),
 ]
 
 
@@ -50,28 +53,67 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(tmp_path: Path) -> None:
+def _run_reports(tmp_path: Path) -> Path:
+    """A run over REPORTS with a model that answers each article's own deal; its folder."""
     archive = tmp_path / "archive"
     archive.mkdir()
     replies = []
     for article_id, date, sentence, amount, stage in REPORTS:
         (archive / f"{article_id}.txt").write_text(f"date: {date}\n\nНовости региона. {sentence} Подробности позже.")
-        investor = sentence.split(" подписала")[0].split(" начала")[0].split(" построит")[0]
+        investor = re.split(" подписала| начала| построит", sentence)[0]
         replies.append(Reply(content=json.dumps({"deals": [{
             "investor": investor, "project": "plant", "amount": amount, "stage": stage}]})))
     with fake_llm(replies) as (url, _):
         summary = run_batch([archive], tmp_path / "out", Settings(base_url=url, model="fake", strategy=Strategy.direct),
                             concurrency=1)
-    assert (summary.done, summary.deals) == (3, 2)
-    page = tmp_path / "out" / "report.html"
+    assert (summary.done, summary.deals) == (4, 3)
+    return tmp_path
+
+
+def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(tmp_path: Path) -> None:
+    page = _run_reports(tmp_path) / "out" / "report.html"
 
     dom = _browser("--dump-dom", page.as_uri(), user_data=tmp_path / "profile").stdout
-    assert dom.count('<section class="deal"') == 2
-    alpha = dom[dom.index("Alpha Machinery"):dom.index("Beta Cement")]
+    assert dom.count('<section class="deal"') == 3
+    cards = dom[dom.index('<section class="deal"'):]
+    alpha = cards[cards.index("Alpha Machinery"):cards.index("Beta Cement")]
     assert "<caption>Conflicts</caption>" in alpha and "4,6 млрд тенге" in alpha and "10 млн долларов США" in alpha
     assert alpha.index("2024-03-05 mou") < alpha.index("2024-09-12 construction")  # the timeline in date order
     assert '<mark class="amount">4,6 млрд тенге</mark>' in alpha
 
+    # The overview: four charts, and the deals table that the page's script sorts and filters.
+    assert sorted(re.findall(r'data-chart="(\w+)"', dom)) == ["region", "sector", "stage", "year"]
+    assert dom.count("<rect") >= 4 * 2 and "3 deals, $" in dom
+    assert "3 of 3 deals shown" in dom
+
     screenshot = tmp_path / "report.png"
     _browser(f"--screenshot={screenshot}", "--window-size=1280,1600", page.as_uri(), user_data=tmp_path / "profile")
     assert _png_size(screenshot) == (1280, 1600) and screenshot.stat().st_size > 20_000  # a page, not a blank
+
+
+def _visible_rows(dom: str) -> list[str]:
+    """The investors of the table rows the script left visible, in their order on the page."""
+    rows = re.findall(r'<tr id="row-[^"]*"([^>]*)>', dom)
+    return [re.search(r'data-investor="([^"]*)"', attributes).group(1).split()[0]
+            for attributes in rows if " hidden" not in attributes]
+
+
+@pytest.mark.parametrize(("view", "expected"), [
+    ("sort=-usd", ["Beta", "Gamma", "Alpha"]),  # Alpha's 4,6 млрд тенге is about $9 M at 2024's rate
+    ("sort=usd", ["Alpha", "Gamma", "Beta"]),
+    ("sort=investor", ["Alpha", "Beta", "Gamma"]),
+    ("stage=mou", ["Gamma"]),
+    ("min=20&max=100", ["Gamma"]),
+    ("investor=beta&sort=-usd", ["Beta"]),
+    ("region=KZ-15", ["Alpha"]),
+])
+def test_the_deals_table_sorts_and_filters_in_chromium(tmp_path: Path, view: str, expected: list[str],
+                                                       report_page: Path) -> None:
+    dom = _browser("--dump-dom", f"{report_page.as_uri()}#{view}", user_data=tmp_path / "profile").stdout
+    assert _visible_rows(dom) == expected
+    assert f"{len(expected)} of 3 deals shown" in dom
+
+
+@pytest.fixture(scope="module")
+def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run_reports(tmp_path_factory.mktemp("report")) / "out" / "report.html"
