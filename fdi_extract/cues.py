@@ -81,4 +81,13 @@ def fingerprint() -> str:
 
 def stage_from_cues(text: str) -> Stage | None:
     """The most advanced stage the words of ``text`` state, if any."""
-    return next((stage for stage in _STAGES_BY_ADVANCE if cue(f"stage.{stage.value}").search(text)), None)
+    found = stage_cue(text)
+    return found[0] if found else None
+
+
+def stage_cue(text: str) -> tuple[Stage, str] | None:
+    """The most advanced stage the words of ``text`` state, with the words that state it."""
+    for stage in _STAGES_BY_ADVANCE:
+        if match := cue(f"stage.{stage.value}").search(text):
+            return stage, match.group(0)
+    return None

@@ -31,6 +31,7 @@ class DealDraft(BaseModel):
     jobs: str | None = Field(default=None, max_length=80, description="Job-count phrase as written.")
     stage: Stage = Stage.announced
     aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
+    reasons: list[str] = Field(default_factory=list, description="Which answer or rule decided each field.")
 
 
 @dataclass

@@ -98,6 +98,7 @@ def to_mention(
         stage=draft.stage,
         aggregate=draft.aggregate,
         evidence=grounded.evidence,
+        reasons=draft.reasons,
         strategy=strategy,
         model=model,
         prompt_version=prompt_version,

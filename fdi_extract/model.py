@@ -159,6 +159,10 @@ class DealMention(_DealFacts):
     published: str | None = Field(default=None, description="YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source.")
     url: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="Why the mention is as it is: which answer or rule chose its investor, each figure, the stage, a join.",
+    )
 
     _published_as_iso = field_validator("published", mode="before")(_unreadable_date)
     deal_id: str | None = None
@@ -238,6 +242,7 @@ class Source(_Record):
     stage: Stage
     amount: Amount | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="The mention's reasons (DealMention.reasons).")
 
 
 class ConflictValue(_Record):

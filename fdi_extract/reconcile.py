@@ -433,7 +433,7 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
         stage=most_advanced(m.stage for m in mentions),
         aggregate=mentions[0].aggregate,
         sources=[Source(article_id=m.article_id, published=m.published, url=m.url, stage=m.stage, amount=m.amount,
-                        evidence=m.evidence) for m in mentions],
+                        evidence=m.evidence, reasons=m.reasons) for m in mentions],
         conflicts=conflicts,
         timeline=[TimelineEntry(published=m.published, stage=m.stage, article_id=m.article_id) for m in mentions],
         links=links,

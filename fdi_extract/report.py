@@ -46,6 +46,7 @@ grid-template-columns:repeat(2,1fr);gap:1rem}.chart h3{font-size:.95rem;margin:.
 margin:1rem 0 .5rem}.filters input,.filters select{font:inherit;font-size:.88rem;padding:.15rem .3rem}
 #deals{width:100%}#deals th{cursor:pointer;background:#f0f2f6;user-select:none}#deals th.asc:after{content:" ▲"}
 #deals th.desc:after{content:" ▼"}#deals td.num{text-align:right}.shown{color:#555;font-size:.9rem}
+.reasons{font-size:.85rem;color:#444}
 """
 
 # Sorting and filtering of the deals table. The view (sort column and direction, filters) is kept in the
@@ -314,8 +315,11 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
                     f'article</summary><div class="text">{highlight(text, source.evidence)}</div></details>')
         else:  # mention records without their store: the quotes are all there is
             body = "<ul>" + "".join(f"<li>“{e(ev.quote)}”</li>" for ev in source.evidence if ev.field is None) + "</ul>"
+        reasons = ("<details class=\"reasons\"><summary>why</summary><ul>"
+                   + "".join(f"<li>{e(reason)}</li>" for reason in source.reasons) + "</ul></details>"
+                   if source.reasons else "")
         sources.append(f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
-                       f'{source.stage.value}{link}</div>{body}</div>')
+                       f'{source.stage.value}{link}</div>{body}{reasons}</div>')
     return (f'<section class="deal" id="{e(deal.deal_id)}"><h2>{investors} — {e(deal.project)}</h2>'
             f'<div>{tags_html}</div><p>{" · ".join(f for f in facts if f)}</p>'
             f'<div class="timeline"><b>Timeline</b> {timeline}</div>'

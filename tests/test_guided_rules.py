@@ -8,7 +8,8 @@ from fdi_extract.cues import stage_from_cues
 from fdi_extract.drafts import DealDraft
 from fdi_extract.extract.candidates import find_companies
 from fdi_extract.extract.direct import split_into_chunks
-from fdi_extract.extract.guided import _Page, is_not_a_deal, is_total
+from fdi_extract.extract.guided import rules
+from fdi_extract.extract.guided.analysis import Page, is_not_a_deal, is_total
 from fdi_extract.model import Stage
 from fdi_extract.text import ArticleText, sentences
 from tests.conftest import DEV_CORPUS, seed
@@ -18,8 +19,8 @@ def _names(text: str) -> list[str]:
     return [c.name for c in find_companies(text)]
 
 
-def _page(text: str) -> _Page:
-    return _Page(ArticleText(text))
+def _page(text: str) -> Page:
+    return Page(ArticleText(text))
 
 
 def test_companies_of_seed_001() -> None:
@@ -95,24 +96,29 @@ def test_chunks_are_paragraph_aligned_and_bounded() -> None:
 
 
 def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() -> None:
-    from fdi_extract.extract.guided import _join
-
-    page = _page((DEV_CORPUS / "007.txt").read_text())
-    names = [c.name for c in page.companies]
-    assert page.named_as_one(names) == [("Fufeng Group", "Shengtai Biotech Co., Ltd")]
-    seed_001 = _page(seed("001").text)
-    assert seed_001.named_as_one([c.name for c in seed_001.companies]) == []  # two investors side by side
-
-    group = DealDraft(evidence=["a"], investors=["Fufeng Group"], project="corn plant", capacity=["1 млн тонн"])
-    subsidiary = DealDraft(evidence=["b"], investors=["Shengtai Biotech Co., Ltd"], project="plant",
+    page = _page("Китайская Orda Group (Steppe Biotech Co., Ltd) построит завод по глубокой переработке кукурузы. "
+                 "Стоимость проекта 175 млрд тенге, мощность 500 тыс. тонн в год. Рядом Alatau Wind Co., Ltd. "
+                 "построит ветровую станцию.")
+    group = DealDraft(evidence=["a"], investors=["Orda Group"], project="corn plant", capacity=["1 млн тонн"],
+                      reasons=["investor Orda Group: asked"])
+    subsidiary = DealDraft(evidence=["b"], investors=["Steppe Biotech Co., Ltd"], project="plant",
                            amount="175 млрд тенге", capacity=["500 тыс. тонн", "1 млн тонн"], stage=Stage.construction)
-    other = DealDraft(evidence=["c"], investors=["SUNGROW"], project="wind farm", amount="$171 million")
+    other = DealDraft(evidence=["c"], investors=["Alatau Wind Co., Ltd."], project="wind farm")
     drafts = [group, subsidiary, other]
-    _join(drafts, "Fufeng Group", "Shengtai Biotech Co., Ltd")
+    rules.join_named_as_one(page, drafts, [c.name for c in page.companies])
     assert drafts == [group, other]
-    assert group.investors == ["Fufeng Group", "Shengtai Biotech Co., Ltd"] and group.amount == "175 млрд тенге"
+    assert group.investors == ["Orda Group", "Steppe Biotech Co., Ltd"] and group.amount == "175 млрд тенге"
     assert group.capacity == ["1 млн тонн", "500 тыс. тонн"] and group.evidence == ["a", "b"]
     assert group.stage is Stage.construction
+    assert group.reasons[-1].startswith("joined with Steppe Biotech Co., Ltd: named in brackets right after Orda Group")
+
+
+def test_two_investors_side_by_side_are_not_joined() -> None:
+    page = _page("Orda Glass Co., Ltd. и Steppe Solar Co., Ltd. построят завод и солнечную станцию.")
+    drafts = [DealDraft(evidence=["a"], investors=["Orda Glass Co., Ltd."], project="glass plant"),
+              DealDraft(evidence=["b"], investors=["Steppe Solar Co., Ltd."], project="solar plant")]
+    rules.join_named_as_one(page, drafts, [c.name for c in page.companies])
+    assert len(drafts) == 2
 
 
 def test_the_recognizer_adds_organisations_that_no_pattern_finds() -> None:
@@ -147,7 +153,7 @@ def test_figures_of_one_unnamed_project_are_one_draft() -> None:
         _draft(capacity=["1000 МВт"], sector="energy"),
         _draft(amount="1 млрд долларов", sector="other"),
     ]
-    (joined,) = page.one_per_project(drafts)
+    (joined,) = rules.one_per_project(page, drafts)
     assert joined.capacity == ["1 ГВт"]  # 1000 МВт is the same figure
     assert joined.amount == "1 млрд долларов"
 
@@ -157,16 +163,16 @@ def test_unnamed_projects_of_different_sectors_or_figures_stay_apart() -> None:
     power = _draft(capacity=["30 МВт"], sector="energy")
     catalysts = _draft(capacity=["20 тыс. тонн"], sector="chemicals")
     other_power = _draft(capacity=["50 МВт"], sector="energy")
-    assert page.one_per_project([power, catalysts, other_power]) == [power, catalysts, other_power]
+    assert rules.one_per_project(page, [power, catalysts, other_power]) == [power, catalysts, other_power]
 
 
 def test_a_figure_no_company_took_stays_apart_from_named_investors_and_totals() -> None:
     page = _page("Компания Tianma Steel построит завод. Рядом построят газовую станцию на 30 МВт.")
     named = _draft(investors=["Tianma Steel"], amount=None, sector="metals")
     figure = _draft(capacity=["30 МВт"], sector="other")
-    assert page.one_per_project([named, figure]) == [named, figure] and named.capacity == []
+    assert rules.one_per_project(page, [named, figure]) == [named, figure] and named.capacity == []
     aggregate = _draft(amount="30 МВт", aggregate=True)
-    assert aggregate in page.one_per_project([figure, aggregate])
+    assert aggregate in rules.one_per_project(page, [figure, aggregate])
 
 
 def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two() -> None:
@@ -174,11 +180,11 @@ def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two(
                  "Второй завод Tianma на 90 МВт.")
     first = _draft(investors=["Tianma Steel"], capacity=["40 МВт"], sector="metals")
     spelling = _draft(investors=["Tianma Steel Group"], amount="200 млн долларов", sector="metals")
-    assert page.one_per_project([first, spelling]) == [first] and first.amount == "200 млн долларов"
+    assert rules.one_per_project(page, [first, spelling]) == [first] and first.amount == "200 млн долларов"
     assert first.investors == ["Tianma Steel"]  # one company, not two investors
     plant = _draft(investors=["Tianma Steel"], capacity=["40 МВт"], sector="metals")
     other_plant = _draft(investors=["Tianma"], capacity=["90 МВт"], sector="metals")
-    assert page.one_per_project([plant, other_plant]) == [plant, other_plant]
+    assert rules.one_per_project(page, [plant, other_plant]) == [plant, other_plant]
 
 
 def test_a_state_body_joined_by_and_to_a_company_is_no_part_of_its_name() -> None:

@@ -93,7 +93,7 @@ MODULES = sorted(
 
 @pytest.mark.parametrize("module", ["fdi_extract", *MODULES])
 def test_importing_a_module_changes_nothing_process_wide(module: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _PROBE, module], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _PROBE, module], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     changed = {what: value for what, value in json.loads(done.stdout.splitlines()[-1]).items() if value}
     assert changed == {}, f"importing {module} changed: {changed}"

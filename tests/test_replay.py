@@ -32,6 +32,11 @@ def test_seed_001_aktobe(llm_settings: Settings) -> None:
     sinoma = by_investor["Sinoma (SUZHOU) Construction Co., Ltd."]
     assert (sinoma.amount.value, sinoma.stage, sinoma.capacity[0].unit.value) == (220e6, Stage.agreement, "t/day")
     assert "YTO Cargo Airlines" not in by_investor  # flights are no investment
+    # Why each field is as it is, in the mention itself: the answer or rule that chose it.
+    assert sungrow.reasons[0] == ("investor SUNGROW Renewables Development Co., Ltd: the model judged it an investor "
+                                  "in a concrete project")
+    assert any(r.startswith("amount “171") for r in sungrow.reasons)
+    assert any(r.startswith("stage mou: “") for r in sungrow.reasons)
     assert result.usage.calls >= 5 and result.usage.prompt_tokens > 1000
     for mention in result.mentions:
         for evidence in mention.evidence:

@@ -80,6 +80,7 @@ def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(
     assert "<caption>Conflicts</caption>" in alpha and "4,6 млрд тенге" in alpha and "10 млн долларов США" in alpha
     assert alpha.index("2024-03-05 mou") < alpha.index("2024-09-12 construction")  # the timeline in date order
     assert '<mark class="amount">4,6 млрд тенге</mark>' in alpha
+    assert '<details class="reasons">' in alpha and "stage construction: “начала строительств” in its sentences" in alpha
 
     # The overview: four charts, and the deals table that the page's script sorts and filters.
     assert sorted(re.findall(r'data-chart="(\w+)"', dom)) == ["region", "sector", "stage", "year"]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fdi_extract.cues import fingerprint, stage_from_cues
+from fdi_extract.cues import fingerprint, stage_cue
 from fdi_extract.drafts import DealDraft
 from fdi_extract.extract.schema import FoundDeal, FoundDeals
 from fdi_extract.normalize.money import Money, parse_money
@@ -99,6 +99,15 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     if not evidence:
         warnings.append(f"{deal.project or 'a deal'}: nothing of it is in the article, left out")
         return None
+    # The article's words over the model's reading: measured wrong on most deals of a small model.
+    stated = stage_cue(" ".join(evidence))
+    reasons = [f"investor {investor}: the model's answer" if investor else "investor: the model named none"]
+    for kind, written, kept in (("amount", deal.amount, amount), ("capacity", deal.capacity, capacity),
+                                ("jobs", deal.jobs, jobs)):
+        if kept:
+            reasons.append(f"{kind} “{kept}”: the model's answer" + (f" (it wrote “{written}”)" if written != kept else ""))
+    reasons.append(f"stage {stated[0].value}: “{stated[1]}” in its sentences" if stated else
+                   f"stage {deal.stage.value}: the model's answer (no stage words in its sentences)")
     return DealDraft(
         evidence=evidence[:3],
         investors=[investor] if investor else [],
@@ -108,9 +117,9 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         amount=amount,
         capacity=[capacity] if capacity else [],
         jobs=jobs,
-        # The article's words over the model's reading: measured wrong on most deals of a small model.
-        stage=stage_from_cues(" ".join(evidence)) or deal.stage,
+        stage=stated[0] if stated else deal.stage,
         aggregate=deal.aggregate,
+        reasons=reasons,
     )
 
 
