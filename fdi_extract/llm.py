@@ -1,11 +1,15 @@
-"""One openai client and Instructor's request and answer handling, for any OpenAI-compatible endpoint.
+"""One openai client under Instructor's public API, for any OpenAI-compatible endpoint.
 
-Two retry budgets, kept apart on purpose:
+Instructor (``instructor.patch(create=…)``) builds each request from the Pydantic response model, parses
+and validates the answer, and words the re-ask after an answer that failed validation; its hooks count
+the tokens. The ``create`` it wraps is this module's transport, because two retry budgets are kept
+apart on purpose:
 - transport failures (429 with Retry-After, 5xx, timeouts, dropped connections) are retried by
-  tenacity under :class:`~fdi_extract.settings.RetryPolicy`; the openai client's own retries are
-  switched off so the policy is the only one in force;
-- answers that fail validation are re-asked, in Instructor's words, ``Settings.validation_retries``
-  times.
+  tenacity under :class:`~fdi_extract.settings.RetryPolicy` inside the transport; the openai client's
+  own retries are switched off so the policy is the only one in force, and what reaches Instructor
+  (which logs a failed call) never holds an API key an endpoint echoed;
+- answers that fail validation are re-asked by Instructor under a tenacity policy of
+  ``Settings.validation_retries`` re-asks.
 
 Token usage is summed over every completion the endpoint returned, failed attempts included, into
 the :class:`~fdi_extract.model.Usage` of the article being processed (a context variable, so
@@ -16,23 +20,21 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
-import itertools
 import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.core.exceptions import ResponseParsingError
-from instructor.processing import (
-    handle_reask_kwargs,
-    handle_response_model,
-    process_response,
+from instructor.core import (
+    IncompleteOutputException,
+    InstructorRetryException,
+    ResponseParsingError,
 )
+from instructor.v2 import Provider, mode_registry
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -114,14 +116,7 @@ class _WaitHonouringRetryAfter:
 
 
 class LLM:
-    """Asks an OpenAI-compatible endpoint for Pydantic objects.
-
-    Instructor turns the response model into the request (:meth:`request_body`), reads the completion
-    back into the model (:meth:`parse`) and words the re-ask after an answer that failed validation;
-    this class sends the requests and holds the two retry budgets. It drives Instructor's building
-    blocks rather than ``client.create`` because the latter's wrapping cost about 1.2 ms of CPU per
-    request (it re-walks the response model three times and deep-copies the request), a quarter of a
-    batch's CPU per article (bench/throughput.py --stack); both roads ask and parse the same.
+    """Asks an OpenAI-compatible endpoint for Pydantic objects, through Instructor.
 
     ``base_url`` and ``api_key`` override the settings' (the embedded server's address and key are only
     known once it is started).
@@ -146,24 +141,35 @@ class LLM:
         self._instructor_mode = {
             StructuredMode.tools: instructor.Mode.TOOLS,
             # json_object_schema rides on JSON_SCHEMA (no schema pasted into the prompt) and swaps the
-            # response_format for the one llama-cpp-python understands, in request_body() below.
+            # response_format for the one llama-cpp-python understands, in _for_endpoint() below.
             StructuredMode.json_schema: instructor.Mode.JSON_SCHEMA,
             StructuredMode.json_object_schema: instructor.Mode.JSON_SCHEMA,
         }[self.mode]
+        self._create = instructor.patch(create=self._complete, mode=self._instructor_mode)
+        self._hooks = instructor.hooks.Hooks()
+        self._hooks.on("completion:response", _count_usage)  # every completion, re-asked ones included
         self.rate_limited = 0  # 429 answers seen, so a batch can lower its concurrency
 
-    def _extra_body(self, response_model: type[BaseModel]) -> dict[str, Any]:
-        if self.mode is StructuredMode.json_object_schema:
-            return {"response_format": {"type": "json_object", "schema": response_model.model_json_schema()}}
-        return {}
+    def _for_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
+        """llama-cpp-python's server takes a schema as response_format {"type": "json_object", "schema": …}
+        (and rejects "json_schema"); the schema becomes a grammar, so the output always parses."""
+        if self.mode is StructuredMode.json_object_schema and "response_format" in body:
+            schema = body["response_format"]["json_schema"]["schema"]
+            return body | {"response_format": {"type": "json_object", "schema": schema}}
+        return body
 
     def request_body(self, response_model: type[BaseModel], messages: list[dict[str, str]],
                      max_tokens: int | None = None) -> dict[str, Any]:
-        """The chat-completion request that asks for ``response_model``, built by Instructor's own
-        request handler: :meth:`ask` sends it, and so does a line of an OpenAI Batch API file."""
-        template = _request_template(response_model, self._instructor_mode, self.model, self.settings.temperature,
-                                     max_tokens or self.settings.max_output_tokens)
-        return template | {"messages": messages} | self._extra_body(response_model)
+        """The chat-completion request that asks for ``response_model``, as a line of an OpenAI Batch API
+        file: built by the same Instructor request handler that :meth:`ask` runs (instructor.v2's mode
+        registry), so a batch asks exactly what a live run asks (a test compares them). Instructor's own
+        BatchRequest is not used: it marks the schema strict, which OpenAI refuses for a schema with
+        optional fields, and it prints to stdout."""
+        handlers = mode_registry.get_handlers(Provider.OPENAI, self._instructor_mode)
+        _, body = handlers.request_handler(response_model=response_model, kwargs={
+            "model": self.model, "messages": messages, "temperature": self.settings.temperature,
+            "max_tokens": max_tokens or self.settings.max_output_tokens})
+        return self._for_endpoint(body)
 
     def parse(self, response_model: type[T], completion: dict[str, Any] | ChatCompletion) -> T:
         """A completion read into ``response_model`` and validated, by Instructor. A completion that came
@@ -172,7 +178,7 @@ class LLM:
         if isinstance(completion, dict):
             completion = ChatCompletion.model_validate(completion)
         try:
-            return self._read(response_model, completion)
+            return response_model.from_response(completion, mode=self._instructor_mode)  # type: ignore[attr-defined]
         except Exception as error:
             raise LLMAnswerError(self._describe(error)) from error
 
@@ -183,31 +189,27 @@ class LLM:
         ``Settings.retry``; an answer that fails validation is re-asked, with Instructor's wording of
         what was wrong, up to ``Settings.validation_retries`` times.
         """
-        body = self.request_body(response_model, messages, max_tokens)
-        for reasks in itertools.count():
-            completion = await self._complete(body)
-            try:
-                return self._read(response_model, completion)
-            except _REASKABLE as error:
-                unfit = error
-            except Exception as error:  # an answer cut short by max_tokens: asking again won't mend it
-                raise LLMAnswerError(self._describe(error)) from error
-            if reasks >= self.settings.validation_retries:
-                raise LLMAnswerError(self._describe(unfit)) from unfit
-            try:
-                # A copy of the messages: Instructor's re-ask appends to the list it is given.
-                body = handle_reask_kwargs(body | {"messages": list(body["messages"])}, self._instructor_mode,
-                                           completion, unfit)
-            except Exception as error:  # nothing to quote back to the model (a completion with no choices)
-                raise LLMAnswerError(self._describe(unfit)) from error
-        raise AssertionError("unreachable: the loop returns or raises")
+        reasking = AsyncRetrying(stop=stop_after_attempt(self.settings.validation_retries + 1),
+                                 retry=retry_if_exception_type(_REASKABLE), reraise=True)
+        try:
+            return await self._create(
+                response_model=response_model, messages=list(messages), model=self.model,
+                temperature=self.settings.temperature, max_tokens=max_tokens or self.settings.max_output_tokens,
+                max_retries=reasking, hooks=self._hooks,
+            )
+        except InstructorRetryException as failed:
+            if not isinstance(failed.__cause__, LLMError):
+                raise LLMAnswerError(self._describe(failed.__cause__ or failed)) from failed
+            transport_failure = failed.__cause__
+        except (IncompleteOutputException, *_REASKABLE) as error:  # cut short by max_tokens: asking again won't mend it
+            raise LLMAnswerError(self._describe(error)) from error
+        # The transport's own failure, already described; raised outside the handler, so that it does not get
+        # Instructor's wrapper (whose cause it is) as its context: a cycle for anyone walking the chain.
+        raise transport_failure
 
-    def _read(self, response_model: type[T], completion: ChatCompletion) -> T:
-        return process_response(completion, response_model=response_model, stream=False, strict=False,
-                                mode=self._instructor_mode)
-
-    async def _complete(self, body: dict[str, Any]) -> ChatCompletion:
-        """One completion, transport failures retried under the policy; its tokens counted."""
+    async def _complete(self, **body: Any) -> ChatCompletion:
+        """The ``create`` under Instructor: one completion, transport failures retried under the policy."""
+        body = self._for_endpoint(body)
         echoed: LLMError | None = None
         try:
             async for attempt in self._transport_retrying():
@@ -226,7 +228,8 @@ class LLM:
             # Raised outside the handler, so that neither __cause__ nor __context__ holds the endpoint's
             # error text with the key in it.
             raise echoed
-        _count_usage(completion)
+        if not completion.choices:  # Instructor would read it as an IndexError, which says nothing
+            raise LLMAnswerError("No choices in the completion")
         return completion
 
     def _transport_retrying(self) -> AsyncRetrying:
@@ -262,17 +265,6 @@ class LLM:
 
     async def aclose(self) -> None:
         await self._openai.close()
-
-
-@lru_cache(maxsize=64)
-def _request_template(response_model: type[BaseModel], mode: instructor.Mode, model: str, temperature: float,
-                      max_tokens: int) -> dict[str, Any]:
-    """Instructor's request for ``response_model``, built once per model and given each request's messages:
-    building it re-walks and copies the schema, 0.3 ms a request. The modes used here leave the messages
-    as they are (a test compares the result with Instructor's own request for every mode)."""
-    _, body = handle_response_model(response_model, mode=mode, model=model, messages=[],
-                                    temperature=temperature, max_tokens=max_tokens)
-    return body
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -189,5 +189,38 @@ def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two(
 
 def test_a_state_body_joined_by_and_to_a_company_is_no_part_of_its_name() -> None:
     text = ("A memorandum was signed by the Ministry of Energy of Ruritania and Northern Star Power Group Co. Ltd. "
-            "The Ministry of Culture and Youth Policy and Golden Lotus Film Company Ltd. will shoot a series.")
-    assert _names(text) == ["Northern Star Power Group Co. Ltd.", "Golden Lotus Film Company Ltd."]
+            "The Ministry of Culture and Youth Policy and Golden Lotus Film Company Ltd. will shoot a series. "
+            "The Ministry of Culture, Sport and Youth Policy and Silver Crane Media Co. Ltd. will shoot another.")
+    assert _names(text) == ["Northern Star Power Group Co. Ltd.", "Golden Lotus Film Company Ltd.",
+                            "Silver Crane Media Co. Ltd."]
+    # "and" inside a company's own name is no join of two parties.
+    assert _names("The Chinese Orda Machinery and Equipment Co. Ltd company signed an agreement.") == [
+        "Orda Machinery and Equipment Co. Ltd"]
+
+
+def test_several_things_built_in_one_sentence_of_a_section_ask_for_its_facilities() -> None:
+    several = _page("Китайская компания Orda Build Co., Ltd. подписала соглашение. Инвесторы построят гостиницу, "
+                    "теплицу и птицефабрику.")
+    one = _page("Китайская компания Orda Build Co., Ltd. построит стекольный завод. Завод даст 300 рабочих мест.")
+    products = _page("Orda Build Co., Ltd. откроет завод электронных дисплеев и энергосберегающих ламп.")
+    parts = _page("Orda Build Co., Ltd. построит комплекс, который будет включать в себя завод и два цеха.")
+    elsewhere = _page("В регионах построят заводы, фермы и станции.\n\nOrda Build Co., Ltd. построит завод.")
+    for page, expected in ((several, True), (one, False), (products, False), (parts, False), (elsewhere, False)):
+        (company,) = page.companies
+        assert bool(page.facility_sentences(company)) is expected
+
+
+def test_listed_facilities_become_deals_and_the_companys_figure_their_total() -> None:
+    with_total = DealDraft(evidence=["a"], investors=["Orda Build"], project="projects", amount="$700 million",
+                           reasons=["investor Orda Build: asked", "stage mou: “меморандум” in its sentence"])
+    without = DealDraft(evidence=["b"], investors=["Steppe Agro"], project="farms")
+    single = DealDraft(evidence=["c"], investors=["Alatau Glass"], project="glass plant")
+    drafts = rules.one_per_facility([with_total, without, single], [
+        (with_total, ["cement plant", "hotel"]), (without, ["greenhouse", "poultry farm"]), (single, ["glass plant"])])
+    assert [(d.investors, d.project, d.aggregate, d.amount) for d in drafts] == [
+        (["Orda Build"], "projects", True, "$700 million"),
+        (["Orda Build"], "cement plant", False, None), (["Orda Build"], "hotel", False, None),
+        (["Steppe Agro"], "greenhouse", False, None), (["Steppe Agro"], "poultry farm", False, None),
+        (["Alatau Glass"], "glass plant", False, None)]
+    assert drafts[2].reasons == [("project “hotel”: one of 2 facilities the model listed for Orda Build, whose section "
+                                 "names several things built"), "stage mou: “меморандум” in its sentence"]

@@ -157,16 +157,23 @@ def test_request_bodies_need_none_of_the_sdks_request_transform(mode: Structured
 
 
 @pytest.mark.parametrize("mode", list(StructuredMode))
-def test_a_request_built_from_the_cached_template_is_the_one_instructor_builds(mode: StructuredMode) -> None:
-    from instructor.processing import handle_response_model
+def test_a_batch_line_asks_exactly_what_a_live_request_asks(mode: StructuredMode) -> None:
+    # request_body (an OpenAI Batch API line) runs Instructor's request handler; ask() goes through
+    # instructor.patch: both must put the same request on the wire.
+    messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "Статья: «ветропарк» 200 МВт"}]
+    with fake_llm([Reply(content=GOOD)]) as (url, seen):
+        llm = LLM(Settings(base_url=url, model="m", mode=mode, retry=FAST_RETRY))
 
-    llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
-    for text in ("first article", "second article"):
-        messages = [{"role": "user", "content": text}]
-        _, expected = handle_response_model(FoundDeals, mode=llm._instructor_mode, model="m", messages=messages,
-                                            temperature=llm.settings.temperature,
-                                            max_tokens=llm.settings.max_output_tokens)
-        assert llm.request_body(FoundDeals, messages) == expected | llm._extra_body(FoundDeals)
+        async def run() -> None:
+            try:
+                await llm.ask(FoundDeals, messages)
+            except LLMError:
+                assert mode is StructuredMode.tools  # a plain answer to a tool request is re-asked and refused
+            finally:
+                await llm.aclose()
+
+        asyncio.run(run())
+    assert seen[0] == llm.request_body(FoundDeals, messages)
 
 
 def test_a_re_ask_leaves_the_callers_messages_as_they_were() -> None:

@@ -74,13 +74,18 @@ def _latin_names(text: str) -> Iterator[tuple[str, int]]:
         yield raw[cursor:], match.start() + cursor
 
 
-def _last_party(name: str, start: int) -> tuple[str, int]:
-    """"Ministry of Energy and China Energy Group Co. Ltd": two parties, the company the one with the legal
-    form. When only the part after the last "and" carries one, the name is that part."""
+def _last_party(text: str, name: str, start: int) -> tuple[str, int]:
+    """"Ministry of Energy and China Energy Group Co. Ltd": two parties, a state body (the ``not_a_company``
+    cue, in the name's head or just before it: "Ministry of Culture, Sport and Youth Policy and …") and the
+    company after the last "and". "Machinery and Equipment Co. Ltd" is one name: no state body is there."""
     head, joint, tail = name.rpartition(" and ")
-    if joint and _LEGAL_AT_END.search(tail) and not re.search(_LEGAL, head):
+    state_body = cue("not_a_company").search(text[max(0, start - _STATE_BODY_REACH) : start] + head)
+    if joint and _LEGAL_AT_END.search(tail) and state_body and not re.search(_LEGAL, head):
         return tail, start + len(head) + len(joint)
     return name, start
+
+
+_STATE_BODY_REACH = 30  # characters before a name run where the state body it is joined to may be named
 
 
 _DATELINE = re.compile(r"[A-Z][A-Z-]+\s+[-–—]\s+")  # "ASTANA – " opening a report
@@ -134,7 +139,7 @@ def find_companies(text: str, *, recognizer: bool = True) -> list[CompanyCandida
         name = name.strip().rstrip(",")
         if name.endswith(".") and not _LEGAL_AT_END.search(name):
             name = name[:-1]
-        name, start = _last_party(name, start)
+        name, start = _last_party(text, name, start)
         # A quote alone is no cue: quoted Latin words are as often a film's title or a speaker's words.
         if not (_LEGAL_AT_END.search(name) or _company_cue_before(text, start)):
             continue

@@ -107,6 +107,17 @@ class Page:
         near = around(self.sentences, start, end)
         return [c.name for c in self.companies if any(covering(c.mentions, s.start, s.end) for s in near)]
 
+    def facility_sentences(self, company: CompanyCandidate) -> list[Span]:
+        """The sentences of a company's section, from the paragraph that first names it on, that name two or
+        more things built or run ("a hotel, a greenhouse and a poultry farm"; "a power plant and a transformer
+        plant"): perhaps several projects. Not where the sentence says they are parts of one whole (the
+        ``parts_of_one`` cue); not in a paragraph before the company is named (an overview of the region's
+        plans opens many reports)."""
+        facility, parts = cue("facility"), cue("parts_of_one")
+        first = min(m.start for m in company.mentions)
+        return [s for p in self.own_paragraphs(company) if p.end > first for s in covering(self.sentences, p.start, p.end)
+                if len(facility.findall(s.text)) >= 2 and not parts.search(s.text)]
+
     def is_project_figure(self, figure: Figure) -> bool:
         """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
         if not isinstance(figure, Money):

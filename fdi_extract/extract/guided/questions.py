@@ -7,10 +7,11 @@ article's own phrases plus "none", which the grammar enforces: an answer cannot 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, create_model
 
+from fdi_extract.cues import cue
 from fdi_extract.extract.guided.analysis import Figure, covering, phrase
 from fdi_extract.extract.schema import Answer
 from fdi_extract.prompts import Prompt, load_prompt
@@ -45,6 +46,10 @@ def company_answer_model(amounts: list[str], capacities: list[str], jobs: list[s
         capacity=(choice([*capacities, NONE]), ...),
         jobs=(choice([*jobs, NONE]), ...),
     )
+
+
+class FacilitiesAnswer(Answer):
+    facilities: list[Annotated[str, Field(max_length=60)]] = Field(max_length=8)
 
 
 def figure_answer_model(companies: list[str]) -> type[Answer]:
@@ -89,6 +94,17 @@ class Questions:
         answer_model = company_answer_model(*(list(options[k]) for k in ("amount", "capacity", "jobs")))
         question = self._prompt.render("company", company=name)
         return await self._llm.ask(answer_model, self._messages(question), max_tokens=_ANSWER_TOKENS)
+
+    async def facilities_of(self, name: str, passage: list[Span]) -> list[str]:
+        """The separate facilities ``passage`` says ``name`` builds or runs, in a few words each; never more
+        than the passage names things built (a small model otherwise pads the list)."""
+        question = self._prompt.render("facilities", company=name, passage=" ".join(" ".join(s.text.split()) for s in passage))
+        answer = await self._llm.ask(FacilitiesAnswer, self._messages(question), max_tokens=_ANSWER_TOKENS)
+        # Only what reads as a thing built or run ("basalt production", "a hotel"): a small model also lists
+        # products ("chips") and plans ("increased crop areas").
+        named = sum(len(cue("facility").findall(s.text)) for s in passage)
+        listed = dict.fromkeys(f.strip() for f in answer.facilities if cue("listed_facility").search(f))
+        return list(listed)[:named]
 
     async def about_figure(self, figure: Figure, sentence: Span, investor_names: list[str]) -> Any:
         """What a figure no company took is: a total, one project's (of which investor), or something else."""

@@ -15,6 +15,7 @@ from fdi_extract.extract.candidates import CompanyCandidate
 from fdi_extract.extract.guided.analysis import Figure, Page, covering, inside
 from fdi_extract.model import Sector, most_advanced
 from fdi_extract.normalize.companies import same_company
+from fdi_extract.normalize.sectors import sector_for
 from fdi_extract.text import Span
 
 _OPENING_BRACKET = re.compile(r"\s*\(\s*")
@@ -121,3 +122,32 @@ def _one_project(page: Page, a: DealDraft, b: DealDraft) -> bool:
         page.value(c) in capacities or all(unit != page.value(c)[1] for _, unit in capacities)
         for c in b.capacity
     )
+
+
+def one_per_facility(drafts: list[DealDraft], listed: list[tuple[DealDraft, list[str]]]) -> list[DealDraft]:
+    """A company whose section names several things it builds, and for which the model listed several
+    facilities, gets a deal per facility ("a hotel, a greenhouse and a poultry farm" are three projects of one
+    investor). The company's own figure over them all stays as their total (an aggregate deal); with no
+    figure, the company-level draft is replaced by its facilities."""
+    for company_draft, facilities in listed:
+        if company_draft not in drafts or len(facilities) < 2:
+            continue
+        name = ", ".join(company_draft.investors)
+        position = drafts.index(company_draft)
+        if company_draft.amount:
+            company_draft.aggregate = True
+            company_draft.reasons.append(f"a total over the {len(facilities)} facilities the model listed for {name}")
+            position += 1
+        else:
+            drafts.remove(company_draft)
+        stage_reason = next((r for r in company_draft.reasons if r.startswith("stage ")), None)
+        for offset, facility in enumerate(facilities):
+            sector = sector_for(facility)
+            drafts.insert(position + offset, DealDraft(
+                evidence=company_draft.evidence, investors=list(company_draft.investors), project=facility,
+                place=company_draft.place, sector=company_draft.sector if sector is Sector.other else sector,
+                stage=company_draft.stage,
+                reasons=[(f"project “{facility}”: one of {len(facilities)} facilities the model listed for {name}, "
+                         "whose section names several things built"), *([stage_reason] if stage_reason else [])],
+            ))
+    return drafts

@@ -46,6 +46,7 @@ class GuidedStrategy:
             return []
         questions = Questions(llm, Questions.context(article.text, page.paragraphs, page.anchors()), self._prompt)
         found: dict[str, tuple[DealDraft, list[Span]]] = {}
+        listed: list[tuple[DealDraft, list[str]]] = []  # companies with several facilities, split at the end
         claimed: set[tuple[int, int]] = set()
         for company in page.companies:
             own = page.own_paragraphs(company)
@@ -61,6 +62,11 @@ class GuidedStrategy:
                 draft, taken = asked
                 found[company.name] = (draft, own)
                 claimed.update((f.start, f.end) for f in taken)
+                if passage := page.facility_sentences(company):
+                    try:
+                        listed.append((draft, await questions.facilities_of(company.name, passage)))
+                    except LLMAnswerError as error:
+                        warnings.append(f"{company.name}: no valid list of facilities, kept as one deal ({error})")
         drafts = [draft for draft, _ in found.values()]
         for figure in [*page.money, *page.capacities]:
             sentence = page.sentence_of(figure)
@@ -76,7 +82,7 @@ class GuidedStrategy:
             if new := self._figure_deal(figure, sentence, answer, page, found):
                 drafts.append(new)
         rules.join_named_as_one(page, drafts, list(found))
-        return rules.one_per_project(page, drafts)
+        return rules.one_per_facility(rules.one_per_project(page, drafts), listed)
 
     @staticmethod
     async def _company_deal(
