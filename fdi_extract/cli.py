@@ -60,8 +60,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _say_model(settings: Settings) -> None:
-    where = settings.resolved_base_url or "the embedded llama.cpp server"
-    err.print(f"model {settings.model} ({settings.resolved_model} at {where}), strategy "
+    where = settings.resolved_base_url or "an embedded llama.cpp server"
+    err.print(f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy "
               f"{settings.resolved_strategy.value}", highlight=False)
 
 

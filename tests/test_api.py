@@ -104,6 +104,7 @@ def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
     captured = capsys.readouterr()
     stats = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
     assert code == 1 and [s["article_id"] for s in stats] == ["bad", "good"]
+    assert f"model default (compatible) at {url}, strategy guided" in captured.err  # said at the start
     assert "UTF-8" in stats[0]["error"] and stats[1]["error"] is None and stats[1]["usage"]["calls"] == 1
     assert len(seen) == 1
     for text in (captured.out, captured.err, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):

@@ -133,6 +133,9 @@ def test_the_recognizer_adds_organisations_that_no_pattern_finds() -> None:
     assert any(name.endswith("ООО «Хуа Синь Лун»") for name in names)  # the closing quote belongs to the name
     assert not any("Министерств" in name or "акимат" in name for name in names)  # state bodies are no investors
     assert not any("Жайык" in name or "Уральская" in name for name in names)  # no foreign mark: no candidate
+    # The foreign mark must be in the organisation's own sentence, not at the start of the next one.
+    assert _names("Делегация посетила завод «Тенгри». Китайская корпорация «Орда Строй» построит фабрику.") == [
+        "Орда Строй"]
 
 
 def test_a_partner_marked_local_is_no_candidate_whoever_finds_it() -> None:

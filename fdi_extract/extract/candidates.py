@@ -24,7 +24,7 @@ from fdi_extract.normalize.companies import (
     is_bare_legal_form,
 )
 from fdi_extract.normalize.places import resolve_place
-from fdi_extract.text import Span
+from fdi_extract.text import Span, sentences
 
 _WORD = r"(?:[A-Z][\w’'&.]*(?:-[\w’']+)*|\([A-Z][\w’']*\)|\d+[A-Za-z]*|of|and|&|de)"
 _LEGAL = (
@@ -42,7 +42,7 @@ _LEADING_NOISE = {"the", "a", "an", "this", "that", "another", "chinese", "china
 _LOCAL_LEGAL = re.compile(r"\b(?:LLP|Llp|TOO|ТОО)\b")
 _NOT_COMPANIES = {  # capitalized words that head sentences, not companies
     "photo", "the", "this", "president", "governor", "akimat", "ministry", "head", "state", "belt", "road", "kazakhstan",
-    "uzbekistan", "central", "asia", "europe", "usa", "telegram", "trend", "sputnik", "kazinform", "qazinform",
+    "uzbekistan", "central", "asia", "europe", "usa",
 }
 # "South Wind Power LLP and Horgos … Co., Ltd": two companies, not one name.
 _JOINED_AFTER_LEGAL = re.compile(r"(?<=LLP|LLC|Llp|Ltd|Inc)\.?\s+(?:and|&)\s+")
@@ -167,9 +167,14 @@ def recognized_organisations(text: str) -> list[Span]:
     organisation with no such mark was a local company, a news agency or a lender to a state far more often
     than an investor, and the embedded model, asked to choose among them, chose nearly all."""
     found = []
+    spans = sentences(text)
     for start, end in organisations(text):
         span = Span(start, end, text[start:end])
-        if could_be_investor(text, span) and infer_country(text[max(0, start - _NATIONALITY_REACH) : end + _AFTER_NAME]):
+        # The mark must be in the organisation's own sentence: "… - Sputnik. Китайская компания …" marks the
+        # next sentence's company, not the news agency before it.
+        sentence = next((s for s in spans if s.start <= start < s.end), Span(0, len(text), text))
+        near = text[max(sentence.start, start - _NATIONALITY_REACH) : min(sentence.end, end + _AFTER_NAME)]
+        if could_be_investor(text, span) and infer_country(near):
             found.append(span)
     return found
 
