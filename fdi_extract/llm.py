@@ -143,6 +143,7 @@ class LLM:
             # json_object_schema rides on JSON_SCHEMA (no schema pasted into the prompt) and swaps the
             # response_format for the one llama-cpp-python understands, in _for_endpoint() below.
             StructuredMode.json_schema: instructor.Mode.JSON_SCHEMA,
+            StructuredMode.json: instructor.Mode.JSON,
             StructuredMode.json_object_schema: instructor.Mode.JSON_SCHEMA,
         }[self.mode]
         self._create = instructor.patch(create=self._complete, mode=self._instructor_mode)

@@ -53,6 +53,7 @@ class StructuredMode(StrEnum):
     auto = "auto"
     tools = "tools"  # OpenAI function calling
     json_schema = "json_schema"  # response_format={"type": "json_schema", ...}: OpenAI, vLLM, Ollama
+    json = "json"  # the schema in the system message, response_format={"type": "json_object"}: any JSON mode
     # response_format={"type": "json_object", "schema": ...}: what llama-cpp-python's server accepts
     # (it rejects "json_schema"); the schema becomes a grammar, so the output always parses.
     json_object_schema = "json_object_schema"
