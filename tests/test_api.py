@@ -26,6 +26,7 @@ def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monke
     assert settings.provider is Provider.embedded and settings.resolved_base_url is None
     assert settings.resolved_strategy is Strategy.guided and settings.resolved_mode is StructuredMode.json_object_schema
     assert Extractor(settings).settings.resolved_model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    assert Settings(strategy=Strategy.direct).resolved_mode is StructuredMode.json  # no grammar: longer lists
     # The key is used once its provider is chosen, and never shown.
     chosen = Settings(model="openai/gpt-4o-mini")
     assert (chosen.provider, chosen.resolved_model, chosen.resolved_base_url) == (
