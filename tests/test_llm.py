@@ -200,3 +200,11 @@ def test_a_request_past_its_timeout_is_said_and_the_default_fits_the_provider(ca
     assert Settings().resolved_request_timeout == 300.0  # the embedded model on 2 cores
     assert Settings(base_url="http://127.0.0.1:9/v1").resolved_request_timeout == 60.0
     assert Settings(base_url="http://127.0.0.1:9/v1", request_timeout=5).resolved_request_timeout == 5.0
+
+
+def test_an_over_long_phrase_is_cut_not_a_failed_answer() -> None:
+    # Without a grammar a small model sometimes copies half a sentence into a field; the article is not lost.
+    deal = FoundDeals.model_validate_json(json.dumps({"deals": [{
+        "project": "a plant " * 40, "jobs": "6 000 рабочих мест в период строительства и " * 5, "amount": "5 млрд тенге"}]})
+    ).deals[0]
+    assert len(deal.project) == 120 and len(deal.jobs) == 80 and deal.amount == "5 млрд тенге"

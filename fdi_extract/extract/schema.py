@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field, field_validator
 from fdi_extract.model import Stage
 
 SCHEMA_VERSION = "2"
-_PROJECT_CHARS = 120
+_NAME_CHARS = 120
+_PHRASE_CHARS = 80
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
 
@@ -62,23 +63,30 @@ class FoundDeal(BaseModel):
     the article's own sentences that hold the investor's name or the deal's figures (direct.py).
     """
 
-    investor: str | None = Field(default=None, max_length=120,
+    investor: str | None = Field(default=None, max_length=_NAME_CHARS,
                                  description="The foreign company that invests or builds, as written; null if not named.")
     investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investor, e.g. CN.")
-    project: str = Field(default="", max_length=_PROJECT_CHARS, description="A few English words: what is built.")
-
-    @field_validator("project", mode="before")
-    @classmethod
-    def _short_project(cls, value: object) -> object:
-        # The one field in the model's own words: too long a description is cut, not a failed answer (in a JSON
-        # mode without a grammar, 5 of the 30 dev articles failed on it).
-        return value[:_PROJECT_CHARS] if isinstance(value, str) else value
-    place: str | None = Field(default=None, max_length=120, description="Region, district or city, as written.")
-    amount: str | None = Field(default=None, max_length=80, description="The investment, as written (number and currency).")
-    capacity: str | None = Field(default=None, max_length=80, description="The capacity, as written (number and unit).")
-    jobs: str | None = Field(default=None, max_length=80, description="Jobs created, as written.")
+    project: str = Field(default="", max_length=_NAME_CHARS, description="A few English words: what is built.")
+    place: str | None = Field(default=None, max_length=_NAME_CHARS, description="Region, district or city, as written.")
+    amount: str | None = Field(default=None, max_length=_PHRASE_CHARS,
+                               description="The investment, as written (number and currency).")
+    capacity: str | None = Field(default=None, max_length=_PHRASE_CHARS,
+                                 description="The capacity, as written (number and unit).")
+    jobs: str | None = Field(default=None, max_length=_PHRASE_CHARS, description="Jobs created, as written.")
     stage: Stage = Stage.announced
     aggregate: bool = Field(default=False, description="True when the amount is a total over several projects.")
+
+    @field_validator("investor", "project", "place", mode="before")
+    @classmethod
+    def _cut_name(cls, value: object) -> object:
+        return value[:_NAME_CHARS] if isinstance(value, str) else value
+
+    @field_validator("amount", "capacity", "jobs", mode="before")
+    @classmethod
+    def _cut_phrase(cls, value: object) -> object:
+        # Too long a phrase is cut, not a failed answer: in a JSON mode without a grammar, 5 of the 30 dev
+        # articles lost every deal to one over-long field. Grounding then keeps what the article states.
+        return value[:_PHRASE_CHARS] if isinstance(value, str) else value
 
 
 class FoundDeals(Answer):
