@@ -227,3 +227,10 @@ def test_listed_facilities_become_deals_and_the_companys_figure_their_total() ->
         (["Alatau Glass"], "glass plant", False, None)]
     assert drafts[2].reasons == [("project “hotel”: one of 2 facilities the model listed for Orda Build, whose section "
                                  "names several things built"), "stage mou: “меморандум” in its sentence"]
+
+
+def test_only_listed_items_that_read_as_things_built_are_kept_up_to_what_the_passage_names() -> None:
+    page = _page("Orda Build Co., Ltd. построит гостиницу и теплицу.")
+    passage = page.sentences
+    listed = ["hotel", "increased crop areas", "greenhouse", "poultry farm", "chips"]
+    assert rules.listed_facilities(listed, passage) == ["hotel", "greenhouse"]  # the passage names two things

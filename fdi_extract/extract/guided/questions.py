@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, create_model
 
-from fdi_extract.cues import cue
 from fdi_extract.extract.guided.analysis import Figure, covering, phrase
 from fdi_extract.extract.schema import Answer
 from fdi_extract.prompts import Prompt, load_prompt
@@ -96,15 +95,11 @@ class Questions:
         return await self._llm.ask(answer_model, self._messages(question), max_tokens=_ANSWER_TOKENS)
 
     async def facilities_of(self, name: str, passage: list[Span]) -> list[str]:
-        """The separate facilities ``passage`` says ``name`` builds or runs, in a few words each; never more
-        than the passage names things built (a small model otherwise pads the list)."""
+        """The separate facilities ``passage`` says ``name`` builds or runs, in a few words each, as the model
+        lists them (:func:`rules.listed_facilities` keeps those that can be)."""
         question = self._prompt.render("facilities", company=name, passage=" ".join(" ".join(s.text.split()) for s in passage))
         answer = await self._llm.ask(FacilitiesAnswer, self._messages(question), max_tokens=_ANSWER_TOKENS)
-        # Only what reads as a thing built or run ("basalt production", "a hotel"): a small model also lists
-        # products ("chips") and plans ("increased crop areas").
-        named = sum(len(cue("facility").findall(s.text)) for s in passage)
-        listed = dict.fromkeys(f.strip() for f in answer.facilities if cue("listed_facility").search(f))
-        return list(listed)[:named]
+        return list(dict.fromkeys(f.strip() for f in answer.facilities if f.strip()))
 
     async def about_figure(self, figure: Figure, sentence: Span, investor_names: list[str]) -> Any:
         """What a figure no company took is: a total, one project's (of which investor), or something else."""

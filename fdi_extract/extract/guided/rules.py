@@ -124,6 +124,14 @@ def _one_project(page: Page, a: DealDraft, b: DealDraft) -> bool:
     )
 
 
+def listed_facilities(listed: list[str], passage: list[Span]) -> list[str]:
+    """The facilities of a model's list that can be projects: those that read as a thing built or run ("basalt
+    production", "a hotel"; a small model also lists products, "chips", and plans, "increased crop areas"), and
+    never more than the passage names things built (a small model otherwise pads the list)."""
+    named = sum(len(cue("facility").findall(s.text)) for s in passage)
+    return [f for f in listed if cue("listed_facility").search(f)][:named]
+
+
 def one_per_facility(drafts: list[DealDraft], listed: list[tuple[DealDraft, list[str]]]) -> list[DealDraft]:
     """A company whose section names several things it builds, and for which the model listed several
     facilities, gets a deal per facility ("a hotel, a greenhouse and a poultry farm" are three projects of one

@@ -64,7 +64,8 @@ class GuidedStrategy:
                 claimed.update((f.start, f.end) for f in taken)
                 if passage := page.facility_sentences(company):
                     try:
-                        listed.append((draft, await questions.facilities_of(company.name, passage)))
+                        answered = await questions.facilities_of(company.name, passage)
+                        listed.append((draft, rules.listed_facilities(answered, passage)))
                     except LLMAnswerError as error:
                         warnings.append(f"{company.name}: no valid list of facilities, kept as one deal ({error})")
         drafts = [draft for draft, _ in found.values()]
