@@ -5,6 +5,8 @@
 ...     print(deal.investors, deal.amount, deal.stage)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from fdi_extract.errors import (
     FdiExtractError,
     InputError,
@@ -27,9 +29,24 @@ from fdi_extract.model import (
     Stage,
     Usage,
 )
-from fdi_extract.pipeline import Extractor, aextract_deals, extract_deals
 from fdi_extract.reconcile import reconcile
 from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
+
+if TYPE_CHECKING:
+    from fdi_extract.pipeline import Extractor, aextract_deals, extract_deals
+
+_PIPELINE = {"Extractor", "aextract_deals", "extract_deals"}
+
+
+def __getattr__(name: str) -> Any:
+    # The extraction stack (openai, instructor: over a second to import) loads on first use, so that
+    # reconciliation, evaluation and the processes they start never pay for it.
+    if name in _PIPELINE:
+        from fdi_extract import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'fdi_extract' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

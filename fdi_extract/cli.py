@@ -38,12 +38,14 @@ from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.errors import FdiExtractError
-from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, load_gold, load_mentions
+from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, iter_mentions, load_gold, load_mentions
 from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import Article, ArticleResult, Deal, DealMention
 from fdi_extract.openai_batch import collect_batches, submit_batch
 from fdi_extract.pipeline import Extractor
 from fdi_extract.reconcile import reconcile
+from fdi_extract.reconcile.archive import reconcile_archive
+from fdi_extract.reconcile.workers import all_cores
 from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings, Strategy
 from fdi_extract.store import Store
@@ -157,8 +159,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _deals_table(deals: list[Deal]) -> Table:
-    table = Table(title=f"{len(deals)} deals", show_lines=True)
+def _deals_table(deals: list[Deal], total: int | None = None) -> Table:
+    """The deals as a table; where they are the first of ``total``, the title says so."""
+    shown = f"the first {len(deals)} of {total:,} deals" if total is not None and total > len(deals) else f"{len(deals)} deals"
+    table = Table(title=shown, show_lines=True)
     for column in ("deal", "investors", "project", "region", "amount", "USD", "capacity", "jobs", "stage", "sources"):
         table.add_column(column, overflow="fold")
     for d in deals:
@@ -191,16 +195,21 @@ def _store_path(source: Path) -> Path | None:
 
 def _mentions_from(source: Path) -> list[DealMention]:
     """Mention records from a run's store or from a JSONL file; malformed lines are reported and skipped."""
+    return list(_stream_mentions(source))
+
+
+def _stream_mentions(source: Path) -> Iterator[DealMention]:
+    """:func:`_mentions_from` one record at a time; the skipped lines are reported when the file is read."""
     if (path := _store_path(source)) is None:
         skipped: list[str] = []
-        mentions = load_mentions(source, skipped.append)
+        yield from iter_mentions(source, skipped.append)
         for problem in skipped[:_SHOWN]:
             err.print(f"[yellow]skipped[/] {problem}", highlight=False)
         if len(skipped) > _SHOWN:
             err.print(f"[yellow]skipped[/] {len(skipped) - _SHOWN} more lines of {source}")
-        return mentions
+        return
     with Store(path) as store:
-        return list(store.mentions())
+        yield from store.mentions()
 
 
 def _output_folder(path: Path) -> Path:
@@ -218,20 +227,29 @@ def _existing(paths: list[Path]) -> list[Path]:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    _existing(args.mentions)
     _output_folder(args.out)
-    previous_path = args.out / "mentions.jsonl"
-    new = [m for path in args.mentions for m in _mentions_from(path)]
-    # Incremental: mentions of earlier runs keep their deal ids; an article extracted again replaces its old mentions.
-    renewed = {m.article_id for m in new}
-    previous = [m for m in load_mentions(previous_path) if m.article_id not in renewed] if previous_path.exists() else []
-    mentions = previous + new
-    deals = reconcile(mentions, Adjudicator(_settings(args)) if args.adjudicate else None)
-    with replaced_when_done(args.out / "deals.jsonl") as deals_out:
-        deals_out.writelines(d.model_dump_json() + "\n" for d in deals)
-    with replaced_when_done(previous_path) as mentions_out:
-        mentions_out.writelines(m.model_dump_json() + "\n" for m in mentions)
-    out.print(_deals_table(deals))
-    err.print(f"{len(mentions)} mentions ({len(previous)} from earlier runs) → {len(deals)} deals → {args.out}")
+    spark = None
+    if args.spark:
+        from fdi_extract.reconcile.engines import SparkEngine, spark_session
+
+        spark = spark_session(args.spark)
+    try:
+        result = reconcile_archive(
+            [path if _store_path(path) is None else _stream_mentions(path) for path in args.mentions], args.out,
+            judge=Adjudicator(_settings(args)) if args.adjudicate else None,
+            engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
+            workers=args.workers, memory_limit=args.memory_limit)
+    finally:
+        if spark is not None:
+            spark.stop()
+    for problem in result.skipped[:_SHOWN]:
+        err.print(f"[yellow]skipped[/] {problem}", highlight=False)
+    if len(result.skipped) > _SHOWN:
+        err.print(f"[yellow]skipped[/] {len(result.skipped) - _SHOWN} more lines")
+    out.print(_deals_table(result.first_deals, result.deals))
+    err.print(f"{result.mentions:,} mentions ({result.previous:,} from earlier runs) → {result.deals:,} deals → "
+              f"{args.out} (deals and mentions as .jsonl and .parquet)")
     return 0
 
 
@@ -345,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
                "OPENAI_API_KEY, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ... "
                "`fdi-extract config` prints what they resolve to.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings and unmatched deals")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings, unmatched deals and the time of each reconciliation stage")
     # -v also after a command ("fdi-extract eval GOLD PRED -v"); SUPPRESS keeps the top level's value otherwise.
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -384,7 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     merge = add_command("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
-    merge.add_argument("--out", type=Path, default=Path("out"), help="writes deals.jsonl and mentions.jsonl here")
+    merge.add_argument("--out", type=Path, default=Path("out"),
+                       help="writes deals and mentions here, as .jsonl and .parquet")
+    merge.add_argument("--memory-limit", default="1GB",
+                       help="DuckDB's memory for linking; past it, it spills to a folder under --out (default 1GB)")
+    merge.add_argument("--workers", type=_positive, default=all_cores(),
+                       help="processes for reading, linking and merging (default: one per core)")
+    merge.add_argument("--spark", metavar="MASTER",
+                       help="link on Spark instead of DuckDB: local[N], or a cluster's master URL (needs pyspark)")
+    merge.add_argument("--spark-workdir", type=Path,
+                       help="with --spark on a cluster: a folder this machine and every executor reach")
     merge.add_argument("--adjudicate", action="store_true",
                        help="ask the LLM about pairs tied only by investor and place (off by default)")
     _model_options(merge)
@@ -417,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Instructor logs every failed attempt at ERROR; our own report names the article and the final cause.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    if args.verbose:  # how long each stage of reconciliation took
+        logging.getLogger("fdi_extract.reconcile").setLevel(logging.INFO)
     # One boundary for a user's mistakes: one line saying what is wrong and where, exit 2, no traceback.
     try:
         return args.run(args)

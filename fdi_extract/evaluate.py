@@ -12,8 +12,10 @@ mentions, ties are rare, and the greedy choice is the one a reader checking by h
 
 from __future__ import annotations
 
+import json
+
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,8 +210,9 @@ def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: se
     return report
 
 
-def mention_from_gold(gold: GoldMention, published: str | None = None) -> DealMention:
-    """A gold line as a mention record (USD filled in at the article's date), to feed reconciliation alone."""
+def mention_from_gold(gold: GoldMention, published: str | None = None, project: str = "") -> DealMention:
+    """A gold line as a mention record (USD filled in at the article's date), to feed reconciliation alone.
+    Gold lines carry no words; ``project`` gives one the words its article names the project with."""
     amount = None
     if gold.amount is not None:
         money = Amount(value=gold.amount.value, currency=gold.amount.currency, qualifier=gold.amount.qualifier, text="")
@@ -217,13 +220,20 @@ def mention_from_gold(gold: GoldMention, published: str | None = None) -> DealMe
         converted = to_usd(money, on)
         amount = money.model_copy(update={"usd": converted.usd, "usd_note": converted.note})
     return DealMention(
-        article_id=gold.article, published=published, project="", host_country=gold.host_country,
+        article_id=gold.article, published=published, project=project, host_country=gold.host_country,
         region=gold.region, sector=gold.sector or "other", stage=gold.stage or "announced", jobs=gold.jobs,
         aggregate=gold.aggregate, amount=amount, investor_country=gold.investor_country,
         investors=[Investor(name=n, name_normalized=canonical_company(n), country=gold.investor_country)
                    for n in gold.investors],
         capacity=[Capacity(value=c.value, unit=c.unit, text="") for c in gold.capacity],
     )
+
+
+def load_project_words(path: Path) -> dict[tuple[str, str], str]:
+    """(article, gold deal) → the words the article names that project with: for deals of one article whose
+    gold lines are otherwise identical (a file of {"article", "deal", "project"} lines)."""
+    lines = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {(line["article"], line["deal"]): line["project"] for line in lines}
 
 
 def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:
@@ -239,13 +249,17 @@ def load_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> l
     """The mention records of a JSONL file. A line that is no mention record is reported to ``skipped``
     as "FILE:LINE: problem" and left out, as ``run`` does with a bad article record; without ``skipped``
     it is an :class:`~fdi_extract.errors.InputError`."""
-    mentions = []
+    return list(iter_mentions(path, skipped))
+
+
+def iter_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> Iterator[DealMention]:
+    """:func:`load_mentions`, one record at a time, for files larger than memory."""
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue
             try:
-                mentions.append(DealMention.model_validate_json(raw))
+                mention = DealMention.model_validate_json(raw)
             except ValidationError as error:
                 first = error.errors()[0]
                 where = ".".join(map(str, first["loc"]))
@@ -253,4 +267,5 @@ def load_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> l
                 if skipped is None:
                     raise InputError(None, problem) from None
                 skipped(problem)
-    return mentions
+                continue
+            yield mention

@@ -56,11 +56,13 @@ def is_bare_legal_form(name: str) -> bool:
     return all(word in _LEGAL_FORMS for word in words)
 
 
+@lru_cache(maxsize=65536)
 def skeleton(key: str) -> str:
     """Consonants only, w read as u and kh as h: what transliterations of one name share (Хуа → khua → h)."""
     return re.sub(r"[aeiouyw ]", "", key.replace("kh", "h").replace("w", "u"))
 
 
+@lru_cache(maxsize=65536)  # reconciliation compares the same few spellings of a company many times
 def company_similarity(a: str, b: str) -> float:
     """0–100: how likely two names are one company, after canonicalization."""
     ka, kb = canonical_company(a), canonical_company(b)
@@ -70,6 +72,8 @@ def company_similarity(a: str, b: str) -> float:
         return 100.0
     # One name is the other with words left off ("Sungrow Renewables" vs "… Renewables Development").
     words_a, words_b = ka.split(), kb.split()
+    if any(len(words) == 1 and _is_nationality(words[0]) for words in (words_a, words_b)):
+        return 0.0  # "China" alone names no company: it would be every "China …" company's short name
     first_a, first_b = words_a[0], words_b[0]
     shorter, longer = sorted((set(words_a), set(words_b)), key=len)
     score = max(fuzz.token_sort_ratio(ka, kb), fuzz.token_set_ratio(ka, kb) if shorter <= longer else 0.0)
@@ -86,6 +90,7 @@ def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
 
 
+@lru_cache(maxsize=65536)
 def same_family(a: str, b: str) -> bool:
     """Names that may be one group under two names: the leading word of one is the start of a longer leading
     word of the other ("Total Eren" / "TotalEnergies"; one first word shared whole is company_similarity's
@@ -95,7 +100,7 @@ def same_family(a: str, b: str) -> bool:
     if not first_a or not first_b:
         return False
     short, long = sorted((first_a[0], first_b[0]), key=len)
-    nationality = any(_NATIONALITY_RE[code].match(word) for code in _NATIONALITY_RE for word in (first_a[0], first_b[0]))
+    nationality = _is_nationality(first_a[0]) or _is_nationality(first_b[0])
     return len(short) >= 4 and len(long) > len(short) and long.startswith(short) and not nationality
 
 
@@ -121,6 +126,10 @@ _NATIONALITY_RE = {
     code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
     for code, words in _NATIONALITY.items()
 }
+
+
+def _is_nationality(word: str) -> bool:
+    return any(pattern.match(word) for pattern in _NATIONALITY_RE.values())
 
 
 def infer_country(*texts: str) -> str | None:

@@ -1,0 +1,216 @@
+"""Reconciling an archive of mention records larger than memory, with its outputs.
+
+The mentions stream into DuckDB once (their features for linking, their records for merging), the
+engine links them, and each deal is merged from its mentions read back in deal order, so memory holds a
+chunk of deals at a time. Reading JSONL records, linking and merging run on ``workers`` processes.
+Outputs: ``deals.jsonl`` and ``mentions.jsonl`` (each mention with its deal id, grouped by deal), and
+the same as ``deals.parquet`` and ``mentions.parquet`` for DuckDB, Spark and pandas.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pyarrow as pa
+from pydantic import ValidationError
+
+from fdi_extract.files import partial_path, replaced_when_done
+from fdi_extract.model import Deal, DealMention, Link
+from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
+from fdi_extract.reconcile.plan import (
+    DealPlan,
+    Judge,
+    LinkingTables,
+    deal_links,
+    encode_mentions,
+    merge_deal,
+    open_database,
+    row_runs,
+)
+from fdi_extract.reconcile.workers import Workers
+
+_log = logging.getLogger(__name__)
+Item = TypeVar("Item")
+_LINES_PER_TASK = 20_000
+_DEALS_PER_TASK = 5_000
+
+
+@dataclass
+class ArchiveResult:
+    mentions: int = 0
+    previous: int = 0  # of them, kept from the earlier run's mentions.jsonl
+    deals: int = 0
+    first_deals: list[Deal] = field(default_factory=list)  # the first few, to show
+    skipped: list[str] = field(default_factory=list)  # "FILE:LINE: problem" for each line that is no mention record
+
+
+# A source of new mentions: a JSONL file of mention records, or mentions from elsewhere (a run's store).
+Source = Path | Iterable[DealMention]
+
+
+def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | None = None,
+                      engine: LinkEngine | None = None, workers: int = 1, memory_limit: str = "1GB",
+                      shown: int = 20) -> ArchiveResult:
+    """Reconcile the ``new`` mentions with those of an earlier run in ``out_dir/mentions.jsonl`` (which keep
+    their deal ids; those of an article that ``new`` reports again are replaced), and write the outputs
+    into ``out_dir``. ``judge`` (e.g. :class:`fdi_extract.adjudicate.Adjudicator`) is asked about
+    borderline pairs; ``engine`` links (default: DuckDB on ``workers`` processes)."""
+    started = time.perf_counter()
+    result = ArchiveResult()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = out_dir / "mentions.jsonl"
+    with tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, Workers(workers) as pool:
+        db = open_database(Path(work) / "linking.duckdb", memory_limit=memory_limit, temp_directory=Path(work))
+        try:
+            tables = LinkingTables(db, records=True)
+            renewed: set[str] = set()
+            for source in new:
+                for features, blocks, records in _encoded(source, pool, result.skipped):
+                    renewed.update(features.column("article_id").to_pylist())
+                    tables.add_encoded(features, blocks, records)
+            if previous.exists():
+                for mention in _records(previous, result.skipped):
+                    if mention.article_id not in renewed:
+                        tables.add(mention)
+                        result.previous += 1
+                tables.flush()
+            del renewed
+            result.mentions = tables.count
+            _log.info("read %d mentions in %.1f s", result.mentions, time.perf_counter() - started)
+            plan = DealPlan.of_tables(db, None if judge is None else _by_index(db, judge),
+                                      engine=engine or DuckDBEngine(workers=pool))
+            result.deals = len(plan.groups)
+            _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
+            _write(db, plan, pool, out_dir, result, shown)
+            _log.info("wrote the outputs in %.1f s", time.perf_counter() - started)
+        finally:
+            db.close()
+    return result
+
+
+def _encoded(source: Source, pool: Workers, skipped: list[str]) -> Iterator[tuple[pa.Table, pa.Table, pa.Table]]:
+    if not isinstance(source, Path):
+        for chunk in _batched(source, _LINES_PER_TASK):
+            features, blocks, records = encode_mentions(chunk, records=True)
+            yield features, blocks, records
+        return
+    with source.open("rb") as lines:
+        tasks = ((source, first, chunk) for first, chunk in _numbered_chunks(lines))
+        for features, blocks, records, problems in pool.map(_read_chunk, tasks):
+            skipped.extend(problems)
+            yield features, blocks, records
+
+
+def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    # itertools.batched is Python 3.12's.
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _numbered_chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    for index, chunk in enumerate(_batched(lines, _LINES_PER_TASK)):
+        yield index * _LINES_PER_TASK + 1, chunk
+
+
+def _parse(path: Path, first: int, lines: Iterable[bytes], problems: list[str]) -> Iterator[DealMention]:
+    """The mention records among ``lines`` (line ``first`` onwards of ``path``); a line that is no mention
+    record goes to ``problems`` as "FILE:LINE: problem", as ``run`` reports a bad article record."""
+    for number, raw in enumerate(lines, start=first):
+        if not raw.strip():
+            continue
+        try:
+            yield DealMention.model_validate_json(raw)
+        except ValidationError as error:
+            where = ".".join(map(str, error.errors()[0]["loc"]))
+            problems.append(f"{path}:{number}: not a mention record ({where + ': ' if where else ''}"
+                            f"{error.errors()[0]['msg']})")
+
+
+def _read_chunk(task: tuple[Path, int, list[bytes]]) -> tuple[pa.Table, pa.Table, pa.Table, list[str]]:
+    path, first, lines = task
+    problems: list[str] = []
+    features, blocks, records = encode_mentions(_parse(path, first, lines, problems), records=True)
+    return features, blocks, records, problems
+
+
+def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:
+    with path.open("rb") as lines:
+        yield from _parse(path, 1, lines, skipped)
+
+
+def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
+    """``judge`` asked about pairs of mention indices, the mentions read from the records table."""
+    def ask(pairs: list[tuple[int, int]]) -> list[bool]:
+        wanted = sorted({i for pair in pairs for i in pair})
+        records = dict(db.execute("SELECT idx, record FROM records WHERE list_contains(?, idx)", [wanted]).fetchall())
+        mentions = {i: DealMention.model_validate_json(record) for i, record in records.items()}
+        return judge([(mentions[i], mentions[j]) for i, j in pairs])
+
+    return ask
+
+
+# What merging one deal takes: its id, its mentions' records, links, components and the totals it is part of.
+_DealTask = tuple[str, list[str], list[Link], list[str], list[str]]
+
+
+def _merge_chunk(tasks: list[_DealTask]) -> tuple[list[str], list[str]]:
+    """Deals merged from their records → (deal lines, mention lines with their deal ids)."""
+    deal_lines, mention_lines = [], []
+    for deal_id, records, links, components, part_of in tasks:
+        mentions = [DealMention.model_validate_json(record) for record in records]
+        for mention in mentions:
+            mention.deal_id = deal_id
+            mention_lines.append(mention.model_dump_json() + "\n")
+        deal_lines.append(merge_deal(deal_id, mentions, links, components, part_of).model_dump_json() + "\n")
+    return deal_lines, mention_lines
+
+
+def _deal_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan) -> Iterator[list[_DealTask]]:
+    """Each deal's records and links, read in deal order from two sorted queries, in chunks of deals."""
+    rows = db.sql("SELECT d.deal_order, r.record FROM records r JOIN deal_of d ON d.idx = r.idx "
+                  "ORDER BY d.deal_order, r.idx")
+    links = deal_links(db.cursor())
+    next_links = next(links, None)
+    chunk: list[_DealTask] = []
+    for run in row_runs(rows):
+        deal_id = plan.groups[run[0][0]][0]
+        deal_links_now: list[Link] = []
+        if next_links is not None and next_links[0] == deal_id:
+            deal_links_now = next_links[1]
+            next_links = next(links, None)
+        _, components, part_of = plan.merging(deal_id)
+        chunk.append((deal_id, [record for _, record in run], deal_links_now, components, part_of))
+        if len(chunk) >= _DEALS_PER_TASK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir: Path, result: ArchiveResult,
+           shown: int) -> None:
+    with replaced_when_done(out_dir / "deals.jsonl") as deals_out, \
+            replaced_when_done(out_dir / "mentions.jsonl") as mentions_out:
+        for deal_lines, mention_lines in pool.map(_merge_chunk, _deal_tasks(db, plan)):
+            deals_out.writelines(deal_lines)
+            mentions_out.writelines(mention_lines)
+            result.first_deals += [Deal.model_validate_json(line) for line in deal_lines[:shown - len(result.first_deals)]]
+    for name in ("mentions", "deals"):
+        _as_parquet(db, out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet")
+
+
+def _as_parquet(db: duckdb.DuckDBPyConnection, jsonl: Path, parquet: Path) -> None:
+    """The JSONL records as Parquet, their nested fields as nested columns (DuckDB reads every line for the schema)."""
+    partial = partial_path(parquet)
+    db.execute(f"COPY (SELECT * FROM read_json({sql_string(jsonl)}, format = 'newline_delimited', sample_size = -1)) "
+               f"TO {sql_string(partial)} (FORMAT parquet)")
+    partial.replace(parquet)

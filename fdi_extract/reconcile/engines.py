@@ -1,0 +1,281 @@
+"""Where linking runs: blocking, pair scoring and clustering over tables, on an existing engine.
+
+A :class:`DuckDBEngine` (the default) links on one machine out of core: the mentions of each block are
+gathered by a SQL join and sort, which DuckDB spills to disk past its memory limit, and connected
+components are found by label propagation in SQL. A :class:`SparkEngine` runs the same SQL on a Spark
+session (local mode, or a cluster it was built for) for archives beyond one machine. Both call the same
+Python for the two steps SQL does not express well — :func:`score_block` over the mentions of one block,
+and :func:`cluster_component` over each connected component of scored pairs — as a loop over ordered
+groups in DuckDB and as grouped maps (``applyInArrow``) in Spark, so both give the same deals.
+
+Each engine reads the tables ``features`` and ``blocks`` (see :mod:`fdi_extract.reconcile.features`)
+from a DuckDB connection and leaves there ``memberships`` (idx, root: the least idx of its deal, for
+every mention in a deal of two or more) and ``kept_links`` (i, j, score, reasons): the plan takes deal
+ids, links and merges from them on one machine.
+
+Why not Splink: its Fellegi–Sunter weights are learnt from agreement patterns over many comparisons,
+while the decisive evidence here is structural (one mention per article and deal; aggregates apart from
+their projects; transliteration skeletons) and the labelled data is a few dozen mentions. Its engines
+are the ones used here, with our rules in place of its model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from fdi_extract.errors import FdiExtractError
+from fdi_extract.reconcile.clustering import CLUSTERED, cluster_component
+from fdi_extract.reconcile.features import FEATURES, FIGURE_BLOCK
+from fdi_extract.reconcile.scoring import SCORED, SPECIFIC_REASONS, score_block
+from fdi_extract.reconcile.workers import Workers
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+_log = logging.getLogger(__name__)
+Adjudicate = Callable[[list[tuple[int, int]]], list[bool]]
+
+
+def _both_sides() -> str:
+    return ", ".join(f"{side}.{name} AS {side}_{name}" for side in "ab" for name in FEATURES.names)
+
+
+# The SQL below runs unchanged on DuckDB and Spark.
+# Only blocks with something to compare go out: two members or more, and in a figure block a report that
+# names an investor and one that does not (the only pairs compared there).
+_BLOCK_MEMBERS = f"""
+SELECT b.block, f.* FROM blocks b
+JOIN (SELECT block FROM blocks GROUP BY block HAVING COUNT(*) > 1 AND (block NOT LIKE '{FIGURE_BLOCK}%'
+      OR (MIN(CASE WHEN named THEN 1 ELSE 0 END) = 0 AND MAX(CASE WHEN named THEN 1 ELSE 0 END) = 1))) u
+ON u.block = b.block JOIN features f ON f.idx = b.idx"""
+# A pair that shares two blocks was scored in each, alike.
+_DISTINCT_PAIRS = "SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(reasons) AS reasons, FALSE AS apart FROM pairs GROUP BY i, j"
+_EDGES = "SELECT i AS src, j AS dst FROM scored UNION ALL SELECT j AS src, i AS dst FROM scored"
+_FIRST_LABELS = "SELECT src AS idx, MIN(LEAST(src, dst)) AS label FROM edges GROUP BY src"
+# Connected components by label propagation: each mention takes the least label among its neighbours,
+# then the label of its label (pointer jumping), until nothing changes.
+_PROPAGATED = """
+SELECT l.idx, LEAST(l.label, MIN(n.label)) AS label
+FROM labels l JOIN edges e ON e.src = l.idx JOIN labels n ON n.idx = e.dst GROUP BY l.idx, l.label"""
+_JUMPED = "SELECT x.idx, LEAST(x.label, y.label) AS label FROM propagated x JOIN propagated y ON y.idx = x.label"
+_CHANGED = "SELECT COUNT(*) FROM jumped j JOIN labels l ON l.idx = j.idx WHERE j.label <> l.label"
+# A component where every two mentions scored as a pair, none judged apart, is one deal with every link kept:
+# what greedy clustering would make of it, without building a feature of it. Most components are such.
+_SHAPES = """
+SELECT m.component, m.members * (m.members - 1) = 2 * p.pairs AND p.apart = 0 AS complete
+FROM (SELECT label AS component, COUNT(*) AS members FROM labels GROUP BY label) m
+JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart THEN 1 ELSE 0 END) AS apart
+      FROM scored s JOIN labels l ON l.idx = s.i GROUP BY l.label) p ON p.component = m.component"""
+_COMPONENT_PAIRS = f"""
+SELECT l.label AS component, s.i, s.j, s.score, s.reasons, s.apart, {_both_sides()}
+FROM scored s JOIN labels l ON l.idx = s.i JOIN shapes c ON c.component = l.label AND NOT c.complete
+JOIN features a ON a.idx = s.i JOIN features b ON b.idx = s.j"""
+_MEMBERSHIPS = """
+SELECT l.idx, l.label AS root FROM labels l JOIN shapes c ON c.component = l.label AND c.complete
+UNION ALL SELECT idx, root FROM clustered WHERE linked_to IS NULL"""
+_KEPT_LINKS = """
+SELECT s.i, s.j, s.score, s.reasons FROM scored s JOIN labels l ON l.idx = s.i
+JOIN shapes c ON c.component = l.label AND c.complete
+UNION ALL SELECT idx AS i, linked_to AS j, score, reasons FROM clustered WHERE linked_to IS NOT NULL"""
+
+
+def sql_string(path: Path) -> str:
+    """A path as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class LinkEngine(Protocol):
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+        """Read ``features`` and ``blocks`` from ``db``; leave ``memberships`` and ``kept_links`` there."""
+
+
+class DuckDBEngine:
+    """Links in the DuckDB connection that holds the features (the default engine).
+
+    The Python steps (scoring each block, clustering each component) run in ``workers`` processes (a
+    number, or a started :class:`~fdi_extract.reconcile.workers.Workers` to share), fed chunks of about ``chunk_rows`` rows of whole
+    groups; by default in this process.
+    """
+
+    def __init__(self, *, workers: int | Workers = 1, chunk_rows: int = 20_000):
+        self.workers = workers
+        self.chunk_rows = chunk_rows
+
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+        started = time.perf_counter()
+        with Workers.of(self.workers) as pool:
+            # Scored pairs are few (about two per mention), so they gather in memory before going back in.
+            pairs = pa.concat_tables([SCORED.empty_table(), *pool.map(_score_blocks, _whole_groups(
+                db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows))])
+            db.register("pairs", pairs)
+            db.execute(f"CREATE OR REPLACE TABLE scored AS {_DISTINCT_PAIRS}")
+            db.unregister("pairs")
+            _log.info("scored the blocks: %d pairs kept, %.1f s", pairs.num_rows, time.perf_counter() - started)
+            del pairs
+            if adjudicate is not None:
+                _mark_apart(db, adjudicate)
+            _label_components(lambda name, query: db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}"),
+                              lambda query: db.execute(query).fetchall()[0][0])
+            _log.info("found the connected components, %.1f s", time.perf_counter() - started)
+            clustered = pa.concat_tables([CLUSTERED.empty_table(), *pool.map(_cluster_components, _whole_groups(
+                db.sql(f"{_COMPONENT_PAIRS} ORDER BY component"), "component", self.chunk_rows))])
+            _log.info("clustered the components where not every pair scored, %.1f s", time.perf_counter() - started)
+        db.register("clustered", clustered)
+        db.execute(f"CREATE OR REPLACE TABLE memberships AS {_MEMBERSHIPS}")
+        db.execute(f"CREATE OR REPLACE TABLE kept_links AS {_KEPT_LINKS}")
+        db.unregister("clustered")
+        for table in ("scored", "edges", "labels", "propagated", "jumped", "shapes"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> None:
+    """Ask ``adjudicate`` about the borderline links (none of capacity, amount or project words behind them)."""
+    specific = ", ".join(f"'{reason}'" for reason in sorted(SPECIFIC_REASONS))
+    borderline = db.execute(
+        f"SELECT i, j FROM scored WHERE NOT list_has_any(reasons, [{specific}]) ORDER BY i, j").fetchall()
+    if not borderline:
+        return
+    verdicts = adjudicate(borderline)
+    apart = pa.table({"i": [i for (i, _), same in zip(borderline, verdicts, strict=True) if not same],
+                      "j": [j for (_, j), same in zip(borderline, verdicts, strict=True) if not same]},
+                     schema=pa.schema([("i", pa.int64()), ("j", pa.int64())]))
+    db.register("apart_arrow", apart)
+    db.execute("UPDATE scored SET apart = TRUE FROM apart_arrow p WHERE scored.i = p.i AND scored.j = p.j")
+    db.unregister("apart_arrow")
+
+
+def _label_components(make: Callable[[str, str], None], count: Callable[[str], int]) -> None:
+    """Leave ``labels`` (idx, label: the least idx of its component) for every mention in a scored pair,
+    and ``shapes`` (component, complete); ``make(name, query)`` makes a table of a query's rows,
+    ``count(query)`` runs a query of one number."""
+    make("edges", _EDGES)
+    make("labels", _FIRST_LABELS)
+    while True:
+        make("propagated", _PROPAGATED)
+        make("jumped", _JUMPED)
+        changed = count(_CHANGED)
+        make("labels", "SELECT * FROM jumped")
+        if not changed:
+            break
+    make("shapes", _SHAPES)
+
+
+def _whole_groups(relation: duckdb.DuckDBPyRelation, column: str, rows: int) -> Iterator[pa.Table]:
+    """The rows of a query ordered by ``column`` in tables of about ``rows`` rows, never splitting the rows
+    of one value of ``column`` between two tables."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in relation.to_arrow_reader(rows):
+        if batch.num_rows == 0:
+            continue
+        pending.append(batch)
+        size += batch.num_rows
+        if size < rows:
+            continue
+        values = batch.column(column)
+        last = values[-1]
+        # Where the last group of this batch starts: it may go on in the next batch.
+        start = batch.num_rows - 1
+        while start > 0 and values[start - 1] == last:
+            start -= 1
+        if start == 0:
+            continue  # one group fills the batch; keep gathering
+        pending[-1] = batch.slice(0, start)
+        yield pa.Table.from_batches(pending)
+        pending, size = [batch.slice(start)], batch.num_rows - start
+    if size:
+        yield pa.Table.from_batches(pending)
+
+
+def _groups_of(table: pa.Table, column: str) -> Iterator[pa.Table]:
+    values = table.column(column).to_pylist()
+    start = 0
+    for end in range(1, len(values) + 1):
+        if end == len(values) or values[end] != values[start]:
+            yield table.slice(start, end - start)
+            start = end
+
+
+def _score_blocks(chunk: pa.Table) -> pa.Table:
+    return pa.concat_tables([SCORED.empty_table(), *(score_block(block) for block in _groups_of(chunk, "block"))])
+
+
+def _cluster_components(chunk: pa.Table) -> pa.Table:
+    return pa.concat_tables([CLUSTERED.empty_table(),
+                             *(cluster_component(pairs) for pairs in _groups_of(chunk, "component"))])
+
+
+class SparkEngine:
+    """Links on a Spark session: the same SQL as :class:`DuckDBEngine`, the same scoring and clustering
+    as grouped maps over Arrow (``applyInArrow``), so the deals are the same.
+
+    ``workdir`` is where the features go for Spark to read and where its result comes back, as Parquet:
+    on a cluster, a folder every executor and this process can reach (a shared file system; give its
+    path as Spark and this process both see it). By default a temporary folder, which suits local mode.
+    Adjudication needs the DuckDB engine (it asks the LLM about pairs one machine holds).
+    """
+
+    def __init__(self, session: SparkSession, *, workdir: Path | None = None):
+        self.session = session
+        self.workdir = workdir
+
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+        if adjudicate is not None:
+            raise ValueError("LLM adjudication of borderline pairs runs on the DuckDB engine, not on Spark")
+        spark = self.session
+        with tempfile.TemporaryDirectory(dir=self.workdir) as folder:
+            work = Path(folder)
+            for table in ("features", "blocks"):
+                db.execute(f"COPY {table} TO {sql_string(work / f'{table}.parquet')} (FORMAT parquet)")
+                spark.read.parquet(str(work / f"{table}.parquet")).createOrReplaceTempView(table)
+            pairs = spark.sql(_BLOCK_MEMBERS).groupBy("block").applyInArrow(score_block, _ddl(SCORED))
+            pairs.createOrReplaceTempView("pairs")
+            self._view("scored", spark.sql(_DISTINCT_PAIRS))
+            _label_components(lambda name, query: self._view(name, spark.sql(query)),
+                              lambda query: spark.sql(query).collect()[0][0])
+            clustered = spark.sql(_COMPONENT_PAIRS).groupBy("component").applyInArrow(cluster_component, _ddl(CLUSTERED))
+            clustered.createOrReplaceTempView("clustered")
+            for table, query in (("memberships", _MEMBERSHIPS), ("kept_links", _KEPT_LINKS)):
+                spark.sql(query).write.parquet(str(work / table))
+                db.execute(f"CREATE OR REPLACE TABLE {table} AS "
+                           f"SELECT * FROM read_parquet({sql_string(work / table / '*.parquet')})")
+
+    def _view(self, name: str, frame: DataFrame) -> None:
+        # Checkpointed, so an iteration of label propagation does not carry the plan of every one before.
+        frame.localCheckpoint().createOrReplaceTempView(name)
+
+
+def _ddl(schema: pa.Schema) -> str:
+    """A Spark DDL schema string for an Arrow schema of plain columns and lists of them."""
+    names = {pa.int64(): "bigint", pa.float64(): "double", pa.string(): "string", pa.bool_(): "boolean"}
+
+    def spark_type(kind: pa.DataType) -> str:
+        return f"array<{names[kind.value_type]}>" if pa.types.is_list(kind) else names[kind]
+
+    return ", ".join(f"{field.name} {spark_type(field.type)}" for field in schema)
+
+
+def spark_session(master: str = "local[2]") -> SparkSession:
+    """A Spark session for ``master``: ``local[N]`` (N cores of this machine) or a cluster's master URL,
+    whose executors need this package installed. Stop it when done (``session.stop()``)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise FdiExtractError("linking on Spark needs pyspark: pip install 'fdi-extract[spark]'") from None
+    # Spark starts its Python workers as $PYSPARK_PYTHON (no session setting does that in local mode); by
+    # default they are this interpreter, the one with this package and pyarrow. A cluster sets its own.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    cores = master.removeprefix("local[").removesuffix("]")
+    partitions = int(cores) * 2 if cores.isdigit() else 200
+    return (SparkSession.builder.master(master).appName("fdi-extract").config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", str(partitions)).getOrCreate())

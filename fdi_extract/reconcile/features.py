@@ -1,0 +1,165 @@
+"""What linking reads of a mention: a compact, flat record that travels as an Arrow row.
+
+The engines (DuckDB on one machine, Spark on a cluster) hold these rows as tables; the scorer and the
+clusterer, plain Python shared by both, turn rows back into :class:`MentionFeatures`. The full mention
+stays where it was (a file, the store) until its deal is merged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from fdi_extract.model import DealMention, Sector
+from fdi_extract.normalize.companies import canonical_company, skeleton
+from fdi_extract.normalize.facilities import facility_kinds
+
+
+def mention_key(mention: DealMention) -> str:
+    """A mention's identity in a link's reasons and the seed of a new deal's id."""
+    parts = [
+        mention.article_id,
+        ",".join(sorted(canonical_company(i.name) for i in mention.investors)),
+        mention.region or "",
+        mention.sector.value,
+        f"{mention.amount.value}:{mention.amount.currency}" if mention.amount else "",
+        ",".join(f"{c.value}:{c.unit.value}" for c in mention.capacity),
+        str(mention.aggregate),
+        mention.project,
+    ]
+    return "|".join(parts)
+
+
+FAMILY_BLOCK = "start:"  # the key of a block of names that start alike, where a group meets its subsidiary
+FIGURE_BLOCK = "figure:"  # the key of a block of one figure in one region, where a named and an unnamed report meet
+# Amounts agree within 15% and capacities within 2% (scoring.py): as distances of logarithms, these.
+USD_TOLERANCE = 0.15
+CAPACITY_TOLERANCE = 0.02
+_LOG_TOLERANCE = {"usd": -math.log(1 - USD_TOLERANCE), "capacity": -math.log(1 - CAPACITY_TOLERANCE)}
+
+
+def figure_cells(f: MentionFeatures) -> set[str]:
+    """Cells of two grids, offset by half a cell, on the logarithm of each figure: two figures within
+    tolerance of each other share a cell in at least one grid."""
+    values = [("usd", f.usd)] if f.usd and f.usd > 0 else []
+    values += [("capacity", value) for _, value in f.capacity if value > 0]
+    cells = set()
+    for kind, value in values:
+        width = 2 * _LOG_TOLERANCE[kind]
+        for grid in (0, 1):
+            cells.add(f"{kind}:{grid}:{math.floor(math.log(value) / width + grid / 2)}")
+    return cells
+
+
+
+@dataclass(slots=True)
+class MentionFeatures:
+    """The facts scoring and clustering compare, and ``idx``, the mention's place in the input."""
+
+    idx: int
+    article_id: str
+    published: str | None
+    key: str
+    carried_id: str | None
+    investors: tuple[str, ...]
+    investor_keys: tuple[str, ...]
+    host_country: str | None
+    region: str | None
+    district: str | None
+    sector: Sector
+    project: str
+    aggregate: bool
+    usd: float | None
+    capacity: tuple[tuple[str, float], ...]
+    kinds: tuple[str, ...]  # what the project builds (fdi_extract.normalize.facilities)
+
+    @classmethod
+    def of(cls, idx: int, mention: DealMention) -> MentionFeatures:
+        return cls(
+            idx=idx, article_id=mention.article_id, published=mention.published, key=mention_key(mention),
+            carried_id=mention.deal_id, investors=tuple(i.name for i in mention.investors),
+            investor_keys=tuple(key for i in mention.investors if (key := canonical_company(i.name))),
+            host_country=mention.host_country, region=mention.region, district=mention.district,
+            sector=mention.sector, project=mention.project, aggregate=mention.aggregate,
+            usd=mention.amount.usd if mention.amount else None,
+            capacity=tuple((c.unit.value, c.value) for c in mention.capacity),
+            kinds=tuple(sorted(facility_kinds(mention.project))),
+        )
+
+    @property
+    def report_order(self) -> tuple[str, str]:
+        """By date (undated last), then article."""
+        return (self.published or "9999", self.article_id)
+
+    def block_keys(self) -> set[str]:
+        """The blocks this mention is compared within: the consonant skeleton of an investor's leading name
+        word (so "Heangshui"/"Hengshui" and "Сангроу"/"SUNGROW" meet) and its first letters (a group and a
+        subsidiary named from it, "Total Eren"/"TotalEnergies", which are one only in one region, so that block
+        is per region); with no investor, its region and sector. And, in its region, each figure it states
+        (:func:`figure_cells`), where a report that names no investor meets one that does."""
+        figures = {f"{FIGURE_BLOCK}{self.region}:{cell}" for cell in figure_cells(self)} if self.region else set()
+        if self.investor_keys:
+            firsts = [key.split()[0] for key in self.investor_keys]
+            place = self.region or self.host_country or ""
+            return ({f"investor:{skeleton(first) or first}" for first in firsts}
+                    | {f"{FAMILY_BLOCK}{first[:4]}:{place}" for first in firsts} | figures)
+        return {f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}"} | figures
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "idx": self.idx, "article_id": self.article_id, "published": self.published, "key": self.key,
+            "carried_id": self.carried_id, "investors": list(self.investors), "investor_keys": list(self.investor_keys),
+            "host_country": self.host_country, "region": self.region, "district": self.district,
+            "sector": self.sector.value, "project": self.project, "aggregate": self.aggregate, "usd": self.usd,
+            "capacity_units": [unit for unit, _ in self.capacity], "capacity_values": [value for _, value in self.capacity],
+            "kinds": list(self.kinds),
+        }
+
+
+
+def features_of(rows: pa.RecordBatch | pa.Table, prefix: str = "") -> list[MentionFeatures]:
+    """The features in the columns ``prefix`` + name of :data:`FEATURES` (a pair row carries two sets),
+    one per row; read column by column, and each mention built once however many rows repeat it."""
+    columns = [rows.column(prefix + name).to_pylist() for name in FEATURES.names]
+    built: dict[int, MentionFeatures] = {}
+    out: list[MentionFeatures] = []
+    for (idx, article_id, published, key, carried_id, investors, investor_keys, host_country, region, district,
+         sector, project, aggregate, usd, units, values, kinds) in zip(*columns, strict=True):
+        found = built.get(idx)
+        if found is None:
+            found = built[idx] = MentionFeatures(
+                idx=idx, article_id=article_id, published=published, key=key, carried_id=carried_id,
+                investors=tuple(investors), investor_keys=tuple(investor_keys), host_country=host_country,
+                region=region, district=district, sector=Sector(sector), project=project, aggregate=aggregate,
+                usd=usd, capacity=tuple(zip(units, values, strict=True)), kinds=tuple(kinds))
+        out.append(found)
+    return out
+
+
+FEATURES = pa.schema([
+    ("idx", pa.int64()), ("article_id", pa.string()), ("published", pa.string()), ("key", pa.string()),
+    ("carried_id", pa.string()), ("investors", pa.list_(pa.string())), ("investor_keys", pa.list_(pa.string())),
+    ("host_country", pa.string()), ("region", pa.string()), ("district", pa.string()), ("sector", pa.string()),
+    ("project", pa.string()), ("aggregate", pa.bool_()), ("usd", pa.float64()),
+    ("capacity_units", pa.list_(pa.string())), ("capacity_values", pa.list_(pa.float64())),
+    ("kinds", pa.list_(pa.string())),
+])
+# One row per (block, mention); ``named``: whether the mention names an investor.
+BLOCKS = pa.schema([("block", pa.string()), ("idx", pa.int64()), ("named", pa.bool_())])
+
+
+def feature_batches(features: list[MentionFeatures]) -> tuple[pa.Table, pa.Table]:
+    """Features and their block rows as Arrow tables."""
+    columns: dict[str, list[Any]] = {name: [] for name in FEATURES.names}
+    blocks: dict[str, list[Any]] = {"block": [], "idx": [], "named": []}
+    for f in features:
+        for name, value in f.row().items():
+            columns[name].append(value)
+        for block in sorted(f.block_keys()):
+            blocks["block"].append(block)
+            blocks["idx"].append(f.idx)
+            blocks["named"].append(bool(f.investors))
+    return pa.table(columns, schema=FEATURES), pa.table(blocks, schema=BLOCKS)

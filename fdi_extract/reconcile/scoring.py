@@ -1,0 +1,238 @@
+"""Pair scoring: whether two mentions may be one deal, how strongly, and why.
+
+Hard rules first (never two mentions of one article; never an aggregate with a project; countries and
+regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or amount agrees; capacities in one unit must
+overlap; an unnamed investor needs a matching capacity or amount), then a score from the features that
+agree (investor similarity, region, district, sector, capacity, USD amount within 15%, project words,
+project words or kind of thing built, dates within two years). Plain Python over :class:`MentionFeatures`, run inside whichever engine made
+the candidate pairs (:func:`score_batch` is the Arrow form both engines call).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import pyarrow as pa
+from rapidfuzz import fuzz
+
+from fdi_extract.model import CapacityUnit, DealMention, Link, Sector
+from fdi_extract.normalize.companies import company_similarity, same_family
+from fdi_extract.reconcile.features import (
+    CAPACITY_TOLERANCE,
+    FAMILY_BLOCK,
+    FIGURE_BLOCK,
+    USD_TOLERANCE,
+    MentionFeatures,
+    features_of,
+    figure_cells,
+)
+
+SAME_INVESTOR = 85.0
+_MAX_YEARS_APART = 2
+SPECIFIC_REASONS = frozenset({"capacity", "amount_usd", "project"})  # a link with none of these is borderline
+
+SCORED = pa.schema([("i", pa.int64()), ("j", pa.int64()), ("score", pa.float64()), ("reasons", pa.list_(pa.string()))])
+
+
+def _year(published: str | None) -> int | None:
+    return int(published[:4]) if published else None
+
+
+def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
+    """True when a capacity of each agrees (within 2%) in one unit, or where one side's unit could not be
+    read ("500 тыс. тонн" with no period is unit "other"); False when both state one in a shared unit and
+    none agrees; None when that cannot be told."""
+    if not (a.capacity and b.capacity):
+        return None
+    if any(abs(x - y) <= CAPACITY_TOLERANCE * max(x, y) for x_unit, x in a.capacity for y_unit, y in b.capacity
+           if x_unit == y_unit or CapacityUnit.other.value in (x_unit, y_unit)):
+        return True
+    return False if {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity} else None
+
+
+def _usd_close(a: MentionFeatures, b: MentionFeatures) -> bool:
+    if not (a.usd and b.usd):
+        return False
+    return abs(a.usd - b.usd) <= USD_TOLERANCE * max(a.usd, b.usd)
+
+
+def compare(a: DealMention, b: DealMention) -> Link | None:
+    """A link between two mentions of one deal, with its reasons; None when they are not one deal."""
+    scored = score(MentionFeatures.of(0, a), MentionFeatures.of(1, b))
+    return None if scored is None else Link(a="", b="", score=scored[0], reasons=list(scored[1]))
+
+
+def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...]] | None:
+    """(score, reasons) of a pair that may be one deal; None where a hard rule keeps them apart."""
+    # A plain tuple rather than a Link: reconciling an archive scores millions of pairs, and only the
+    # links that join clusters are kept.
+    if a.article_id == b.article_id or a.aggregate != b.aggregate:
+        return None
+    for x, y in ((a.host_country, b.host_country), (a.region, b.region)):
+        if x and y and x != y:
+            return None
+    # Two things built (a greenhouse, a poultry farm) are two projects, whatever else they share.
+    same_kind = bool(set(a.kinds) & set(b.kinds))
+    if a.kinds and b.kinds and not same_kind:
+        return None
+    capacity = _capacity_overlap(a, b)
+    if capacity is False:
+        return None
+    usd = _usd_close(a, b)
+    # A sector is the model's reading and drifts (a corn-processing plant is "manufacturing" in one report,
+    # "agriculture_food" in the next); a stated figure that agrees outweighs it.
+    if a.sector != b.sector and Sector.other not in (a.sector, b.sector) and not (capacity or usd):
+        return None
+    reasons: list[str] = []
+    total = 0.0
+    if a.investors and b.investors:
+        similarity = max(company_similarity(x, y) for x in a.investors for y in b.investors)
+        if similarity >= SAME_INVESTOR:
+            total += 3.0
+            reasons.append(f"investor {similarity:.0f}")
+        elif (capacity or usd) and a.region and a.region == b.region and any(
+                same_family(x, y) for x in a.investors for y in b.investors):
+            total += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
+            reasons.append("investor family")
+        else:
+            return None
+    elif a.investors or b.investors:
+        # One report names the investor and the other does not: one project where the region and a figure agree.
+        if not (a.region and a.region == b.region and (capacity or usd)):
+            return None
+        total += 1.0
+        reasons.append("investor named in one report")
+    elif not (capacity or usd):
+        return None  # with no investor named, only a shared figure can tie two reports
+    if a.region and a.region == b.region:
+        total += 1.0
+        reasons.append("region")
+    if a.district and b.district and fuzz.token_set_ratio(a.district, b.district) >= 80:
+        total += 0.5
+        reasons.append("district")
+    if a.sector == b.sector:
+        total += 1.0
+        reasons.append("sector")
+    if capacity:
+        total += 2.0
+        reasons.append("capacity")
+    if usd:
+        total += 1.5
+        reasons.append("amount_usd")
+    elif not (a.usd or a.capacity or b.usd or b.capacity):
+        # Reports of one project tend to carry the same kind of facts: where an investor has a plant with
+        # figures and another without in one region, a report without figures goes with its like.
+        total += 0.5
+        reasons.append("neither states a figure")
+    if same_kind or a.project and b.project and fuzz.token_set_ratio(a.project.lower(), b.project.lower()) >= 70:
+        total += 0.5
+        reasons.append("project")
+    ya, yb = _year(a.published), _year(b.published)
+    if ya and yb:
+        if abs(ya - yb) > _MAX_YEARS_APART:
+            return None
+        total += 0.25
+        reasons.append("date")
+    return total, tuple(reasons)
+
+
+# Blocks of more than this many mentions (a company in thousands of articles) are compared in a
+# sliding window of neighbours in (region, sector, date) order: the sorted-neighbourhood method.
+MAX_FULL_BLOCK = 400
+NEIGHBOURHOOD = 40
+
+
+def _candidate_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """The pairs of a block that score() could link. Two regions never meet, so each region's mentions are
+    paired among themselves and with those of no region; within a region, two sectors meet only where a
+    figure agrees (:func:`_sector_pairs`). A group too big to compare whole is compared in a sliding window
+    of neighbours in (sector, date) order: the sorted-neighbourhood method."""
+    by_region: dict[str | None, list[MentionFeatures]] = defaultdict(list)
+    for f in members:
+        by_region[f.region].append(f)
+    unplaced = by_region.pop(None, [])
+    for group in [*by_region.values(), unplaced]:
+        if len(group) <= MAX_FULL_BLOCK:
+            yield from _sector_pairs(group)
+        else:
+            ordered = sorted(group, key=lambda f: (f.sector.value, f.published or "", f.idx))
+            yield from ((a, b) for x, a in enumerate(ordered) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD])
+    if unplaced and by_region:
+        placed = [f for group in by_region.values() for f in group]
+        if len(unplaced) * len(placed) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
+            yield from ((a, b) for a in unplaced for b in placed)
+        else:  # each mention of no region with its neighbours among the placed, in (sector, date) order
+            ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
+            for x, a in enumerate(ordered):
+                yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if (a.region is None) != (b.region is None))
+
+
+def _sector_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """The pairs of one region's mentions that score() does not veto on sector alone: one sector, or either
+    sector "other", or a USD amount or capacity in one cell (:func:`figure_cells`: a figure that may agree)."""
+    by_sector: dict[Sector, list[MentionFeatures]] = defaultdict(list)
+    for f in group:
+        by_sector[f.sector].append(f)
+    for sector, same in by_sector.items():
+        yield from ((a, b) for x, a in enumerate(same) for b in same[x + 1:])
+        if sector is not Sector.other:
+            continue
+        yield from ((a, b) for a in same for other, rest in by_sector.items() if other is not sector for b in rest)
+    by_cell: dict[str, list[MentionFeatures]] = defaultdict(list)
+    for f in group:
+        if f.sector is not Sector.other:
+            for cell in figure_cells(f):
+                by_cell[cell].append(f)
+    seen: set[tuple[int, int]] = set()
+    for members in by_cell.values():
+        for x, a in enumerate(members):
+            for b in members[x + 1:]:
+                pair = (min(a.idx, b.idx), max(a.idx, b.idx))
+                if a.sector is not b.sector and pair not in seen:
+                    seen.add(pair)
+                    yield a, b
+
+
+def _family_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """In a block of names that start alike: the pairs whose first words differ, one starting the other (a
+    group and a subsidiary named from it); names with one first word already met in their investor block."""
+    by_first: dict[str, list[MentionFeatures]] = defaultdict(list)
+    for f in members:
+        for first in {key.split()[0] for key in f.investor_keys}:
+            by_first[first].append(f)
+    for short in by_first:
+        for long in by_first:
+            if len(short) >= 4 and len(long) > len(short) and long.startswith(short):
+                yield from ((a, b) for a in by_first[short] for b in by_first[long])
+
+
+def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """In a block of one figure in one region: each report that names no investor with each that does
+    (two named ones meet in their investor's block, two unnamed ones in their place's)."""
+    unnamed = [f for f in members if not f.investors]
+    named = [f for f in members if f.investors]
+    if len(unnamed) * len(named) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
+        yield from ((a, b) for a in unnamed for b in named)
+    else:  # each with its neighbours of the other kind, in (sector, date) order
+        ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
+        for x, a in enumerate(ordered):
+            yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if bool(a.investors) != bool(b.investors))
+
+
+def score_block(members: pa.Table) -> pa.Table:
+    """The mentions of one block (its key in ``block``, then :data:`FEATURES` columns, a row each) → the
+    pairs among them that may be one deal (:data:`SCORED`, i < j). The one function both engines run over
+    each block."""
+    scored: dict[str, list] = {"i": [], "j": [], "score": [], "reasons": []}
+    features = sorted(features_of(members), key=lambda f: f.idx)
+    block = members.column("block")[0].as_py()
+    pairs = (_family_pairs if block.startswith(FAMILY_BLOCK) else
+             _named_with_unnamed if block.startswith(FIGURE_BLOCK) else _candidate_pairs)
+    for a, b in pairs(features):
+        if (found := score(a, b)) is not None:
+            scored["i"].append(min(a.idx, b.idx))
+            scored["j"].append(max(a.idx, b.idx))
+            scored["score"].append(found[0])
+            scored["reasons"].append(list(found[1]))
+    return pa.Table.from_pydict(scored, schema=SCORED)
