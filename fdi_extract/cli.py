@@ -404,8 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
     merge.add_argument("--out", type=Path, default=Path("out"),
                        help="writes deals and mentions here, as .jsonl and .parquet")
-    merge.add_argument("--memory-limit", default="1GB",
-                       help="DuckDB's memory for linking; past it, it spills to a folder under --out (default 1GB)")
+    merge.add_argument("--memory-limit", default="512MB",
+                       help="DuckDB's memory for linking; past it, it spills to a folder under --out (default 512MB)")
     merge.add_argument("--workers", type=_positive, default=all_cores(),
                        help="processes for reading, linking and merging (default: one per core)")
     merge.add_argument("--spark", metavar="MASTER",

@@ -253,3 +253,7 @@ def test_reconcile_command_writes_parquet_beside_jsonl_and_skips_a_bad_line(tmp_
     assert [article for article, _ in rows] == ["p1", "p2", "p3"] and rows[0][1] == rows[1][1] != rows[2][1]
     (deals,) = duckdb.sql(f"SELECT COUNT(*) FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[0]
     assert deals == 2 == len((tmp_path / "out" / "deals.jsonl").read_text().splitlines())
+    # The schema is the model's, not what these records happen to hold: no district anywhere, still a text column.
+    types = dict(duckdb.sql(f"DESCRIBE SELECT district, amount FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[i][:2]
+                 for i in range(2))
+    assert types["district"] == "VARCHAR" and types["amount"].startswith("STRUCT(")

@@ -20,11 +20,12 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import Deal, DealMention, Link
-from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
+from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
+from fdi_extract.reconcile.parquet import jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
     DealPlan,
     Judge,
@@ -57,7 +58,7 @@ Source = Path | Iterable[DealMention]
 
 
 def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | None = None,
-                      engine: LinkEngine | None = None, workers: int = 1, memory_limit: str = "1GB",
+                      engine: LinkEngine | None = None, workers: int = 1, memory_limit: str = "512MB",
                       shown: int = 20) -> ArchiveResult:
     """Reconcile the ``new`` mentions with those of an earlier run in ``out_dir/mentions.jsonl`` (which keep
     their deal ids; those of an article that ``new`` reports again are replaced), and write the outputs
@@ -204,13 +205,15 @@ def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir
             deals_out.writelines(deal_lines)
             mentions_out.writelines(mention_lines)
             result.first_deals += [Deal.model_validate_json(line) for line in deal_lines[:shown - len(result.first_deals)]]
-    for name in ("mentions", "deals"):
-        _as_parquet(db, out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet")
+    for name, model in (("mentions", DealMention), ("deals", Deal)):
+        _as_parquet(out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet", model)
 
 
-def _as_parquet(db: duckdb.DuckDBPyConnection, jsonl: Path, parquet: Path) -> None:
-    """The JSONL records as Parquet, their nested fields as nested columns (DuckDB reads every line for the schema)."""
+def _as_parquet(jsonl: Path, parquet: Path, model: type[BaseModel]) -> None:
     partial = partial_path(parquet)
-    db.execute(f"COPY (SELECT * FROM read_json({sql_string(jsonl)}, format = 'newline_delimited', sample_size = -1)) "
-               f"TO {sql_string(partial)} (FORMAT parquet)")
+    try:
+        jsonl_to_parquet(jsonl, partial, model)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(parquet)
