@@ -204,7 +204,8 @@ def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir
         for deal_lines, mention_lines in pool.map(_merge_chunk, _deal_tasks(db, plan)):
             deals_out.writelines(deal_lines)
             mentions_out.writelines(mention_lines)
-            result.first_deals += [Deal.model_validate_json(line) for line in deal_lines[:shown - len(result.first_deals)]]
+            wanted = shown - len(result.first_deals)
+            result.first_deals += [Deal.model_validate_json(line) for line in deal_lines[:wanted]]
     for name, model in (("mentions", DealMention), ("deals", Deal)):
         _as_parquet(out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet", model)
 

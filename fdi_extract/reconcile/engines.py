@@ -59,7 +59,8 @@ JOIN (SELECT block FROM blocks GROUP BY block HAVING COUNT(*) > 1 AND (block NOT
       OR (MIN(CASE WHEN named THEN 1 ELSE 0 END) = 0 AND MAX(CASE WHEN named THEN 1 ELSE 0 END) = 1))) u
 ON u.block = b.block JOIN features f ON f.idx = b.idx"""
 # A pair that shares two blocks was scored in each, alike.
-_DISTINCT_PAIRS = "SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(reasons) AS reasons, FALSE AS apart FROM pairs GROUP BY i, j"
+_DISTINCT_PAIRS = """
+SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(reasons) AS reasons, FALSE AS apart FROM pairs GROUP BY i, j"""
 _EDGES = "SELECT i AS src, j AS dst FROM scored UNION ALL SELECT j AS src, i AS dst FROM scored"
 _FIRST_LABELS = "SELECT src AS idx, MIN(LEAST(src, dst)) AS label FROM edges GROUP BY src"
 # Connected components by label propagation: each mention takes the least label among its neighbours,
@@ -103,8 +104,8 @@ class DuckDBEngine:
     """Links in the DuckDB connection that holds the features (the default engine).
 
     The Python steps (scoring each block, clustering each component) run in ``workers`` processes (a
-    number, or a started :class:`~fdi_extract.reconcile.workers.Workers` to share), fed chunks of about ``chunk_rows`` rows of whole
-    groups; by default in this process.
+    number, or a started :class:`~fdi_extract.reconcile.workers.Workers` to share), fed chunks of about
+    ``chunk_rows`` rows of whole groups; by default in this process.
     """
 
     def __init__(self, *, workers: int | Workers = 1, chunk_rows: int = 20_000):
@@ -243,8 +244,8 @@ class SparkEngine:
             self._view("scored", spark.sql(_DISTINCT_PAIRS))
             _label_components(lambda name, query: self._view(name, spark.sql(query)),
                               lambda query: spark.sql(query).collect()[0][0])
-            clustered = spark.sql(_COMPONENT_PAIRS).groupBy("component").applyInArrow(cluster_component, _ddl(CLUSTERED))
-            clustered.createOrReplaceTempView("clustered")
+            components = spark.sql(_COMPONENT_PAIRS).groupBy("component")
+            components.applyInArrow(cluster_component, _ddl(CLUSTERED)).createOrReplaceTempView("clustered")
             for table, query in (("memberships", _MEMBERSHIPS), ("kept_links", _KEPT_LINKS)):
                 spark.sql(query).write.parquet(str(work / table))
                 db.execute(f"CREATE OR REPLACE TABLE {table} AS "
@@ -252,6 +253,7 @@ class SparkEngine:
 
     def _view(self, name: str, frame: DataFrame) -> None:
         # Checkpointed, so an iteration of label propagation does not carry the plan of every one before.
+        # A local checkpoint lives on the executors: on a cluster that loses one, run the command again.
         frame.localCheckpoint().createOrReplaceTempView(name)
 
 

@@ -114,7 +114,8 @@ class MentionFeatures:
             "carried_id": self.carried_id, "investors": list(self.investors), "investor_keys": list(self.investor_keys),
             "host_country": self.host_country, "region": self.region, "district": self.district,
             "sector": self.sector.value, "project": self.project, "aggregate": self.aggregate, "usd": self.usd,
-            "capacity_units": [unit for unit, _ in self.capacity], "capacity_values": [value for _, value in self.capacity],
+            "capacity_units": [unit for unit, _ in self.capacity],
+            "capacity_values": [value for _, value in self.capacity],
             "kinds": list(self.kinds),
         }
 

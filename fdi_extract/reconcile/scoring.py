@@ -1,17 +1,18 @@
 """Pair scoring: whether two mentions may be one deal, how strongly, and why.
 
-Hard rules first (never two mentions of one article; never an aggregate with a project; countries and
-regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or amount agrees; capacities in one unit must
-overlap; an unnamed investor needs a matching capacity or amount), then a score from the features that
-agree (investor similarity, region, district, sector, capacity, USD amount within 15%, project words,
-project words or kind of thing built, dates within two years). Plain Python over :class:`MentionFeatures`, run inside whichever engine made
-the candidate pairs (:func:`score_batch` is the Arrow form both engines call).
+Hard rules first: never two mentions of one article; never an aggregate with a project; countries and
+regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or
+amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
+agrees (and, against one that names it, the same region). Then a score from the features that agree:
+investor similarity, region, district, sector, capacity, USD amount within 15%, project words or kind of
+thing built, dates within two years. Plain Python over :class:`MentionFeatures`, run inside whichever
+engine gathered the blocks (:func:`score_block` is the Arrow form both engines call).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 from rapidfuzz import fuzz
@@ -156,16 +157,28 @@ def _candidate_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFe
         if len(group) <= MAX_FULL_BLOCK:
             yield from _sector_pairs(group)
         else:
-            ordered = sorted(group, key=lambda f: (f.sector.value, f.published or "", f.idx))
-            yield from ((a, b) for x, a in enumerate(ordered) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD])
+            yield from _window(group)
     if unplaced and by_region:
         placed = [f for group in by_region.values() for f in group]
-        if len(unplaced) * len(placed) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
-            yield from ((a, b) for a in unplaced for b in placed)
-        else:  # each mention of no region with its neighbours among the placed, in (sector, date) order
-            ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
-            for x, a in enumerate(ordered):
-                yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if (a.region is None) != (b.region is None))
+        yield from _across(unplaced, placed, lambda f: f.region is None)
+
+
+def _window(members: list[MentionFeatures], kind: Callable[[MentionFeatures], bool] | None = None
+            ) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """Each mention with its next neighbours in (sector, date) order — of the other ``kind`` when given."""
+    ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
+    for x, a in enumerate(ordered):
+        yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if kind is None or kind(a) != kind(b))
+
+
+def _across(these: list[MentionFeatures], those: list[MentionFeatures], kind: Callable[[MentionFeatures], bool]
+            ) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """Each of ``these`` with each of ``those``, or, where that is too many, each with its neighbours of the
+    other ``kind`` in (sector, date) order."""
+    if len(these) * len(those) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
+        yield from ((a, b) for a in these for b in those)
+    else:
+        yield from _window([*these, *those], kind)
 
 
 def _sector_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
@@ -210,14 +223,8 @@ def _family_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatu
 def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
     """In a block of one figure in one region: each report that names no investor with each that does
     (two named ones meet in their investor's block, two unnamed ones in their place's)."""
-    unnamed = [f for f in members if not f.investors]
-    named = [f for f in members if f.investors]
-    if len(unnamed) * len(named) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
-        yield from ((a, b) for a in unnamed for b in named)
-    else:  # each with its neighbours of the other kind, in (sector, date) order
-        ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
-        for x, a in enumerate(ordered):
-            yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if bool(a.investors) != bool(b.investors))
+    yield from _across([f for f in members if not f.investors], [f for f in members if f.investors],
+                       lambda f: bool(f.investors))
 
 
 def score_block(members: pa.Table) -> pa.Table:

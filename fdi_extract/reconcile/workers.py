@@ -28,7 +28,8 @@ class Workers:
 
     def __init__(self, workers: int):
         # Spawned, not forked: this process runs DuckDB's threads, and a fork copies locks they may hold.
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+        spawn = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else None
         self.in_flight = 2 * workers
         self._owned = True
 
