@@ -23,14 +23,16 @@ import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from fdi_extract.files import partial_path, replaced_when_done
-from fdi_extract.model import Deal, DealMention, Link
+from fdi_extract.model import Deal, DealMention
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
 from fdi_extract.reconcile.parquet import jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
     DealPlan,
     Judge,
     LinkingTables,
-    deal_links,
+    LinkRow,
+    as_links,
+    link_rows,
     encode_mentions,
     merge_deal,
     open_database,
@@ -160,7 +162,7 @@ def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
 
 
 # What merging one deal takes: its id, its mentions' records, links, components and the totals it is part of.
-_DealTask = tuple[str, list[str], list[Link], list[str], list[str]]
+_DealTask = tuple[str, list[str], list[LinkRow], list[str], list[str]]
 
 
 def _merge_chunk(tasks: list[_DealTask]) -> tuple[list[str], list[str]]:
@@ -171,7 +173,7 @@ def _merge_chunk(tasks: list[_DealTask]) -> tuple[list[str], list[str]]:
         for mention in mentions:
             mention.deal_id = deal_id
             mention_lines.append(mention.model_dump_json() + "\n")
-        deal_lines.append(merge_deal(deal_id, mentions, links, components, part_of).model_dump_json() + "\n")
+        deal_lines.append(merge_deal(deal_id, mentions, as_links(links), components, part_of).model_dump_json() + "\n")
     return deal_lines, mention_lines
 
 
@@ -179,12 +181,12 @@ def _deal_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan) -> Iterator[list[
     """Each deal's records and links, read in deal order from two sorted queries, in chunks of deals."""
     rows = db.sql("SELECT d.deal_order, r.record FROM records r JOIN deal_of d ON d.idx = r.idx "
                   "ORDER BY d.deal_order, r.idx")
-    links = deal_links(db.cursor())
+    links = link_rows(db.cursor())
     next_links = next(links, None)
     chunk: list[_DealTask] = []
     for run in row_runs(rows):
         deal_id = plan.groups[run[0][0]][0]
-        deal_links_now: list[Link] = []
+        deal_links_now: list[LinkRow] = []
         if next_links is not None and next_links[0] == deal_id:
             deal_links_now = next_links[1]
             next_links = next(links, None)

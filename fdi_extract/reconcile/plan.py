@@ -158,7 +158,7 @@ class DealPlan:
                   engine: LinkEngine | None = None) -> DealPlan:
         """The plan of the mentions already in ``db`` (filled by :class:`LinkingTables`); leaves the tables
         ``deal_of`` (idx, deal_id, deal_order) and ``kept_links`` there. Its links stay there: read them in
-        deal order with :func:`deal_links` and pass them to :func:`merge_deal`."""
+        deal order with :func:`link_rows` and pass them to :func:`merge_deal`."""
         plan = cls.__new__(cls)
         plan._plan(db, adjudicate, engine, load_links=False)
         return plan
@@ -171,8 +171,8 @@ class DealPlan:
         self._name_deals(db)
         self._links: dict[str, list[Link]] = defaultdict(list)
         if load_links:
-            for deal_id, links in deal_links(db):
-                self._links[deal_id] = links
+            for deal_id, rows in link_rows(db):
+                self._links[deal_id] = as_links(rows)
         self._components, self._part_of = self._aggregates(db)
 
     def _name_deals(self, db: duckdb.DuckDBPyConnection) -> None:
@@ -238,14 +238,21 @@ def merge_deal(deal_id: str, mentions: Iterable[DealMention], links: list[Link],
     return deal
 
 
-def deal_links(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Link]]]:
+# A link as plain values (its mentions' keys, score, reasons): cheap to pass to another process.
+LinkRow = tuple[str, str, float, list[str]]
+
+
+def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[LinkRow]]]:
     """(deal id, its links, strongest first) in deal order, for the deals that have any."""
-    rows = db.sql("""SELECT d.deal_order, d.deal_id, k.i, k.j, k.score, k.reasons, a.key, b.key FROM kept_links k
+    rows = db.sql("""SELECT d.deal_order, d.deal_id, a.key, b.key, k.score, k.reasons FROM kept_links k
                      JOIN deal_of d ON d.idx = k.i JOIN features a ON a.idx = k.i JOIN features b ON b.idx = k.j
                      ORDER BY d.deal_order, k.score DESC, k.i, k.j""")
     for run in row_runs(rows):
-        yield run[0][1], [Link(a=key_i, b=key_j, score=score, reasons=reasons)
-                          for _, _, _, _, score, reasons, key_i, key_j in run]
+        yield run[0][1], [row[2:] for row in run]
+
+
+def as_links(rows: Iterable[LinkRow]) -> list[Link]:
+    return [Link(a=key_a, b=key_b, score=score, reasons=reasons) for key_a, key_b, score, reasons in rows]
 
 
 def _report_order(mention: DealMention) -> tuple[str, str]:
