@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from fdi_extract.errors import InputError
 from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, same_company
 from fdi_extract.normalize.fx import to_usd
+from fdi_extract.records import parse_records
 
 FIELDS = ("amount", "region", "stage", "investor_country", "capacity", "jobs", "aggregate", "sector")
 
@@ -255,17 +255,4 @@ def load_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> l
 def iter_mentions(path: Path, skipped: Callable[[str], None] | None = None) -> Iterator[DealMention]:
     """:func:`load_mentions`, one record at a time, for files larger than memory."""
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            try:
-                mention = DealMention.model_validate_json(raw)
-            except ValidationError as error:
-                first = error.errors()[0]
-                where = ".".join(map(str, first["loc"]))
-                problem = f"{path}:{number}: not a mention record ({where + ': ' if where else ''}{first['msg']})"
-                if skipped is None:
-                    raise InputError(None, problem) from None
-                skipped(problem)
-                continue
-            yield mention
+        yield from parse_records(path, lines, skipped=skipped)

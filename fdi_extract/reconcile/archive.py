@@ -20,10 +20,11 @@ from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import Deal, DealMention
+from fdi_extract.records import parse_records
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
 from fdi_extract.reconcile.parquet import jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
@@ -124,30 +125,17 @@ def _numbered_chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]
         yield index * _LINES_PER_TASK + 1, chunk
 
 
-def _parse(path: Path, first: int, lines: Iterable[bytes], problems: list[str]) -> Iterator[DealMention]:
-    """The mention records among ``lines`` (line ``first`` onwards of ``path``); a line that is no mention
-    record goes to ``problems`` as "FILE:LINE: problem", as ``run`` reports a bad article record."""
-    for number, raw in enumerate(lines, start=first):
-        if not raw.strip():
-            continue
-        try:
-            yield DealMention.model_validate_json(raw)
-        except ValidationError as error:
-            where = ".".join(map(str, error.errors()[0]["loc"]))
-            problems.append(f"{path}:{number}: not a mention record ({where + ': ' if where else ''}"
-                            f"{error.errors()[0]['msg']})")
-
-
 def _read_chunk(task: tuple[Path, int, list[bytes]]) -> tuple[pa.Table, pa.Table, pa.Table, list[str]]:
     path, first, lines = task
     problems: list[str] = []
-    features, blocks, records = encode_mentions(_parse(path, first, lines, problems), records=True)
+    features, blocks, records = encode_mentions(parse_records(path, lines, first=first, skipped=problems.append),
+                                                records=True)
     return features, blocks, records, problems
 
 
 def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:
     with path.open("rb") as lines:
-        yield from _parse(path, 1, lines, skipped)
+        yield from parse_records(path, lines, skipped=skipped.append)
 
 
 def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:

@@ -61,7 +61,7 @@ def _most_common(values: Iterable[str | None]) -> str | None:
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 
 
-def open_database(path: Path | str = ":memory:", *, memory_limit: str = "1GB", threads: int | None = None,
+def open_database(path: Path | str = ":memory:", *, memory_limit: str = "1GB",
                   temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection for linking: past ``memory_limit`` DuckDB spills to ``temp_directory``."""
     db = duckdb.connect(str(path))
@@ -69,8 +69,6 @@ def open_database(path: Path | str = ":memory:", *, memory_limit: str = "1GB", t
         raise ValueError(f"memory_limit {memory_limit!r}: give an amount such as '1GB' or '512MB'")
     db.execute(f"SET memory_limit = '{memory_limit}'")
     db.execute("SET preserve_insertion_order = false")  # ORDER BY says where order matters; less memory
-    if threads:
-        db.execute(f"SET threads = {int(threads)}")
     if temp_directory is not None:
         db.execute(f"SET temp_directory = {sql_string(temp_directory)}")
     return db
