@@ -33,6 +33,11 @@ def mention_key(mention: DealMention) -> str:
     return "|".join(parts)
 
 
+def report_order(published: str | None, article_id: str) -> tuple[str, str]:
+    """The order reports of a deal are listed in: by date (undated last), then article."""
+    return (published or "9999", article_id)
+
+
 FAMILY_BLOCK = "start:"  # the key of a block of names that start alike, where a group meets its subsidiary
 FIGURE_BLOCK = "figure:"  # the key of a block of one figure in one region, where a named and an unnamed report meet
 # Amounts agree within 15% and capacities within 2% (scoring.py): as distances of logarithms, these.
@@ -91,8 +96,7 @@ class MentionFeatures:
 
     @property
     def report_order(self) -> tuple[str, str]:
-        """By date (undated last), then article."""
-        return (self.published or "9999", self.article_id)
+        return report_order(self.published, self.article_id)
 
     def block_keys(self) -> set[str]:
         """The blocks this mention is compared within: the consonant skeleton of an investor's leading name

@@ -44,7 +44,14 @@ from fdi_extract.model import (
 )
 from fdi_extract.normalize.companies import company_similarity
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
-from fdi_extract.reconcile.features import BLOCKS, FEATURES, MentionFeatures, feature_batches, features_of
+from fdi_extract.reconcile.features import (
+    BLOCKS,
+    FEATURES,
+    MentionFeatures,
+    feature_batches,
+    features_of,
+    report_order,
+)
 from fdi_extract.reconcile.scoring import SAME_INVESTOR
 
 
@@ -179,9 +186,9 @@ class DealPlan:
         for members in row_runs(db.sql(
                 """SELECT COALESCE(c.root, f.idx) AS root, f.idx, f.published, f.article_id, f.key, f.carried_id
                    FROM features f LEFT JOIN memberships c ON c.idx = f.idx ORDER BY root, f.idx""")):
-            earliest = min(members, key=lambda m: ((m[2] or "9999", m[3]), m[4]))
+            earliest = min(members, key=lambda m: (report_order(m[2], m[3]), m[4]))
             carried = [deal_id for deal_id, _ in Counter(m[5] for m in members if m[5]).most_common()]
-            clusters.append(((earliest[2] or "9999", earliest[3]), members[0][1], earliest[4], carried,
+            clusters.append((report_order(earliest[2], earliest[3]), members[0][1], earliest[4], carried,
                              [m[1] for m in members]))
         clusters.sort(key=lambda c: (c[0], c[1]))
         self.deal_ids: list[str] = [""] * sum(len(c[4]) for c in clusters)
@@ -231,7 +238,7 @@ class DealPlan:
 def merge_deal(deal_id: str, mentions: Iterable[DealMention], links: list[Link], components: list[str],
                part_of: list[str]) -> Deal:
     """One deal from its mentions, links, the projects it totals (``components``) and the totals it is part of."""
-    deal = _merge(deal_id, sorted(mentions, key=_report_order), links)
+    deal = _merge(deal_id, sorted(mentions, key=lambda m: report_order(m.published, m.article_id)), links)
     deal.components, deal.part_of = components, part_of
     return deal
 
@@ -251,11 +258,6 @@ def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[LinkRow
 
 def as_links(rows: Iterable[LinkRow]) -> list[Link]:
     return [Link(a=key_a, b=key_b, score=score, reasons=reasons) for key_a, key_b, score, reasons in rows]
-
-
-def _report_order(mention: DealMention) -> tuple[str, str]:
-    """By date (undated last), then article."""
-    return (mention.published or "9999", mention.article_id)
 
 
 def row_runs(relation: duckdb.DuckDBPyRelation) -> Iterator[list[tuple]]:
