@@ -28,7 +28,7 @@ class Place:
     via_locality: bool  # named through a district or city, not the region itself
 
 
-_TOKEN = re.compile(r"\w+(?:-\w+)*")  # a hyphen joins words ("Иссык-Кульской"), never ends one ("ЗКО-")
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a hyphen joins words ("Иссык-Кульской"), never ends one ("ЗКО-"); "_" is no letter
 
 
 @dataclass(frozen=True, slots=True)
