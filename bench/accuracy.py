@@ -5,8 +5,13 @@
 Runs every strategy over the seeds (gold: tests/gold/seeds.jsonl) and ../shared/corpus/dev (gold:
 its gold.jsonl) with the embedded llama.cpp model, writes each strategy's mentions and per-article
 stats under --out, and prints one row per strategy and article set: deal-level P/R/F1, amount and
-stage accuracy on matched deals, figures absent from the article, median seconds per article,
+stage accuracy on matched deals, figures absent from the article, median and longest seconds per article,
 mean tokens per article, and the llama.cpp server's peak RSS.
+
+``--replay CASSETTE`` records every chat completion the first time and replays it on later runs whose
+requests are byte-identical (vcrpy, as the tests' cassettes). Changes to what happens after the model
+answers (grounding, stage and sector words, joining drafts) then re-score in seconds; a changed prompt or
+question goes to the model and is added. Seconds per article are the model's only on a recording run.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import argparse
 import json
 import statistics
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
+import vcr
 from rich.console import Console
 from rich.table import Table
 
@@ -45,21 +52,34 @@ def figures_absent_from_article(mention: DealMention, text: str) -> int:
     return sum(figure not in text for figure in figures)
 
 
+def replaying(cassette: Path | None):
+    """Record and replay chat completions only: the embedded server's health checks stay live."""
+    if cassette is None:
+        return nullcontext()
+    def only_completions(request: vcr.request.Request) -> vcr.request.Request | None:
+        return request if request.path.endswith("/chat/completions") else None
+
+    return vcr.VCR(record_mode="new_episodes", match_on=["method", "path", "body"],
+                   before_record_request=only_completions).use_cassette(str(cassette))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--strategies", default="guided,direct")
     parser.add_argument("--sets", default="seeds,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
+    parser.add_argument("--replay", type=Path, metavar="CASSETTE",
+                        help="record chat completions here and replay identical ones (a YAML file)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     console = Console(width=200)
     figures: list[dict[str, object]] = []
     table = Table(title="strategies on the embedded model (Qwen2.5-Coder-1.5B Q4_K_M, 2 cores)")
     for column in ("strategy", "set", "articles", "P", "R", "F1", "amount acc", "stage acc", "absent figures",
-                   "median s/article", "tokens/article (prompt+completion)", "server peak RSS MB"):
+                   "median s/article", "max s/article", "tokens/article (prompt+completion)", "server peak RSS MB"):
         table.add_column(column, justify="right")
     for strategy in args.strategies.split(","):
-        with Extractor(Settings(strategy=strategy)) as extractor:
+        with replaying(args.replay), Extractor(Settings(strategy=strategy)) as extractor:
             assert extractor._server is not None and extractor._server._process is not None
             server_pid = extractor._server._process.pid
             for set_name in args.sets.split(","):
@@ -88,6 +108,7 @@ def main() -> int:
                 figures.append({
                     "strategy": strategy, "set": set_name, **report.as_dict(), "absent_figures": absent, "failed_articles": failed,
                     "median_seconds": statistics.median(r.seconds for r in results if not r.error),
+                    "max_seconds": max(r.seconds for r in results),
                     "mean_prompt_tokens": prompt, "mean_completion_tokens": completion,
                     "server_peak_rss_mb": peak_rss_mb(server_pid),
                 })
@@ -95,6 +116,7 @@ def main() -> int:
                     strategy, set_name, f"{len(results)} ({failed} failed)", f"{report.precision:.2f}", f"{report.recall:.2f}",
                     f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
                     str(absent), f"{statistics.median(r.seconds for r in results if not r.error):.1f}",
+                    f"{max(r.seconds for r in results):.1f}",
                     f"{prompt:.0f}+{completion:.0f}", f"{peak_rss_mb(server_pid):.0f}",
                 )
     console.print(table)
