@@ -213,20 +213,48 @@ def test_several_things_built_in_one_sentence_of_a_section_ask_for_its_facilitie
         assert bool(page.facility_sentences(company)) is expected
 
 
-def test_listed_facilities_become_deals_and_the_companys_figure_their_total() -> None:
-    with_total = DealDraft(evidence=["a"], investors=["Orda Build"], project="projects", amount="$700 million",
-                           reasons=["investor Orda Build: asked", "stage mou: “меморандум” in its sentence"])
-    without = DealDraft(evidence=["b"], investors=["Steppe Agro"], project="farms")
-    single = DealDraft(evidence=["c"], investors=["Alatau Glass"], project="glass plant")
-    drafts = rules.one_per_facility([with_total, without, single], [
-        (with_total, ["cement plant", "hotel"]), (without, ["greenhouse", "poultry farm"]), (single, ["glass plant"])])
-    assert [(d.investors, d.project, d.aggregate, d.amount) for d in drafts] == [
-        (["Orda Build"], "projects", True, "$700 million"),
-        (["Orda Build"], "cement plant", False, None), (["Orda Build"], "hotel", False, None),
-        (["Steppe Agro"], "greenhouse", False, None), (["Steppe Agro"], "poultry farm", False, None),
-        (["Alatau Glass"], "glass plant", False, None)]
-    assert drafts[2].reasons == [("project “hotel”: one of 2 facilities the model listed for Orda Build, whose section "
+def test_listed_facilities_become_deals_each_with_its_own_sentences_stage() -> None:
+    page = _page("Orda Build Co., Ltd. подписала меморандум о строительстве цементного завода и гостиницы "
+                 "на 700 млн долларов.\n\nSteppe Agro Co., Ltd. подписала соглашение о поставках зерна. Инвесторы "
+                 "также намерены построить теплицу и птицефабрику.\n\nAlatau Glass Co., Ltd. построит стекольный завод.")
+    orda, steppe, alatau = (c.name for c in page.companies)
+    with_total = DealDraft(evidence=["a"], investors=[orda], project="projects", amount="$700 million",
+                           stage=Stage.mou, reasons=[f"investor {orda}: asked"])
+    without = DealDraft(evidence=["b"], investors=[steppe], project="farms", stage=Stage.agreement)
+    single = DealDraft(evidence=["c"], investors=[alatau], project="glass plant")
+    first, second, third = page.sentences[0], page.sentences[2], page.sentences[3]
+    drafts = rules.one_per_facility(page, [with_total, without, single], [
+        (with_total, ["cement plant", "hotel"], [first]), (without, ["greenhouse", "poultry farm"], [second]),
+        (single, ["glass plant"], [third])])
+    assert [(d.investors, d.project, d.aggregate, d.amount, d.stage) for d in drafts] == [
+        ([orda], "projects", True, "$700 million", Stage.mou),
+        ([orda], "cement plant", False, None, Stage.mou), ([orda], "hotel", False, None, Stage.mou),
+        # "also intend to build": further plans, not the agreement of the sentence before
+        ([steppe], "greenhouse", False, None, Stage.announced), ([steppe], "poultry farm", False, None, Stage.announced),
+        ([alatau], "glass plant", False, None, Stage.announced)]
+    assert drafts[2].reasons == [(f"project “hotel”: one of 2 facilities the model listed for {orda}, whose section "
                                  "names several things built"), "stage mou: “меморандум” in its sentence"]
+
+
+def test_a_facility_takes_the_sentence_that_names_its_kind() -> None:
+    page = _page("Компания построит гостиницу. Кроме того, подписан меморандум о строительстве теплицы.")
+    assert rules.facility_sentence("greenhouse", page.sentences) == page.sentences[1]
+    assert rules.facility_sentence("hotel", page.sentences) == page.sentences[0]
+    assert rules.facility_sentence("logistics hub", page.sentences) == page.sentences[0]
+
+
+def test_stage_from_its_own_sentence_before_the_one_before_and_a_lede_about_another_company() -> None:
+    page = _page("Orda Build Co., Ltd. подписала инвестиционное соглашение о строительстве завода стекла и зеркал "
+                 "в Алматинской области.\n\nSteppe Agro Co., Ltd. подписала соглашение с акиматом. Еще подписан "
+                 "меморандум с Nomad Feed Co., Ltd. о строительстве комбикормового завода.\n\n"
+                 "Alatau Solar Co., Ltd. построит солнечную станцию на 50 МВт.")
+    orda, _steppe, nomad, alatau = page.companies
+    assert page.stage_near(nomad.mentions[0].start, nomad.mentions[0].end, company=nomad)[0] is Stage.mou
+    # the lede is about another company's agreement: not this one's stage
+    solar = page.sentences[-1]
+    assert page.stage_near(solar.start, solar.end, company=alatau) == (Stage.announced,
+                                                                       "stage announced: no stage words around it")
+    assert page.stage_near(orda.mentions[0].start, orda.mentions[0].end, company=orda)[0] is Stage.agreement
 
 
 def test_only_listed_items_that_read_as_things_built_are_kept_up_to_what_the_passage_names() -> None:

@@ -67,6 +67,9 @@ class Page:
         self._sections: dict[int, list[Span]] = {}
         lede = next((p for p in self.paragraphs if len(p.text) >= _LEDE_MIN_CHARS), None)
         self._lede_stage = stage_cue(lede.text) if lede else None
+        # The lede's stage is that of what it reports: one company's project, or several projects at once.
+        self._lede_companies = {i for i, c in enumerate(self.companies) if lede and covering(c.mentions, lede.start, lede.end)}
+        self._lede_is_total = bool(lede and is_total(lede.text))
 
     def anchors(self) -> list[Span]:
         return [m for c in self.companies for m in c.mentions] + [Span(f.start, f.end, f.text) for f in self.figures]
@@ -125,13 +128,37 @@ class Page:
         sentence = self.sentence_of(figure).text
         return not (is_total(sentence) or is_not_a_deal(sentence))
 
-    def stage_near(self, start: int, end: int, own: list[Span] | None = None) -> tuple[Stage, str]:
-        """The stage the words around a span state (its sentences, then its paragraphs, then the lede),
-        with where it was read."""
-        sentences = " ".join(s.text for s in around(self.sentences, start, end))
-        paragraph_text = " ".join(p.text for p in (own or covering(self.paragraphs, start, end)))
-        for found, where in ((stage_cue(sentences), "its sentence"), (stage_cue(paragraph_text), "its paragraphs"),
-                             (self._lede_stage, "the article's lede")):
+    def stated_stage(self, start: int, end: int) -> tuple[Stage, str] | None:
+        """The stage the sentence of a span states itself, if it does: a stage word, or a further plan ("the
+        investors also intend to build a hotel": a project of its own, no stage of the sentences before)."""
+        own_words = " ".join(s.text for s in covering(self.sentences, start, end))
+        if found := stage_cue(own_words):
+            return found[0], f"stage {found[0].value}: “{found[1]}” in its sentence"
+        if plan := cue("further_plan").search(own_words):
+            return Stage.announced, f"stage announced: “{plan.group(0)}” states a further plan, with no stage words"
+        return None
+
+    def stage_near(self, start: int, end: int, own: list[Span] | None = None,
+                   company: CompanyCandidate | None = None) -> tuple[Stage, str]:
+        """The stage the words around a span state, with where they were read: its own sentence first
+        (:meth:`stated_stage`), then the sentence before it in its paragraph, its paragraphs (``own``: a
+        company's section), and the article's lede.
+
+        Nearer words win over more advanced ones, as one sentence often lists a memorandum beside an
+        agreement of another company. The lede speaks for what it reports: read for ``company``'s project
+        when it names no other company or reports several projects at once.
+        """
+        if stated := self.stated_stage(start, end):
+            return stated
+        sentences = covering(self.sentences, start, end)
+        paragraph = covering(self.paragraphs, start, end)
+        before = " ".join(s.text for s in around(self.sentences, start, end)
+                          if s not in sentences and paragraph and s.start >= paragraph[0].start)
+        paragraph_text = " ".join(p.text for p in (own or paragraph))
+        me = {self.companies.index(company)} if company in self.companies else set()
+        lede_stage = self._lede_stage if self._lede_is_total or self._lede_companies <= me else None
+        for found, where in ((stage_cue(before), "the sentence before"), (stage_cue(paragraph_text), "its paragraphs"),
+                             (lede_stage, "the article's lede")):
             if found:
                 return found[0], f"stage {found[0].value}: “{found[1]}” in {where}"
         return Stage.announced, "stage announced: no stage words around it"

@@ -15,6 +15,7 @@ from fdi_extract.extract.candidates import CompanyCandidate
 from fdi_extract.extract.guided.analysis import Figure, Page, covering, inside
 from fdi_extract.model import Sector, most_advanced
 from fdi_extract.normalize.companies import same_company
+from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.sectors import sector_for
 from fdi_extract.text import Span
 
@@ -132,15 +133,25 @@ def listed_facilities(listed: list[str], passage: list[Span]) -> list[str]:
     return [f for f in listed if cue("listed_facility").search(f)][:named]
 
 
-def one_per_facility(drafts: list[DealDraft], listed: list[tuple[DealDraft, list[str]]]) -> list[DealDraft]:
+def facility_sentence(facility: str, passage: list[Span]) -> Span:
+    """The sentence of ``passage`` that names the kind of thing ``facility`` is ("a hotel" in "… a hotel and a
+    greenhouse"), in any language of the facility-kind table; the passage's first when none does."""
+    kinds = facility_kinds(facility)
+    return next((s for s in passage if kinds & facility_kinds(s.text)), passage[0])
+
+
+def one_per_facility(page: Page, drafts: list[DealDraft],
+                     listed: list[tuple[DealDraft, list[str], list[Span]]]) -> list[DealDraft]:
     """A company whose section names several things it builds, and for which the model listed several
     facilities, gets a deal per facility ("a hotel, a greenhouse and a poultry farm" are three projects of one
-    investor). The company's own figure over them all stays as their total (an aggregate deal); with no
-    figure, the company-level draft is replaced by its facilities."""
-    for company_draft, facilities in listed:
+    investor), each with the stage its own sentence states, else the company's. The company's own figure over them all stays as
+    their total (an aggregate deal); with no figure, the company-level draft is replaced by its facilities."""
+    for company_draft, facilities, passage in listed:
         if company_draft not in drafts or len(facilities) < 2:
             continue
         name = ", ".join(company_draft.investors)
+        company_stage = next((r for r in company_draft.reasons if r.startswith("stage ")),
+                             f"stage {company_draft.stage.value}: {name}'s")
         position = drafts.index(company_draft)
         if company_draft.amount:
             company_draft.aggregate = True
@@ -148,14 +159,15 @@ def one_per_facility(drafts: list[DealDraft], listed: list[tuple[DealDraft, list
             position += 1
         else:
             drafts.remove(company_draft)
-        stage_reason = next((r for r in company_draft.reasons if r.startswith("stage ")), None)
         for offset, facility in enumerate(facilities):
             sector = sector_for(facility)
+            sentence = facility_sentence(facility, passage)
+            stage, stage_reason = page.stated_stage(sentence.start, sentence.end) or (company_draft.stage, company_stage)
             drafts.insert(position + offset, DealDraft(
                 evidence=company_draft.evidence, investors=list(company_draft.investors), project=facility,
                 place=company_draft.place, sector=company_draft.sector if sector is Sector.other else sector,
-                stage=company_draft.stage,
+                stage=stage,
                 reasons=[(f"project “{facility}”: one of {len(facilities)} facilities the model listed for {name}, "
-                         "whose section names several things built"), *([stage_reason] if stage_reason else [])],
+                         "whose section names several things built"), stage_reason],
             ))
     return drafts

@@ -46,7 +46,7 @@ class GuidedStrategy:
             return []
         questions = Questions(llm, Questions.context(article.text, page.paragraphs, page.anchors()), self._prompt)
         found: dict[str, tuple[DealDraft, list[Span]]] = {}
-        listed: list[tuple[DealDraft, list[str]]] = []  # companies with several facilities, split at the end
+        listed: list[tuple[DealDraft, list[str], list[Span]]] = []  # companies with several facilities, split at the end
         claimed: set[tuple[int, int]] = set()
         for company in page.companies:
             own = page.own_paragraphs(company)
@@ -65,7 +65,7 @@ class GuidedStrategy:
                 if passage := page.facility_sentences(company):
                     try:
                         answered = await questions.facilities_of(company.name, passage)
-                        listed.append((draft, rules.listed_facilities(answered, passage)))
+                        listed.append((draft, rules.listed_facilities(answered, passage), passage))
                     except LLMAnswerError as error:
                         warnings.append(f"{company.name}: no valid list of facilities, kept as one deal ({error})")
         drafts = [draft for draft, _ in found.values()]
@@ -83,7 +83,7 @@ class GuidedStrategy:
             if new := self._figure_deal(figure, sentence, answer, page, found):
                 drafts.append(new)
         rules.join_named_as_one(page, drafts, list(found))
-        return rules.one_per_facility(rules.one_per_project(page, drafts), listed)
+        return rules.one_per_facility(page, rules.one_per_project(page, drafts), listed)
 
     @staticmethod
     async def _company_deal(
@@ -108,7 +108,7 @@ class GuidedStrategy:
         for kind, offered in options.items():
             chosen[kind], why = rules.own_figure(kind, offered.get(getattr(answer, kind)), offered)
             reasons += [why] if why else []
-        stages = [page.stage_near(m.start, m.end, own) for m in company.mentions]
+        stages = [page.stage_near(m.start, m.end, own, company) for m in company.mentions]
         stage = most_advanced([s for s, _ in stages])
         reasons.append(next(why for s, why in stages if s is stage))
         draft = DealDraft(
