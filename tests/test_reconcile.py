@@ -257,3 +257,16 @@ def test_reconcile_command_writes_parquet_beside_jsonl_and_skips_a_bad_line(tmp_
     types = dict(duckdb.sql(f"DESCRIBE SELECT district, amount FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[i][:2]
                  for i in range(2))
     assert types["district"] == "VARCHAR" and types["amount"].startswith("STRUCT(")
+
+
+def test_a_crowded_first_word_still_lets_one_companys_reports_meet() -> None:
+    # 450 companies "Steppe <word> Holding" in one region: too many to compare whole. Two reports of one of
+    # them, years and sectors apart in the order a sliding window would use, must still meet; others not.
+    words = [f"{a}{b}{c}" for a in "bdfgklmnprstvz" for b in "aeiou" for c in ("rk", "nd", "lt", "sh", "mb", "ng", "x")]
+    filler = [_m(f"f{n}", f"Steppe {word.capitalize()} Holding", published=f"20{10 + n % 15}-01",
+                 sector=("energy", "mining", "manufacturing")[n % 3]) for n, word in enumerate(words[:450])]
+    first = _m("x1", "Steppe Qorvath Holding", published="2010-01", sector="energy", mw=60)
+    second = _m("x2", "Steppe Qorvath Holding Ltd", published="2011-01", sector="energy", mw=60)
+    deals = reconcile([first, *filler, second])
+    assert first.deal_id == second.deal_id
+    assert len(deals) == 451

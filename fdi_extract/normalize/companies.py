@@ -62,10 +62,15 @@ def skeleton(key: str) -> str:
     return re.sub(r"[aeiouyw ]", "", key.replace("kh", "h").replace("w", "u"))
 
 
-@lru_cache(maxsize=65536)  # reconciliation compares the same few spellings of a company many times
 def company_similarity(a: str, b: str) -> float:
     """0–100: how likely two names are one company, after canonicalization."""
-    ka, kb = canonical_company(a), canonical_company(b)
+    return key_similarity(canonical_company(a), canonical_company(b))
+
+
+@lru_cache(maxsize=1 << 18)  # reconciliation compares the same few spellings of a company many times
+def key_similarity(ka: str, kb: str) -> float:
+    """:func:`company_similarity` of two names already canonical (:func:`canonical_company`), as
+    reconciliation holds them: canonicalizing millions of names again for every pair cost most of linking."""
     if not ka or not kb:
         return 0.0
     if ka == kb:
@@ -90,17 +95,22 @@ def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
 
 
-@lru_cache(maxsize=65536)
 def same_family(a: str, b: str) -> bool:
     """Names that may be one group under two names: the leading word of one is the start of a longer leading
     word of the other ("Total Eren" / "TotalEnergies"; one first word shared whole is company_similarity's
     to judge). Too weak to tie two reports alone: reconciliation asks for a stated figure and a region that
     agree as well. A nationality or country word ("China …") is no family name."""
-    first_a, first_b = (canonical_company(name).split()[:1] for name in (a, b))
-    if not first_a or not first_b:
+    return same_family_keys(canonical_company(a), canonical_company(b))
+
+
+@lru_cache(maxsize=1 << 18)
+def same_family_keys(ka: str, kb: str) -> bool:
+    """:func:`same_family` of two names already canonical (:func:`canonical_company`)."""
+    if not ka or not kb:
         return False
-    short, long = sorted((first_a[0], first_b[0]), key=len)
-    nationality = _is_nationality(first_a[0]) or _is_nationality(first_b[0])
+    first_a, first_b = ka.split()[0], kb.split()[0]
+    short, long = sorted((first_a, first_b), key=len)
+    nationality = _is_nationality(first_a) or _is_nationality(first_b)
     return len(short) >= 4 and len(long) > len(short) and long.startswith(short) and not nationality
 
 

@@ -4,17 +4,19 @@ Links join clusters in order of score (union-find), unless the joined cluster wo
 of one article, a pair that breaks a hard rule (checked on up to 25 members of each side, so the cost
 stays linear when a deal has thousands of reports), or a pair judged two projects by adjudication.
 Greedy clustering never joins across components, so each component is clustered on its own: in Python
-one after another on one machine, or in parallel as a grouped map on Spark (:func:`cluster_component`
+one after another on one machine, or in parallel as a grouped map on Spark (:func:`cluster_components`
 is the Arrow form both call).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import groupby
+from operator import itemgetter
 
 import pyarrow as pa
 
-from fdi_extract.reconcile.features import MentionFeatures, features_of
+from fdi_extract.reconcile.features import MentionFeatures, distinct_features
 from fdi_extract.reconcile.scoring import score
 
 _CHECKED_MEMBERS = 25
@@ -27,10 +29,18 @@ CLUSTERED = pa.schema([("idx", pa.int64()), ("root", pa.int64()), ("linked_to", 
 class _Clusters:
     """Union-find over mentions that refuses merges breaking the one-mention-per-article rule or a hard rule."""
 
-    def __init__(self, features: dict[int, MentionFeatures], apart: list[tuple[int, int]]):
+    def __init__(self, features: dict[int, MentionFeatures], apart: list[tuple[int, int]],
+                 linked: set[tuple[int, int]]):
         self.parent = {i: i for i in features}
         self.members = {i: [i] for i in features}
+        # Each cluster's articles, kept as clusters join: rebuilding them for every link tried made a large
+        # component cost the square of its size.
+        self.articles = {i: {f.article_id} for i, f in features.items()}
         self.features = features
+        # Pairs (i < j) known to break no hard rule (they scored), and verdicts of the others once computed:
+        # the complete-link check asks about the same pairs again as clusters grow.
+        self.linked = linked
+        self.vetoed: dict[tuple[int, int], bool] = {}
         # Pairs judged two projects by adjudication: never in one cluster, not even through others.
         self.apart_from: dict[int, set[int]] = defaultdict(set)
         for x, y in apart:
@@ -48,11 +58,10 @@ class _Clusters:
         if ri == rj:
             return True
         left, right = self.members[ri], self.members[rj]
-        if {self.features[k].article_id for k in left} & {self.features[k].article_id for k in right}:
+        if not self.articles[ri].isdisjoint(self.articles[rj]):
             return False
         # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
-        if any(score(self.features[x], self.features[y]) is None
-               for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
+        if any(self._breaks_a_rule(x, y) for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
             return False
         if self.apart_from:
             smaller, other_root = (left, rj) if len(left) <= len(right) else (right, ri)
@@ -64,29 +73,47 @@ class _Clusters:
         self.parent[rj] = ri
         left.extend(right)
         del self.members[rj]
+        larger, smaller = sorted((self.articles[ri], self.articles.pop(rj)), key=len, reverse=True)
+        larger.update(smaller)
+        self.articles[ri] = larger
         return True
 
+    def _breaks_a_rule(self, x: int, y: int) -> bool:
+        pair = (x, y) if x < y else (y, x)
+        if pair in self.linked:
+            return False
+        verdict = self.vetoed.get(pair)
+        if verdict is None:
+            verdict = self.vetoed[pair] = score(self.features[x], self.features[y]) is None
+        return verdict
 
-def cluster_component(pairs: pa.Table) -> pa.Table:
-    """The scored pairs of one component (i < j, score, reasons, apart, and both mentions' features as
-    ``a_``/``b_`` columns) → a member row for each of its mentions and a row for each link kept."""
-    features = {f.idx: f for side in ("a_", "b_") for f in features_of(pairs, side)}
-    links: list[tuple[float, int, int, list[str]]] = []
-    apart: list[tuple[int, int]] = []
-    for i, j, link_score, reasons, judged_apart in zip(*(pairs.column(name).to_pylist() for name in (
-            "i", "j", "score", "reasons", "apart")), strict=True):
-        if judged_apart:
-            apart.append((i, j))
-        else:
-            links.append((-link_score, i, j, reasons))
-    clusters = _Clusters(features, apart)
-    # Strongest links first; ties by mention order so that re-runs cluster alike.
-    kept = [(i, j, -negative, reasons) for negative, i, j, reasons in sorted(links) if clusters.union(i, j)]
+
+def cluster_components(pairs: pa.Table) -> pa.Table:
+    """The scored pairs of one or more components (``component``, i < j, score, reasons, apart, and both
+    mentions' features as ``a_``/``b_`` columns; a component's rows next to each other) → a member row for
+    each of their mentions and a row for each link kept. Both engines run it: over a chunk of components,
+    or over one."""
+    features = distinct_features(pairs, "a_") | distinct_features(pairs, "b_")
     out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "reasons": []}
-    for idx in sorted(features):
-        for column, value in zip(out, (idx, clusters.find(idx), None, None, None), strict=True):
-            out[column].append(value)
-    for i, j, link_score, reasons in kept:
-        for column, value in zip(out, (i, clusters.find(i), j, link_score, reasons), strict=True):
-            out[column].append(value)
+    rows = zip(*(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")),
+               strict=True)
+    for _, component in groupby(rows, key=itemgetter(0)):
+        links: list[tuple[float, int, int, list[str]]] = []
+        apart: list[tuple[int, int]] = []
+        members: set[int] = set()
+        for _, i, j, link_score, reasons, judged_apart in component:
+            members.update((i, j))
+            if judged_apart:
+                apart.append((i, j))
+            else:
+                links.append((-link_score, i, j, reasons))
+        clusters = _Clusters({idx: features[idx] for idx in members}, apart, {(i, j) for _, i, j, _ in links})
+        # Strongest links first; ties by mention order so that re-runs cluster alike.
+        kept = [(i, j, -negative, reasons) for negative, i, j, reasons in sorted(links) if clusters.union(i, j)]
+        for idx in sorted(members):
+            for column, value in zip(out, (idx, clusters.find(idx), None, None, None), strict=True):
+                out[column].append(value)
+        for i, j, link_score, reasons in kept:
+            for column, value in zip(out, (i, clusters.find(i), j, link_score, reasons), strict=True):
+                out[column].append(value)
     return pa.Table.from_pydict(out, schema=CLUSTERED)

@@ -4,9 +4,9 @@ A :class:`DuckDBEngine` (the default) links on one machine out of core: the ment
 gathered by a SQL join and sort, which DuckDB spills to disk past its memory limit, and connected
 components are found by label propagation in SQL. A :class:`SparkEngine` runs the same SQL on a Spark
 session (local mode, or a cluster it was built for) for archives beyond one machine. Both call the same
-Python for the two steps SQL does not express well — :func:`score_block` over the mentions of one block,
-and :func:`cluster_component` over each connected component of scored pairs — as a loop over ordered
-groups in DuckDB and as grouped maps (``applyInArrow``) in Spark, so both give the same deals.
+Python for the two steps SQL does not express well — :func:`score_blocks` over the mentions of blocks,
+and :func:`cluster_components` over connected components of scored pairs — over chunks of whole groups in
+DuckDB and as grouped maps (``applyInArrow``) in Spark, so both give the same deals.
 
 Each engine reads the tables ``features`` and ``blocks`` (see :mod:`fdi_extract.reconcile.features`)
 from a DuckDB connection and leaves there ``memberships`` (idx, root: the least idx of its deal, for
@@ -34,9 +34,9 @@ import duckdb
 import pyarrow as pa
 
 from fdi_extract.errors import FdiExtractError
-from fdi_extract.reconcile.clustering import CLUSTERED, cluster_component
+from fdi_extract.reconcile.clustering import CLUSTERED, cluster_components
 from fdi_extract.reconcile.features import FEATURES, FIGURE_BLOCK
-from fdi_extract.reconcile.scoring import SCORED, SPECIFIC_REASONS, score_block
+from fdi_extract.reconcile.scoring import SCORED, SPECIFIC_REASONS, score_blocks
 from fdi_extract.reconcile.workers import Workers
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class DuckDBEngine:
         started = time.perf_counter()
         with Workers.of(self.workers) as pool:
             # Scored pairs are few (about two per mention), so they gather in memory before going back in.
-            pairs = pa.concat_tables([SCORED.empty_table(), *pool.map(_score_blocks, _whole_groups(
+            pairs = pa.concat_tables([SCORED.empty_table(), *pool.map(score_blocks, _whole_groups(
                 db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows))])
             db.register("pairs", pairs)
             db.execute(f"CREATE OR REPLACE TABLE scored AS {_DISTINCT_PAIRS}")
@@ -128,7 +128,7 @@ class DuckDBEngine:
             _label_components(lambda name, query: db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}"),
                               lambda query: db.execute(query).fetchall()[0][0])
             _log.info("found the connected components, %.1f s", time.perf_counter() - started)
-            clustered = pa.concat_tables([CLUSTERED.empty_table(), *pool.map(_cluster_components, _whole_groups(
+            clustered = pa.concat_tables([CLUSTERED.empty_table(), *pool.map(cluster_components, _whole_groups(
                 db.sql(f"{_COMPONENT_PAIRS} ORDER BY component"), "component", self.chunk_rows))])
             _log.info("clustered the components where not every pair scored, %.1f s", time.perf_counter() - started)
         db.register("clustered", clustered)
@@ -198,24 +198,6 @@ def _whole_groups(relation: duckdb.DuckDBPyRelation, column: str, rows: int) -> 
         yield pa.Table.from_batches(pending)
 
 
-def _groups_of(table: pa.Table, column: str) -> Iterator[pa.Table]:
-    values = table.column(column).to_pylist()
-    start = 0
-    for end in range(1, len(values) + 1):
-        if end == len(values) or values[end] != values[start]:
-            yield table.slice(start, end - start)
-            start = end
-
-
-def _score_blocks(chunk: pa.Table) -> pa.Table:
-    return pa.concat_tables([SCORED.empty_table(), *(score_block(block) for block in _groups_of(chunk, "block"))])
-
-
-def _cluster_components(chunk: pa.Table) -> pa.Table:
-    return pa.concat_tables([CLUSTERED.empty_table(),
-                             *(cluster_component(pairs) for pairs in _groups_of(chunk, "component"))])
-
-
 class SparkEngine:
     """Links on a Spark session: the same SQL as :class:`DuckDBEngine`, the same scoring and clustering
     as grouped maps over Arrow (``applyInArrow``), so the deals are the same.
@@ -239,13 +221,13 @@ class SparkEngine:
             for table in ("features", "blocks"):
                 db.execute(f"COPY {table} TO {sql_string(work / f'{table}.parquet')} (FORMAT parquet)")
                 spark.read.parquet(str(work / f"{table}.parquet")).createOrReplaceTempView(table)
-            pairs = spark.sql(_BLOCK_MEMBERS).groupBy("block").applyInArrow(score_block, _ddl(SCORED))
+            pairs = spark.sql(_BLOCK_MEMBERS).groupBy("block").applyInArrow(score_blocks, _ddl(SCORED))
             pairs.createOrReplaceTempView("pairs")
             self._view("scored", spark.sql(_DISTINCT_PAIRS))
             _label_components(lambda name, query: self._view(name, spark.sql(query)),
                               lambda query: spark.sql(query).collect()[0][0])
             components = spark.sql(_COMPONENT_PAIRS).groupBy("component")
-            components.applyInArrow(cluster_component, _ddl(CLUSTERED)).createOrReplaceTempView("clustered")
+            components.applyInArrow(cluster_components, _ddl(CLUSTERED)).createOrReplaceTempView("clustered")
             for table, query in (("memberships", _MEMBERSHIPS), ("kept_links", _KEPT_LINKS)):
                 spark.sql(query).write.parquet(str(work / table))
                 db.execute(f"CREATE OR REPLACE TABLE {table} AS "

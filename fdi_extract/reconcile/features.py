@@ -125,23 +125,25 @@ class MentionFeatures:
 
 
 
-def features_of(rows: pa.RecordBatch | pa.Table, prefix: str = "") -> list[MentionFeatures]:
-    """The features in the columns ``prefix`` + name of :data:`FEATURES` (a pair row carries two sets),
-    one per row; read column by column, and each mention built once however many rows repeat it."""
-    columns = [rows.column(prefix + name).to_pylist() for name in FEATURES.names]
-    built: dict[int, MentionFeatures] = {}
-    out: list[MentionFeatures] = []
-    for (idx, article_id, published, key, carried_id, investors, investor_keys, host_country, region, district,
-         sector, project, aggregate, usd, units, values, kinds) in zip(*columns, strict=True):
-        found = built.get(idx)
-        if found is None:
-            found = built[idx] = MentionFeatures(
-                idx=idx, article_id=article_id, published=published, key=key, carried_id=carried_id,
-                investors=tuple(investors), investor_keys=tuple(investor_keys), host_country=host_country,
-                region=region, district=district, sector=Sector(sector), project=project, aggregate=aggregate,
-                usd=usd, capacity=tuple(zip(units, values, strict=True)), kinds=tuple(kinds))
-        out.append(found)
-    return out
+def distinct_features(rows: pa.RecordBatch | pa.Table, prefix: str = "") -> dict[int, MentionFeatures]:
+    """The mentions in the columns ``prefix`` + name of :data:`FEATURES` (a pair row carries two sets) by
+    ``idx``, each built once however many rows repeat it: only those first rows become Python values, as
+    a mention recurs in several blocks and a component's pairs. Meant for a chunk of many blocks or
+    components at once: Arrow's cost per call is what a block of a few mentions would pay most."""
+    first: dict[int, int] = {}
+    for row, idx in enumerate(rows.column(prefix + "idx").to_pylist()):
+        first.setdefault(idx, row)
+    distinct = rows.take(pa.array(list(first.values()), pa.int64()))
+    columns = [distinct.column(prefix + name).to_pylist() for name in FEATURES.names]
+    return {
+        idx: MentionFeatures(
+            idx=idx, article_id=article_id, published=published, key=key, carried_id=carried_id,
+            investors=tuple(investors), investor_keys=tuple(investor_keys), host_country=host_country,
+            region=region, district=district, sector=Sector(sector), project=project, aggregate=aggregate,
+            usd=usd, capacity=tuple(zip(units, values, strict=True)), kinds=tuple(kinds))
+        for (idx, article_id, published, key, carried_id, investors, investor_keys, host_country, region, district,
+             sector, project, aggregate, usd, units, values, kinds) in zip(*columns, strict=True)
+    }
 
 
 FEATURES = pa.schema([

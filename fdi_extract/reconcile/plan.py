@@ -43,17 +43,21 @@ from fdi_extract.model import (
     most_advanced,
 )
 from fdi_extract.normalize.companies import company_similarity
-from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
+from fdi_extract.reconcile.engines import (
+    Adjudicate,
+    DuckDBEngine,
+    LinkEngine,
+    sql_string,
+)
 from fdi_extract.reconcile.features import (
     BLOCKS,
     FEATURES,
     MentionFeatures,
+    distinct_features,
     feature_batches,
-    features_of,
     report_order,
 )
 from fdi_extract.reconcile.scoring import SAME_INVESTOR
-
 
 _log = logging.getLogger(__name__)
 # Judges whether two reports are one project (fdi_extract.adjudicate.Adjudicator is one).
@@ -220,7 +224,7 @@ class DealPlan:
                           WHERE f.article_id IN (SELECT article_id FROM features WHERE aggregate))
             SELECT f.* FROM features f JOIN deal_of d ON d.idx = f.idx WHERE d.deal_id IN (SELECT deal_id FROM near)
             ORDER BY d.deal_order, f.idx""").to_arrow_table()
-        features = {f.idx: f for f in features_of(rows)}
+        features = distinct_features(rows)
         groups: dict[str, list[int]] = defaultdict(list)
         for idx in features:
             groups[self.deal_ids[idx]].append(idx)

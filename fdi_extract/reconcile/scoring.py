@@ -6,26 +6,28 @@ amount agrees; capacities in one unit must overlap; a report that names no inves
 agrees (and, against one that names it, the same region). Then a score from the features that agree:
 investor similarity, region, district, sector, capacity, USD amount within 15%, project words or kind of
 thing built, dates within two years. Plain Python over :class:`MentionFeatures`, run inside whichever
-engine gathered the blocks (:func:`score_block` is the Arrow form both engines call).
+engine gathered the blocks (:func:`score_blocks` is the Arrow form both engines call).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 import pyarrow as pa
 from rapidfuzz import fuzz
 
 from fdi_extract.model import CapacityUnit, DealMention, Link, Sector
-from fdi_extract.normalize.companies import company_similarity, same_family
+from fdi_extract.normalize.companies import key_similarity, same_family_keys, skeleton
 from fdi_extract.reconcile.features import (
     CAPACITY_TOLERANCE,
     FAMILY_BLOCK,
     FIGURE_BLOCK,
     USD_TOLERANCE,
     MentionFeatures,
-    features_of,
+    distinct_features,
     figure_cells,
 )
 
@@ -88,12 +90,12 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
     reasons: list[str] = []
     total = 0.0
     if a.investors and b.investors:
-        similarity = max(company_similarity(x, y) for x in a.investors for y in b.investors)
+        similarity = max((key_similarity(x, y) for x in a.investor_keys for y in b.investor_keys), default=0.0)
         if similarity >= SAME_INVESTOR:
             total += 3.0
             reasons.append(f"investor {similarity:.0f}")
         elif (capacity or usd) and a.region and a.region == b.region and any(
-                same_family(x, y) for x in a.investors for y in b.investors):
+                same_family_keys(x, y) for x in a.investor_keys for y in b.investor_keys):
             total += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
             reasons.append("investor family")
         else:
@@ -154,13 +156,40 @@ def _candidate_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFe
         by_region[f.region].append(f)
     unplaced = by_region.pop(None, [])
     for group in [*by_region.values(), unplaced]:
-        if len(group) <= MAX_FULL_BLOCK:
-            yield from _sector_pairs(group)
-        else:
-            yield from _window(group)
+        yield from _group_pairs(group)
     if unplaced and by_region:
         placed = [f for group in by_region.values() for f in group]
         yield from _across(unplaced, placed, lambda f: f.region is None)
+
+
+def _group_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+    """The pairs of one region's mentions of a block. Too many to compare whole (the companies of a common
+    first word, "China …", "Xinjiang …"), they are split by the skeleton of the investor's second word first
+    (names that agree in their first word are one company only where their second words agree too, see
+    :func:`~fdi_extract.normalize.companies.key_similarity`), and only a part still too big is compared in a
+    sliding window."""
+    if len(group) <= MAX_FULL_BLOCK:
+        yield from _sector_pairs(group)
+        return
+    by_second: dict[str, list[MentionFeatures]] = defaultdict(list)
+    for f in group:
+        for second in {_second_word(key) for key in f.investor_keys} or {""}:
+            by_second[second].append(f)
+    if len(by_second) == 1:
+        yield from _window(group)
+        return
+    seen: set[tuple[int, int]] = set()  # a mention with two investors is in two parts
+    for part in by_second.values():
+        for a, b in _sector_pairs(part) if len(part) <= MAX_FULL_BLOCK else _window(part):
+            pair = (a.idx, b.idx) if a.idx < b.idx else (b.idx, a.idx)
+            if pair not in seen:
+                seen.add(pair)
+                yield a, b
+
+
+def _second_word(key: str) -> str:
+    words = key.split()
+    return skeleton(words[1]) if len(words) > 1 else ""
 
 
 def _window(members: list[MentionFeatures], kind: Callable[[MentionFeatures], bool] | None = None
@@ -227,19 +256,20 @@ def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[Mentio
                        lambda f: bool(f.investors))
 
 
-def score_block(members: pa.Table) -> pa.Table:
-    """The mentions of one block (its key in ``block``, then :data:`FEATURES` columns, a row each) → the
-    pairs among them that may be one deal (:data:`SCORED`, i < j). The one function both engines run over
-    each block."""
+def score_blocks(rows: pa.Table) -> pa.Table:
+    """The mentions of one or more blocks (its key in ``block``, then :data:`FEATURES` columns, a row each; a
+    block's rows next to each other) → the pairs among each block's mentions that may be one deal
+    (:data:`SCORED`, i < j). The one function both engines run: over a chunk of blocks, or over one block."""
     scored: dict[str, list] = {"i": [], "j": [], "score": [], "reasons": []}
-    features = sorted(features_of(members), key=lambda f: f.idx)
-    block = members.column("block")[0].as_py()
-    pairs = (_family_pairs if block.startswith(FAMILY_BLOCK) else
-             _named_with_unnamed if block.startswith(FIGURE_BLOCK) else _candidate_pairs)
-    for a, b in pairs(features):
-        if (found := score(a, b)) is not None:
-            scored["i"].append(min(a.idx, b.idx))
-            scored["j"].append(max(a.idx, b.idx))
-            scored["score"].append(found[0])
-            scored["reasons"].append(list(found[1]))
+    features = distinct_features(rows)
+    for block, members in groupby(zip(rows.column("block").to_pylist(), rows.column("idx").to_pylist(), strict=True),
+                                  key=itemgetter(0)):
+        pairs = (_family_pairs if block.startswith(FAMILY_BLOCK) else
+                 _named_with_unnamed if block.startswith(FIGURE_BLOCK) else _candidate_pairs)
+        for a, b in pairs(sorted((features[idx] for _, idx in members), key=lambda f: f.idx)):
+            if (found := score(a, b)) is not None:
+                scored["i"].append(min(a.idx, b.idx))
+                scored["j"].append(max(a.idx, b.idx))
+                scored["score"].append(found[0])
+                scored["reasons"].append(list(found[1]))
     return pa.Table.from_pydict(scored, schema=SCORED)
