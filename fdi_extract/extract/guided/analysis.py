@@ -68,7 +68,8 @@ class Page:
         lede = next((p for p in self.paragraphs if len(p.text) >= _LEDE_MIN_CHARS), None)
         self._lede_stage = stage_cue(lede.text) if lede else None
         # The lede's stage is that of what it reports: one company's project, or several projects at once.
-        self._lede_companies = {i for i, c in enumerate(self.companies) if lede and covering(c.mentions, lede.start, lede.end)}
+        self._lede_companies = {i for i, c in enumerate(self.companies)
+                                if lede and covering(c.mentions, lede.start, lede.end)}
         self._lede_is_total = bool(lede and is_total(lede.text))
 
     def anchors(self) -> list[Span]:

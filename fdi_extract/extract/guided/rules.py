@@ -144,14 +144,15 @@ def one_per_facility(page: Page, drafts: list[DealDraft],
                      listed: list[tuple[DealDraft, list[str], list[Span]]]) -> list[DealDraft]:
     """A company whose section names several things it builds, and for which the model listed several
     facilities, gets a deal per facility ("a hotel, a greenhouse and a poultry farm" are three projects of one
-    investor), each with the stage its own sentence states, else the company's. The company's own figure over them all stays as
-    their total (an aggregate deal); with no figure, the company-level draft is replaced by its facilities."""
+    investor), each with the stage its own sentence states, else the company's. The company's own figure over
+    them all stays as their total (an aggregate deal); with no figure, the company-level draft is replaced by its
+    facilities."""
     for company_draft, facilities, passage in listed:
         if company_draft not in drafts or len(facilities) < 2:
             continue
         name = ", ".join(company_draft.investors)
         company_stage = next((r for r in company_draft.reasons if r.startswith("stage ")),
-                             f"stage {company_draft.stage.value}: {name}'s")
+                             f"stage {company_draft.stage.value}: that of {name}'s deal")
         position = drafts.index(company_draft)
         if company_draft.amount:
             company_draft.aggregate = True
@@ -162,7 +163,8 @@ def one_per_facility(page: Page, drafts: list[DealDraft],
         for offset, facility in enumerate(facilities):
             sector = sector_for(facility)
             sentence = facility_sentence(facility, passage)
-            stage, stage_reason = page.stated_stage(sentence.start, sentence.end) or (company_draft.stage, company_stage)
+            stage, stage_reason = (page.stated_stage(sentence.start, sentence.end)
+                                   or (company_draft.stage, company_stage))
             drafts.insert(position + offset, DealDraft(
                 evidence=company_draft.evidence, investors=list(company_draft.investors), project=facility,
                 place=company_draft.place, sector=company_draft.sector if sector is Sector.other else sector,

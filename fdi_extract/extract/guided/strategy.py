@@ -46,7 +46,8 @@ class GuidedStrategy:
             return []
         questions = Questions(llm, Questions.context(article.text, page.paragraphs, page.anchors()), self._prompt)
         found: dict[str, tuple[DealDraft, list[Span]]] = {}
-        listed: list[tuple[DealDraft, list[str], list[Span]]] = []  # companies with several facilities, split at the end
+        # Companies with several facilities (draft, facilities, their passage), split at the end.
+        listed: list[tuple[DealDraft, list[str], list[Span]]] = []
         claimed: set[tuple[int, int]] = set()
         for company in page.companies:
             own = page.own_paragraphs(company)
