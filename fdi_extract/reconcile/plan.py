@@ -125,6 +125,16 @@ class LinkingTables:
             self.add_encoded(*encode_mentions(self._pending, records=self.records))
             self._pending.clear()
 
+    def add_parquet(self, folder: Path, rows: int) -> None:
+        """Add the tables :func:`encode_mentions` made (numbered from 0), written as ``features.parquet``,
+        ``blocks.parquet`` and ``records.parquet`` in ``folder``, after the mentions added before."""
+        for name in ("features", "blocks", "records"):
+            if name == "records" and not self.records:
+                continue
+            self.db.execute(f"INSERT INTO {name} SELECT * REPLACE (idx + {self.count} AS idx) "
+                            f"FROM read_parquet({sql_string(folder / f'{name}.parquet')})")
+        self.count += rows
+
     def add_encoded(self, features: pa.Table, blocks: pa.Table, records: pa.Table | None) -> None:
         """Add the tables :func:`encode_mentions` made (numbered from 0), after the mentions added before."""
         for name, table in (("features", features), ("blocks", blocks), ("records", records)):
