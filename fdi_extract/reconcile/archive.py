@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import itertools
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel
 
 from fdi_extract.files import partial_path, replaced_when_done
 from fdi_extract.model import Deal, DealMention
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
-from fdi_extract.reconcile.parquet import jsonl_to_parquet
+from fdi_extract.reconcile.parquet import arrow_schema, jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
     DealPlan,
     Judge,
@@ -96,7 +98,7 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
                                       engine=engine or DuckDBEngine(workers=pool))
             result.deals = len(plan.groups)
             _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
-            _write(db, plan, pool, out_dir, result, shown)
+            _write(db, plan, pool, out_dir, Path(work), result, shown)
             _log.info("wrote the outputs in %.1f s", time.perf_counter() - started)
         finally:
             db.close()
@@ -170,8 +172,10 @@ def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
 _DealTask = tuple[str, list[str], list[LinkRow], list[str], list[str]]
 
 
-def _merge_chunk(tasks: list[_DealTask]) -> tuple[list[str], list[str]]:
-    """Deals merged from their records → (deal lines, mention lines with their deal ids)."""
+def _merge_chunk(task: tuple[list[_DealTask], Path, int]) -> tuple[Path, list[str]]:
+    """Deals merged from their records, left in ``part`` as deals and mentions (each with its deal id), in
+    JSONL and Parquet → (part, the first ``shown`` deal lines)."""
+    tasks, part, shown = task
     deal_lines, mention_lines = [], []
     for deal_id, records, links, components, part_of in tasks:
         mentions = [DealMention.model_validate_json(record) for record in records]
@@ -179,7 +183,11 @@ def _merge_chunk(tasks: list[_DealTask]) -> tuple[list[str], list[str]]:
             mention.deal_id = deal_id
             mention_lines.append(mention.model_dump_json() + "\n")
         deal_lines.append(merge_deal(deal_id, mentions, as_links(links), components, part_of).model_dump_json() + "\n")
-    return deal_lines, mention_lines
+    part.mkdir()
+    for name, model, lines in (("deals", Deal, deal_lines), ("mentions", DealMention, mention_lines)):
+        (part / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
+        jsonl_to_parquet(part / f"{name}.jsonl", part / f"{name}.parquet", model)
+    return part, deal_lines[:shown]
 
 
 def _deal_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan) -> Iterator[list[_DealTask]]:
@@ -204,24 +212,36 @@ def _deal_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan) -> Iterator[list[
         yield chunk
 
 
-def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir: Path, result: ArchiveResult,
-           shown: int) -> None:
-    with replaced_when_done(out_dir / "deals.jsonl") as deals_out, \
-            replaced_when_done(out_dir / "mentions.jsonl") as mentions_out:
-        for deal_lines, mention_lines in pool.map(_merge_chunk, _deal_tasks(db, plan)):
-            deals_out.writelines(deal_lines)
-            mentions_out.writelines(mention_lines)
+def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir: Path, work: Path,
+           result: ArchiveResult, shown: int) -> None:
+    """The workers merge chunks of deals and leave each chunk's outputs as files; this process only joins
+    them in order (bytes for JSONL, Arrow batches for Parquet), as passing every line through it cost more
+    than the merging."""
+    tasks = ((chunk, work / f"merged-{index}", shown) for index, chunk in enumerate(_deal_tasks(db, plan)))
+    with ExitStack() as outputs:
+        jsonl = {name: outputs.enter_context(replaced_when_done(out_dir / f"{name}.jsonl", "wb"))
+                 for name in ("deals", "mentions")}
+        parquet = {name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", arrow_schema(model)))
+                   for name, model in (("deals", Deal), ("mentions", DealMention))}
+        for part, first_lines in pool.map(_merge_chunk, tasks):
             wanted = shown - len(result.first_deals)
-            result.first_deals += [Deal.model_validate_json(line) for line in deal_lines[:wanted]]
-    for name, model in (("mentions", DealMention), ("deals", Deal)):
-        _as_parquet(out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet", model)
+            result.first_deals += [Deal.model_validate_json(line) for line in first_lines[:wanted]]
+            for name in ("deals", "mentions"):
+                with (part / f"{name}.jsonl").open("rb") as lines:
+                    shutil.copyfileobj(lines, jsonl[name])
+                for batch in pq.ParquetFile(part / f"{name}.parquet").iter_batches():
+                    parquet[name].write_batch(batch)
+            shutil.rmtree(part)
 
 
-def _as_parquet(jsonl: Path, parquet: Path, model: type[BaseModel]) -> None:
-    partial = partial_path(parquet)
+@contextmanager
+def _parquet_when_done(path: Path, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+    """A Parquet writer at ``path.partial``, moved over ``path`` when the block ends without an error."""
+    partial = partial_path(path)
     try:
-        jsonl_to_parquet(jsonl, partial, model)
+        with pq.ParquetWriter(partial, schema) as writer:
+            yield writer
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    partial.replace(parquet)
+    partial.replace(path)
