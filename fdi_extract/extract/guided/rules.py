@@ -133,11 +133,12 @@ def listed_facilities(listed: list[str], passage: list[Span]) -> list[str]:
     return [f for f in listed if cue("listed_facility").search(f)][:named]
 
 
-def facility_sentence(facility: str, passage: list[Span]) -> Span:
+def facility_sentence(facility: str, passage: list[Span]) -> Span | None:
     """The sentence of ``passage`` that names the kind of thing ``facility`` is ("a hotel" in "… a hotel and a
-    greenhouse"), in any language of the facility-kind table; the passage's first when none does."""
+    greenhouse"), in any language of the facility-kind table; None when none does (the model may list the
+    company's main project too, named outside the passage, in the lede)."""
     kinds = facility_kinds(facility)
-    return next((s for s in passage if kinds & facility_kinds(s.text)), passage[0])
+    return next((s for s in passage if kinds & facility_kinds(s.text)), None)
 
 
 def one_per_facility(page: Page, drafts: list[DealDraft],
@@ -163,8 +164,8 @@ def one_per_facility(page: Page, drafts: list[DealDraft],
         for offset, facility in enumerate(facilities):
             sector = sector_for(facility)
             sentence = facility_sentence(facility, passage)
-            stage, stage_reason = (page.stated_stage(sentence.start, sentence.end)
-                                   or (company_draft.stage, company_stage))
+            stated = page.stated_stage(sentence.start, sentence.end) if sentence else None
+            stage, stage_reason = stated or (company_draft.stage, company_stage)
             drafts.insert(position + offset, DealDraft(
                 evidence=company_draft.evidence, investors=list(company_draft.investors), project=facility,
                 place=company_draft.place, sector=company_draft.sector if sector is Sector.other else sector,
