@@ -18,16 +18,23 @@ def partial_path(path: Path) -> Path:
 
 
 @contextmanager
-def replaced_when_done(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
-    """A file open for writing at ``path.partial``, moved over ``path`` when the block ends without an
-    error; after an error the partial file is removed and ``path`` is untouched."""
+def partial_until_done(path: Path) -> Iterator[Path]:
+    """``path.partial``, for whatever writer the caller opens on it, moved over ``path`` when the block ends
+    without an error; after an error it is removed and ``path`` is untouched."""
     partial = partial_path(path)
-    if "b" not in mode:
-        options.setdefault("encoding", "utf-8")
     try:
-        with partial.open(mode, **options) as handle:
-            yield handle
+        yield partial
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(path)
+
+
+@contextmanager
+def replaced_when_done(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
+    """A file open for writing at ``path.partial``, moved over ``path`` when the block ends without an
+    error; after an error the partial file is removed and ``path`` is untouched."""
+    if "b" not in mode:
+        options.setdefault("encoding", "utf-8")
+    with partial_until_done(path) as partial, partial.open(mode, **options) as handle:
+        yield handle

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fdi_extract.files import partial_path, replaced_when_done
+from fdi_extract.files import partial_until_done, replaced_when_done
 from fdi_extract.model import Deal, DealMention
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
 from fdi_extract.reconcile.parquet import arrow_schema, jsonl_to_parquet
@@ -235,11 +235,5 @@ def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir
 @contextmanager
 def _parquet_when_done(path: Path, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
     """A Parquet writer at ``path.partial``, moved over ``path`` when the block ends without an error."""
-    partial = partial_path(path)
-    try:
-        with pq.ParquetWriter(partial, schema) as writer:
-            yield writer
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(path)
+    with partial_until_done(path) as partial, pq.ParquetWriter(partial, schema) as writer:
+        yield writer
