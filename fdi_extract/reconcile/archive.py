@@ -40,7 +40,7 @@ from fdi_extract.reconcile.plan import (
     open_database,
     row_runs,
 )
-from fdi_extract.reconcile.workers import Workers
+from fdi_extract.reconcile.workers import Workers, fewer_collections
 from fdi_extract.records import parse_records
 
 _log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
     result = ArchiveResult()
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = out_dir / "mentions.jsonl"
-    with tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, Workers(workers) as pool:
+    with (tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, Workers(workers) as pool,
+          fewer_collections()):
         db = open_database(Path(work) / "linking.duckdb", memory_limit=memory_limit, temp_directory=Path(work))
         try:
             tables = LinkingTables(db, records=True)

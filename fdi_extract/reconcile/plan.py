@@ -58,6 +58,7 @@ from fdi_extract.reconcile.features import (
     report_order,
 )
 from fdi_extract.reconcile.scoring import SAME_INVESTOR
+from fdi_extract.reconcile.workers import fewer_collections
 
 _log = logging.getLogger(__name__)
 # Judges whether two reports are one project (fdi_extract.adjudicate.Adjudicator is one).
@@ -386,10 +387,11 @@ def reconcile(mentions: list[DealMention], adjudicate: Judge | None = None, *,
     Mentions that already carry a ``deal_id`` (from an earlier run) keep it when their deal does.
     ``adjudicate`` (optional, e.g. :class:`fdi_extract.adjudicate.Adjudicator`) judges borderline pairs.
     """
-    plan = DealPlan(mentions, None if adjudicate is None else
-                    lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]), engine=engine)
-    for mention, deal_id in zip(mentions, plan.deal_ids, strict=True):
-        mention.deal_id = deal_id
-    return [plan.merge(deal_id, (mentions[i] for i in members)) for deal_id, members in plan.groups]
+    with fewer_collections():
+        plan = DealPlan(mentions, None if adjudicate is None else
+                        lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]), engine=engine)
+        for mention, deal_id in zip(mentions, plan.deal_ids, strict=True):
+            mention.deal_id = deal_id
+        return [plan.merge(deal_id, (mentions[i] for i in members)) for deal_id, members in plan.groups]
 
 
