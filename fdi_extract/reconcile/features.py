@@ -98,19 +98,21 @@ class MentionFeatures:
     def report_order(self) -> tuple[str, str]:
         return report_order(self.published, self.article_id)
 
-    def block_keys(self) -> set[str]:
-        """The blocks this mention is compared within: the consonant skeleton of an investor's leading name
-        word (so "Heangshui"/"Hengshui" and "Сангроу"/"SUNGROW" meet) and its first letters (a group and a
-        subsidiary named from it, "Total Eren"/"TotalEnergies", which are one only in one region, so that block
-        is per region); with no investor, its region and sector. And, in its region, each figure it states
+    def block_rows(self) -> set[tuple[str, str | None]]:
+        """The blocks this mention is compared within, each with the leading name word that put it in a family
+        block (None in the others): the consonant skeleton of an investor's leading name word (so
+        "Heangshui"/"Hengshui" and "Сангроу"/"SUNGROW" meet) and its first letters (a group and a subsidiary
+        named from it, "Total Eren"/"TotalEnergies", which are one only in one region, so that block is per
+        region); with no investor, its region and sector. And, in its region, each figure it states
         (:func:`figure_cells`), where a report that names no investor meets one that does."""
-        figures = {f"{FIGURE_BLOCK}{self.region}:{cell}" for cell in figure_cells(self)} if self.region else set()
+        rows: set[tuple[str, str | None]] = (
+            {(f"{FIGURE_BLOCK}{self.region}:{cell}", None) for cell in figure_cells(self)} if self.region else set())
         if self.investor_keys:
             firsts = [key.split()[0] for key in self.investor_keys]
             place = self.region or self.host_country or ""
-            return ({f"investor:{skeleton(first) or first}" for first in firsts}
-                    | {f"{FAMILY_BLOCK}{first[:4]}:{place}" for first in firsts} | figures)
-        return {f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}"} | figures
+            return (rows | {(f"investor:{skeleton(first) or first}", None) for first in firsts}
+                    | {(f"{FAMILY_BLOCK}{first[:4]}:{place}", first) for first in firsts})
+        return rows | {(f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}", None)}
 
     def row(self) -> dict[str, Any]:
         return {
@@ -154,19 +156,21 @@ FEATURES = pa.schema([
     ("capacity_units", pa.list_(pa.string())), ("capacity_values", pa.list_(pa.float64())),
     ("kinds", pa.list_(pa.string())),
 ])
-# One row per (block, mention); ``named``: whether the mention names an investor.
-BLOCKS = pa.schema([("block", pa.string()), ("idx", pa.int64()), ("named", pa.bool_())])
+# One row per (block, mention), in a family block per (block, mention, leading name word: ``word``);
+# ``named``: whether the mention names an investor.
+BLOCKS = pa.schema([("block", pa.string()), ("idx", pa.int64()), ("named", pa.bool_()), ("word", pa.string())])
 
 
 def feature_batches(features: list[MentionFeatures]) -> tuple[pa.Table, pa.Table]:
     """Features and their block rows as Arrow tables."""
     columns: dict[str, list[Any]] = {name: [] for name in FEATURES.names}
-    blocks: dict[str, list[Any]] = {"block": [], "idx": [], "named": []}
+    blocks: dict[str, list[Any]] = {"block": [], "idx": [], "named": [], "word": []}
     for f in features:
         for name, value in f.row().items():
             columns[name].append(value)
-        for block in sorted(f.block_keys()):
+        for block, word in sorted(f.block_rows(), key=lambda row: (row[0], row[1] or "")):
             blocks["block"].append(block)
             blocks["idx"].append(f.idx)
             blocks["named"].append(bool(f.investors))
+            blocks["word"].append(word)
     return pa.table(columns, schema=FEATURES), pa.table(blocks, schema=BLOCKS)
