@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fdi_extract.cli import main
 from fdi_extract.evaluate import load_gold, load_mentions, load_project_words, mention_from_gold
-from fdi_extract.model import Amount, Capacity, DealMention, Investor, Stage
+from fdi_extract.model import Amount, Capacity, Deal, DealMention, Investor, Stage
 from fdi_extract.normalize import canonical_company
 from fdi_extract.reconcile import cluster_scores, reconcile
 from tests.conftest import DEV_CORPUS
@@ -287,3 +287,23 @@ def test_an_archive_read_in_byte_ranges_keeps_every_record_and_names_a_bad_line(
     assert problem.startswith(f"{path}:23: not a mention record")
     written = load_mentions(tmp_path / "out" / "mentions.jsonl")
     assert sorted(m.article_id for m in written) == sorted(f"r{n}" for n in range(30) if n != 22)
+
+
+def test_an_archive_merged_in_chunks_of_a_few_deals_gives_the_deals_of_reconcile(tmp_path: Path, monkeypatch) -> None:
+    # Chunks of two deals, so deals with several reports, links, an umbrella total and its projects fall in
+    # different chunks; the archive must give what the in-memory road gives, in the same order.
+    from fdi_extract.reconcile import archive
+
+    monkeypatch.setattr(archive, "_DEALS_PER_TASK", 2)
+    mentions = [_m("t1", "Orda Wind Power", mw=200, usd=300e6), _m("t2", "ORDA WIND POWER LLP", mw=200),
+                _m("t3", "Kestrel Cement", mw=None, usd=90e6, sector="manufacturing"),
+                _m("t1", None, usd=700e6, aggregate=True), _m("t4", "Kestrel Cement JSC", usd=91e6, sector="manufacturing"),
+                _m("t5", "Borealis Glass", usd=40e6, sector="manufacturing", region="KZ-31"),
+                _m("t1", "Tamarisk Solar", mw=50, usd=60e6), _m("t6", "Tamarisk Solar Ltd", mw=50)]
+    path = tmp_path / "mentions.jsonl"
+    path.write_text("".join(m.model_dump_json() + "\n" for m in mentions), encoding="utf-8")
+    result = archive.reconcile_archive([path], tmp_path / "out", workers=2)
+    expected = reconcile([m.model_copy(deep=True) for m in mentions])
+    written = [Deal.model_validate_json(line) for line in (tmp_path / "out" / "deals.jsonl").read_text().splitlines()]
+    assert result.deals == len(expected) == 5 and written == expected
+    assert any(d.components for d in written) and sum(len(d.links) for d in written) == 3

@@ -14,9 +14,12 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,20 +28,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fdi_extract.files import partial_until_done, replaced_when_done
-from fdi_extract.model import Deal, DealMention
-from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine
+from fdi_extract.model import Deal, DealMention, Link
+from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
 from fdi_extract.reconcile.parquet import arrow_schema, jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
+    LINK_ORDER,
+    LINKS,
     DealPlan,
     Judge,
     LinkingTables,
-    LinkRow,
-    as_links,
     encode_mentions,
-    link_rows,
     merge_deal,
     open_database,
-    row_runs,
 )
 from fdi_extract.reconcile.workers import Workers, fewer_collections
 from fdi_extract.records import parse_records
@@ -167,48 +168,83 @@ def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
     return ask
 
 
-# What merging one deal takes: its id, its mentions' records, links, components and the totals it is part of.
-_DealTask = tuple[str, list[str], list[LinkRow], list[str], list[str]]
+# Each mention's record with its deal, for merging.
+_RECORDS = "SELECT d.deal_order, d.deal_id, r.idx, r.record FROM records r JOIN deal_of d ON d.idx = r.idx"
+_RECORD_ORDER = "deal_order, idx"
 
 
-def _merge_chunk(task: tuple[list[_DealTask], Path, int]) -> tuple[Path, list[str]]:
-    """Deals merged from their records, left in ``part`` as deals and mentions (each with its deal id), in
-    JSONL and Parquet → (part, the first ``shown`` deal lines)."""
-    tasks, part, shown = task
+@dataclass(frozen=True)
+class _MergeTask:
+    """A chunk of deals to merge: rows [start, stop) of each of the sorted Parquet files of records and links
+    (see :func:`_merge_tasks`), the components and totals of its deals that have any (by deal order), the
+    folder to leave its outputs in and how many of its deal lines to send back for showing."""
+
+    records: tuple[Path, int, int]
+    links: tuple[Path, int, int]
+    aggregates: dict[int, tuple[list[str], list[str]]]
+    part: Path
+    shown: int
+
+
+def _merge_chunk(task: _MergeTask) -> tuple[Path, list[str]]:
+    """Deals merged from their records, left in ``task.part`` as deals and mentions (each with its deal id),
+    in JSONL and Parquet → (part, the first ``shown`` deal lines)."""
+    links: dict[int, list[Link]] = defaultdict(list)
+    table = _read_rows(*task.links)
+    for order, key_a, key_b, score, reasons in zip(*(table.column(name).to_pylist() for name in (
+            "deal_order", "key_a", "key_b", "score", "reasons")), strict=True):
+        links[order].append(Link(a=key_a, b=key_b, score=score, reasons=reasons))
+    records = _read_rows(*task.records)
+    rows = zip(*(records.column(name).to_pylist() for name in ("deal_order", "deal_id", "record")), strict=True)
     deal_lines, mention_lines = [], []
-    for deal_id, records, links, components, part_of in tasks:
-        mentions = [DealMention.model_validate_json(record) for record in records]
+    for (order, deal_id), run in groupby(rows, key=itemgetter(0, 1)):
+        mentions = [DealMention.model_validate_json(record) for _, _, record in run]
         for mention in mentions:
             mention.deal_id = deal_id
             mention_lines.append(mention.model_dump_json() + "\n")
-        deal_lines.append(merge_deal(deal_id, mentions, as_links(links), components, part_of).model_dump_json() + "\n")
-    part.mkdir()
+        components, part_of = task.aggregates.get(order, ([], []))
+        deal_lines.append(merge_deal(deal_id, mentions, links.get(order, []), components, part_of).model_dump_json()
+                          + "\n")
+    task.part.mkdir()
     for name, model, lines in (("deals", Deal, deal_lines), ("mentions", DealMention, mention_lines)):
-        (part / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
-        jsonl_to_parquet(part / f"{name}.jsonl", part / f"{name}.parquet", model)
-    return part, deal_lines[:shown]
+        (task.part / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
+        jsonl_to_parquet(task.part / f"{name}.jsonl", task.part / f"{name}.parquet", model)
+    return task.part, deal_lines[:task.shown]
 
 
-def _deal_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan) -> Iterator[list[_DealTask]]:
-    """Each deal's records and links, read in deal order from two sorted queries, in chunks of deals."""
-    rows = db.sql("SELECT d.deal_order, r.record FROM records r JOIN deal_of d ON d.idx = r.idx "
-                  "ORDER BY d.deal_order, r.idx")
-    links = link_rows(db.cursor())
-    next_links = next(links, None)
-    chunk: list[_DealTask] = []
-    for run in row_runs(rows):
-        deal_id = plan.groups[run[0][0]][0]
-        deal_links_now: list[LinkRow] = []
-        if next_links is not None and next_links[0] == deal_id:
-            deal_links_now = next_links[1]
-            next_links = next(links, None)
-        _, components, part_of = plan.merging(deal_id)
-        chunk.append((deal_id, [record for _, record in run], deal_links_now, components, part_of))
-        if len(chunk) >= _DEALS_PER_TASK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _read_rows(path: Path, start: int, stop: int) -> pa.Table:
+    """Rows [start, stop) of a Parquet file, reading only the row groups they lie in."""
+    file = pq.ParquetFile(path)
+    groups, first, offset = [], 0, 0
+    for group in range(file.num_row_groups):
+        rows = file.metadata.row_group(group).num_rows
+        if offset < stop and offset + rows > start:
+            first = first if groups else offset
+            groups.append(group)
+        offset += rows
+    return file.read_row_groups(groups).slice(start - first, stop - start)
+
+
+def _merge_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan, work: Path, shown: int) -> Iterator[_MergeTask]:
+    """DuckDB writes every record and every link with its deal, sorted by deal, to a Parquet file each (its
+    sort spills within its memory limit; read into this process, the records held a gigabyte at 1,000,000
+    mentions); each worker then reads the rows of its chunk of deals."""
+    bounds: dict[str, list[int]] = {}
+    chunks = (len(plan.groups) + _DEALS_PER_TASK - 1) // _DEALS_PER_TASK
+    for name, query, order in (("records", _RECORDS, _RECORD_ORDER), ("links", LINKS, LINK_ORDER)):
+        path = sql_string(work / f"{name}.parquet")
+        db.execute(f"COPY (SELECT * FROM ({query}) ORDER BY {order}) TO {path} (FORMAT parquet, ROW_GROUP_SIZE 8192)")
+        rows = dict(db.execute(f"SELECT deal_order // {_DEALS_PER_TASK}, COUNT(*) FROM read_parquet({path}) "
+                               "GROUP BY 1").fetchall())
+        bounds[name] = list(itertools.accumulate((rows.get(chunk, 0) for chunk in range(chunks)), initial=0))
+    by_chunk: dict[int, dict[int, tuple[list[str], list[str]]]] = defaultdict(dict)
+    for order, merging in plan.aggregates_by_order().items():
+        by_chunk[order // _DEALS_PER_TASK][order] = merging
+    for chunk in range(chunks):
+        yield _MergeTask(
+            records=(work / "records.parquet", bounds["records"][chunk], bounds["records"][chunk + 1]),
+            links=(work / "links.parquet", bounds["links"][chunk], bounds["links"][chunk + 1]),
+            aggregates=by_chunk.pop(chunk, {}), part=work / f"merged-{chunk}", shown=shown)
 
 
 def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir: Path, work: Path,
@@ -216,13 +252,12 @@ def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir
     """The workers merge chunks of deals and leave each chunk's outputs as files; this process only joins
     them in order (bytes for JSONL, Arrow batches for Parquet), as passing every line through it cost more
     than the merging."""
-    tasks = ((chunk, work / f"merged-{index}", shown) for index, chunk in enumerate(_deal_tasks(db, plan)))
     with ExitStack() as outputs:
         jsonl = {name: outputs.enter_context(replaced_when_done(out_dir / f"{name}.jsonl", "wb"))
                  for name in ("deals", "mentions")}
         parquet = {name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", arrow_schema(model)))
                    for name, model in (("deals", Deal), ("mentions", DealMention))}
-        for part, first_lines in pool.map(_merge_chunk, tasks):
+        for part, first_lines in pool.map(_merge_chunk, _merge_tasks(db, plan, work, shown)):
             wanted = shown - len(result.first_deals)
             result.first_deals += [Deal.model_validate_json(line) for line in first_lines[:wanted]]
             for name in ("deals", "mentions"):

@@ -177,8 +177,8 @@ class DealPlan:
     def of_tables(cls, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None, *,
                   engine: LinkEngine | None = None) -> DealPlan:
         """The plan of the mentions already in ``db`` (filled by :class:`LinkingTables`); leaves the tables
-        ``deal_of`` (idx, deal_id, deal_order) and ``kept_links`` there. Its links stay there: read them in
-        deal order with :func:`link_rows` and pass them to :func:`merge_deal`."""
+        ``deal_of`` (idx, deal_id, deal_order) and ``kept_links`` there. Its links stay there: read them with
+        :data:`LINKS` (or in deal order with :func:`link_rows`) and pass them to :func:`merge_deal`."""
         plan = cls.__new__(cls)
         plan._plan(db, adjudicate, engine, load_links=False)
         return plan
@@ -191,8 +191,8 @@ class DealPlan:
         self._name_deals(db)
         self._links: dict[str, list[Link]] = defaultdict(list)
         if load_links:
-            for deal_id, rows in link_rows(db):
-                self._links[deal_id] = as_links(rows)
+            for deal_id, links in link_rows(db):
+                self._links[deal_id] = links
         self._components, self._part_of = self._aggregates(db)
 
     def _name_deals(self, db: duckdb.DuckDBPyConnection) -> None:
@@ -241,6 +241,13 @@ class DealPlan:
             groups[self.deal_ids[idx]].append(idx)
         return _aggregate_links(features, list(groups.items()))
 
+    def aggregates_by_order(self) -> dict[int, tuple[list[str], list[str]]]:
+        """Deal order (its place in ``groups``) → (components, part_of) for the few deals that total
+        projects or are part of a total."""
+        wanted = self._components.keys() | self._part_of.keys()
+        return {order: (self._components.get(deal_id, []), self._part_of.get(deal_id, []))
+                for order, (deal_id, _) in enumerate(self.groups) if deal_id in wanted}
+
     def merge(self, deal_id: str, mentions: Iterable[DealMention]) -> Deal:
         """The deal ``deal_id`` from its mentions (those whose ``deal_ids`` entry is ``deal_id``)."""
         return merge_deal(deal_id, mentions, *self.merging(deal_id))
@@ -258,21 +265,17 @@ def merge_deal(deal_id: str, mentions: Iterable[DealMention], links: list[Link],
     return deal
 
 
-# A link as plain values (its mentions' keys, score, reasons): cheap to pass to another process.
-LinkRow = tuple[str, str, float, list[str]]
+# Each kept link with its deal and both mentions' keys: by deal, strongest first (i, j keep ties in one order).
+LINKS = """SELECT d.deal_order, d.deal_id, a.key AS key_a, b.key AS key_b, k.score, k.reasons, k.i, k.j
+FROM kept_links k JOIN deal_of d ON d.idx = k.i JOIN features a ON a.idx = k.i JOIN features b ON b.idx = k.j"""
+LINK_ORDER = "deal_order, score DESC, i, j"
 
 
-def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[LinkRow]]]:
+def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Link]]]:
     """(deal id, its links, strongest first) in deal order, for the deals that have any."""
-    rows = db.sql("""SELECT d.deal_order, d.deal_id, a.key, b.key, k.score, k.reasons FROM kept_links k
-                     JOIN deal_of d ON d.idx = k.i JOIN features a ON a.idx = k.i JOIN features b ON b.idx = k.j
-                     ORDER BY d.deal_order, k.score DESC, k.i, k.j""")
-    for run in row_runs(rows):
-        yield run[0][1], [row[2:] for row in run]
-
-
-def as_links(rows: Iterable[LinkRow]) -> list[Link]:
-    return [Link(a=key_a, b=key_b, score=score, reasons=reasons) for key_a, key_b, score, reasons in rows]
+    for run in row_runs(db.sql(f"SELECT * FROM ({LINKS}) ORDER BY {LINK_ORDER}")):
+        yield run[0][1], [Link(a=key_a, b=key_b, score=score, reasons=reasons) for _, _, key_a, key_b, score, reasons, *_
+                          in run]
 
 
 def row_runs(relation: duckdb.DuckDBPyRelation) -> Iterator[list[tuple]]:
