@@ -75,17 +75,19 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
     result = ArchiveResult()
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = out_dir / "mentions.jsonl"
-    with (tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, Workers(workers) as pool,
-          fewer_collections()):
+    # Each step starts its own worker processes: a process keeps the high-water mark of its heap, and the
+    # last step's workers would hold every step's (0.6 GB each instead of 0.3 at 1,000,000 mentions).
+    with tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, fewer_collections():
         db = open_database(Path(work) / "linking.duckdb", memory_limit=memory_limit, temp_directory=Path(work))
         try:
             tables = LinkingTables(db, records=True)
-            for source in new:
-                if isinstance(source, Path):
-                    _read_file(source, pool, tables, Path(work), result.skipped)
-                else:
-                    for chunk in _batched(source, _LINES_PER_TASK):
-                        tables.add_encoded(*encode_mentions(chunk, records=True))
+            with Workers(workers) as pool:
+                for source in new:
+                    if isinstance(source, Path):
+                        _read_file(source, pool, tables, Path(work), result.skipped)
+                    else:
+                        for chunk in _batched(source, _LINES_PER_TASK):
+                            tables.add_encoded(*encode_mentions(chunk, records=True))
             renewed = {article for (article,) in db.execute("SELECT DISTINCT article_id FROM features").fetchall()}
             if previous.exists():
                 for mention in _records(previous, result.skipped):
@@ -97,10 +99,11 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
             result.mentions = tables.count
             _log.info("read %d mentions in %.1f s", result.mentions, time.perf_counter() - started)
             plan = DealPlan.of_tables(db, None if judge is None else _by_index(db, judge),
-                                      engine=engine or DuckDBEngine(workers=pool))
+                                      engine=engine or DuckDBEngine(workers=workers))
             result.deals = len(plan.groups)
             _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
-            _write(db, plan, pool, out_dir, Path(work), result, shown)
+            with Workers(workers) as pool:
+                _write(db, plan, pool, out_dir, Path(work), result, shown)
             _log.info("wrote the outputs in %.1f s", time.perf_counter() - started)
         finally:
             db.close()
