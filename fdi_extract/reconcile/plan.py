@@ -42,7 +42,7 @@ from fdi_extract.model import (
     TimelineEntry,
     most_advanced,
 )
-from fdi_extract.normalize.companies import company_similarity
+from fdi_extract.normalize.companies import canonical_company, key_similarity
 from fdi_extract.reconcile.engines import (
     Adjudicate,
     DuckDBEngine,
@@ -66,8 +66,13 @@ Judge = Callable[[list[tuple[DealMention, DealMention]]], list[bool]]
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
-    counted = Counter(v for v in values if v)
-    return counted.most_common(1)[0][0] if counted else None
+    """The most frequent value, the first seen among equals; None when there is none."""
+    # A dict, not a Counter: merging asks this of every field of every deal, mostly over two or three values.
+    counted: dict[str, int] = {}
+    for value in values:
+        if value:
+            counted[value] = counted.get(value, 0) + 1
+    return max(counted, key=counted.__getitem__) if counted else None
 
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
@@ -334,8 +339,10 @@ def _aggregate_links(features: dict[int, MentionFeatures], groups: list[tuple[st
 
 def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal:
     investors: dict[str, Investor] = {}
+    keys: dict[str, str] = {}  # each name's canonical key, made once rather than for every comparison
     for investor in (i for m in mentions for i in m.investors):
-        known = next((k for k in investors if company_similarity(k, investor.name) >= SAME_INVESTOR), None)
+        key = keys.setdefault(investor.name, canonical_company(investor.name))
+        known = next((k for k in investors if key_similarity(keys[k], key) >= SAME_INVESTOR), None)
         if known is None:
             investors[investor.name] = investor
         elif len(investor.name) > len(known):
