@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import itemgetter
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fdi_extract.reconcile.features import MentionFeatures, distinct_features
 from fdi_extract.reconcile.scoring import score
@@ -88,16 +89,18 @@ class _Clusters:
         return verdict
 
 
-def cluster_components(pairs: pa.Table) -> pa.Table:
-    """The scored pairs of one or more components (``component``, i < j, score, reasons, apart, and both
-    mentions' features as ``a_``/``b_`` columns; a component's rows next to each other) → a member row for
-    each of their mentions and a row for each link kept. Both engines run it: over a chunk of components,
-    or over one."""
-    features = distinct_features(pairs, "a_") | distinct_features(pairs, "b_")
+def cluster_components(rows: pa.Table) -> pa.Table:
+    """The scored pairs of one or more components (``component``, i < j, score, reasons, apart) and a row of
+    :data:`~fdi_extract.reconcile.features.FEATURES` for each of their mentions (``component`` and those
+    columns), each component's rows next to each other → a member row for each of their mentions and a row
+    for each link kept. Both engines run it: over a chunk of components, or over one."""
+    is_mention = pc.is_valid(rows.column("idx"))
+    features = distinct_features(rows.filter(is_mention))
+    pairs = rows.filter(pc.invert(is_mention))
     out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "reasons": []}
-    rows = zip(*(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")),
-               strict=True)
-    for _, component in groupby(rows, key=itemgetter(0)):
+    pair_rows = zip(*(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")),
+                    strict=True)
+    for _, component in groupby(pair_rows, key=itemgetter(0)):
         links: list[tuple[float, int, int, list[str]]] = []
         apart: list[tuple[int, int]] = []
         members: set[int] = set()
