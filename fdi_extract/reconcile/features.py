@@ -127,16 +127,16 @@ class MentionFeatures:
 
 
 
-def distinct_features(rows: pa.RecordBatch | pa.Table, prefix: str = "") -> dict[int, MentionFeatures]:
-    """The mentions in the columns ``prefix`` + name of :data:`FEATURES` (a pair row carries two sets) by
-    ``idx``, each built once however many rows repeat it: only those first rows become Python values, as
-    a mention recurs in several blocks and a component's pairs. Meant for a chunk of many blocks or
-    components at once: Arrow's cost per call is what a block of a few mentions would pay most."""
+def distinct_features(rows: pa.RecordBatch | pa.Table) -> dict[int, MentionFeatures]:
+    """The mentions in the :data:`FEATURES` columns of ``rows`` by ``idx``, each built once however many rows
+    repeat it: only those first rows become Python values, as a mention recurs in several blocks. Meant for
+    a chunk of many blocks or components at once: Arrow's cost per call is what a block of a few mentions
+    would pay most."""
     first: dict[int, int] = {}
-    for row, idx in enumerate(rows.column(prefix + "idx").to_pylist()):
+    for row, idx in enumerate(rows.column("idx").to_pylist()):
         first.setdefault(idx, row)
     distinct = rows.take(pa.array(list(first.values()), pa.int64()))
-    columns = [distinct.column(prefix + name).to_pylist() for name in FEATURES.names]
+    columns = [distinct.column(name).to_pylist() for name in FEATURES.names]
     return {
         idx: MentionFeatures(
             idx=idx, article_id=article_id, published=published, key=key, carried_id=carried_id,
