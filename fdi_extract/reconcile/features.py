@@ -114,18 +114,6 @@ class MentionFeatures:
                     | {(f"{FAMILY_BLOCK}{first[:4]}:{place}", first) for first in firsts})
         return rows | {(f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}", None)}
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "idx": self.idx, "article_id": self.article_id, "published": self.published, "key": self.key,
-            "carried_id": self.carried_id, "investors": list(self.investors), "investor_keys": list(self.investor_keys),
-            "host_country": self.host_country, "region": self.region, "district": self.district,
-            "sector": self.sector.value, "project": self.project, "aggregate": self.aggregate, "usd": self.usd,
-            "capacity_units": [unit for unit, _ in self.capacity],
-            "capacity_values": [value for _, value in self.capacity],
-            "kinds": list(self.kinds),
-        }
-
-
 
 def distinct_features(rows: pa.RecordBatch | pa.Table) -> dict[int, MentionFeatures]:
     """The mentions in the :data:`FEATURES` columns of ``rows`` by ``idx``, each built once however many rows
@@ -162,15 +150,21 @@ BLOCKS = pa.schema([("block", pa.string()), ("idx", pa.int64()), ("named", pa.bo
 
 
 def feature_batches(features: list[MentionFeatures]) -> tuple[pa.Table, pa.Table]:
-    """Features and their block rows as Arrow tables."""
-    columns: dict[str, list[Any]] = {name: [] for name in FEATURES.names}
-    blocks: dict[str, list[Any]] = {"block": [], "idx": [], "named": [], "word": []}
-    for f in features:
-        for name, value in f.row().items():
-            columns[name].append(value)
-        for block, word in sorted(f.block_rows(), key=lambda row: (row[0], row[1] or "")):
-            blocks["block"].append(block)
-            blocks["idx"].append(f.idx)
-            blocks["named"].append(bool(f.investors))
-            blocks["word"].append(word)
+    """Features and their block rows as Arrow tables, built a column at a time (a dict per mention, then a
+    list per column, took a fifth of reading an archive)."""
+    columns: dict[str, list[Any]] = {
+        "idx": [f.idx for f in features], "article_id": [f.article_id for f in features],
+        "published": [f.published for f in features], "key": [f.key for f in features],
+        "carried_id": [f.carried_id for f in features], "investors": [f.investors for f in features],
+        "investor_keys": [f.investor_keys for f in features], "host_country": [f.host_country for f in features],
+        "region": [f.region for f in features], "district": [f.district for f in features],
+        "sector": [f.sector.value for f in features], "project": [f.project for f in features],
+        "aggregate": [f.aggregate for f in features], "usd": [f.usd for f in features],
+        "capacity_units": [[unit for unit, _ in f.capacity] for f in features],
+        "capacity_values": [[value for _, value in f.capacity] for f in features],
+        "kinds": [f.kinds for f in features],
+    }
+    rows = [(block, f.idx, bool(f.investors), word) for f in features
+            for block, word in sorted(f.block_rows(), key=lambda row: (row[0], row[1] or ""))]
+    blocks = {name: [row[i] for row in rows] for i, name in enumerate(BLOCKS.names)}
     return pa.table(columns, schema=FEATURES), pa.table(blocks, schema=BLOCKS)
