@@ -307,3 +307,22 @@ def test_an_archive_merged_in_chunks_of_a_few_deals_gives_the_deals_of_reconcile
     written = [Deal.model_validate_json(line) for line in (tmp_path / "out" / "deals.jsonl").read_text().splitlines()]
     assert result.deals == len(expected) == 5 and written == expected
     assert any(d.components for d in written) and sum(len(d.links) for d in written) == 3
+
+
+def test_the_collector_is_given_back_as_it_was_and_a_callers_frozen_objects_stay_frozen() -> None:
+    import gc
+
+    from fdi_extract.reconcile.workers import fewer_collections
+
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with fewer_collections():
+        assert gc.get_threshold() != thresholds
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+    gc.freeze()  # as a server does before it forks
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -25,15 +25,19 @@ _FEWER_COLLECTIONS = (50_000, 20, 20)
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Python's garbage collector run less often inside the block, and not over what already exists (it is
-    frozen, and released after)."""
+    frozen, and released after). A caller that froze objects itself (a server before it forks) keeps them
+    frozen: then only the thresholds change."""
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     gc.set_threshold(*_FEWER_COLLECTIONS)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
 
 
 def _start_worker() -> None:
