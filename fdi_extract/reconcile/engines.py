@@ -121,18 +121,18 @@ class LinkEngine(Protocol):
 class DuckDBEngine:
     """Links in the DuckDB connection that holds the features (the default engine).
 
-    The Python steps (scoring each block, clustering each component) run in ``workers`` processes (a
-    number, or a started :class:`~fdi_extract.reconcile.workers.Workers` to share), fed chunks of about
-    ``chunk_rows`` rows of whole groups; by default in this process.
+    The Python steps (scoring each block, clustering each component) run in ``workers`` processes, started
+    for the link and stopped after it, fed chunks of about ``chunk_rows`` rows of whole groups; by default in
+    this process.
     """
 
-    def __init__(self, *, workers: int | Workers = 1, chunk_rows: int = 20_000):
+    def __init__(self, *, workers: int = 1, chunk_rows: int = 20_000):
         self.workers = workers
         self.chunk_rows = chunk_rows
 
     def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
         started = time.perf_counter()
-        with Workers.of(self.workers) as pool:
+        with Workers(self.workers) as pool:
             # Scored pairs are few (about two per mention), so they gather in memory before going back in.
             pairs = pa.concat_tables([SCORED.empty_table(), *pool.map(score_blocks, _whole_groups(
                 db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows))])

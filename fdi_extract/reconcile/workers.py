@@ -64,22 +64,12 @@ class Workers:
         spawn = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_start_worker) if workers > 1 else None
         self.in_flight = 2 * workers
-        self._owned = True
-
-    @classmethod
-    def of(cls, workers: int | Workers) -> Workers:
-        """``workers`` itself when already started (its owner shuts it down), else a new pool of that many."""
-        if isinstance(workers, Workers):
-            shared = cls.__new__(cls)
-            shared.pool, shared.in_flight, shared._owned = workers.pool, workers.in_flight, False
-            return shared
-        return cls(workers)
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None and self._owned:
+        if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
     def map(self, fn: Callable[[Task], Result], chunks: Iterable[Task]) -> Iterator[Result]:
