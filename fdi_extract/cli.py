@@ -16,7 +16,7 @@ import json
 import logging
 import statistics
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from functools import partial
 from importlib.metadata import version
@@ -331,29 +331,37 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     return 1 if summary.failed else 0
 
 
-def _report_table(report: EvalReport) -> Table:
+def _report_table(reports: dict[str, EvalReport]) -> Table:
     table = Table(title="evaluation")
     table.add_column("measure")
-    table.add_column("value", justify="right")
-    rows = [
-        ("articles", str(report.articles)), ("gold deals", str(report.gold)), ("predicted", str(report.predicted)),
-        ("matched", str(report.matched)), ("precision", f"{report.precision:.3f}"), ("recall", f"{report.recall:.3f}"),
-        ("F1", f"{report.f1:.3f}"),
-    ]
-    rows += [(f"{name} accuracy", "n/a" if (a := report.accuracy(name)) is None else f"{a:.3f}") for name in FIELDS]
-    rows.append(("figures not in their evidence", str(report.ungrounded_figures)))
-    for row in rows:
-        table.add_row(*row)
+    for label in reports:
+        table.add_column(label, justify="right")
+
+    def row(measure: str, value: Callable[[EvalReport], str]) -> None:
+        table.add_row(measure, *(value(report) for report in reports.values()))
+
+    row("articles", lambda r: str(r.articles))
+    row("gold deals", lambda r: str(r.gold))
+    row("predicted", lambda r: str(r.predicted))
+    row("matched", lambda r: str(r.matched))
+    row("precision", lambda r: f"{r.precision:.3f}")
+    row("recall", lambda r: f"{r.recall:.3f}")
+    row("F1", lambda r: f"{r.f1:.3f}")
+    for name in FIELDS:
+        row(f"{name} accuracy", lambda r, name=name: "n/a" if (a := r.accuracy(name)) is None else f"{a:.3f}")
+    row("figures not in their evidence", lambda r: str(r.ungrounded_figures))
     return table
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     gold, articles = load_gold(args.gold)
-    report = evaluate(gold, _mentions_from(args.predicted), articles)
+    predicted = _mentions_from(args.predicted)
+    report = evaluate(gold, predicted, articles)
+    lenient = evaluate(gold, predicted, articles, strict=False) if args.lenient else None
     if args.json:
-        out.print_json(json.dumps(report.as_dict()))
+        out.print_json(json.dumps(report.as_dict() | ({"lenient": lenient.as_dict()} if lenient else {})))
     else:
-        out.print(_report_table(report))
+        out.print(_report_table({"strict": report} | ({"lenient (not the measure)": lenient} if lenient else {})))
         if args.verbose:
             for g in report.missed:
                 out.print(f"[yellow]missed[/] {g.article} {g.deal} {g.investors} {g.amount}")
@@ -437,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("gold", type=Path)
     score.add_argument("predicted", type=Path)
     score.add_argument("--json", action="store_true", help="print the figures as JSON")
+    score.add_argument("--lenient", action="store_true",
+                       help="also score leniently (a mention naming no investor may pair with a named gold deal "
+                            "when region and a figure agree), printed beside the strict figures and labelled")
     score.set_defaults(run=cmd_eval)
 
     config = add_command("config", help="print the model, endpoint, strategy and mode the settings resolve to (JSON)")

@@ -1,10 +1,15 @@
 """Score predicted mentions against a gold file in shared/GOLD_FORMAT.md's format.
 
 Deal level: within each article, gold and predicted mentions are paired one-to-one, best pairs
-first. A pair is admissible when the investors are the same company (after transliteration and
-legal-form folding), or — where one side names no investor — when the region agrees and so does
-the amount or a capacity (or, for a gold deal with neither, the sector); two aggregates with the
-same amount are also admissible. Field accuracy is measured on the pairs.
+first. Scoring is strict by default: a pair is admissible when the investors are the same company
+(after transliteration and legal-form folding), or — when *neither* side names an investor — when
+the region agrees and so does the amount or a capacity (or, for a gold deal with neither, the
+sector), or both are aggregates with the same amount. A mention reported as "(not named)" for a deal
+whose company the article names is a miss, as an analyst reading it would count it.
+
+``strict=False`` is the earlier, lenient measure, kept only to be printed beside the strict one with
+its label: it also pairs a mention that names no investor with a named gold deal (and the reverse)
+when region and a figure agree. Field accuracy is measured on the pairs.
 
 Greedy pairing by score rather than an optimal assignment: per article there are a handful of
 mentions, ties are rare, and the greedy choice is the one a reader checking by hand would make.
@@ -31,7 +36,7 @@ FIELDS = ("amount", "region", "stage", "investor_country", "capacity", "jobs", "
 
 class GoldAmount(BaseModel):
     value: float
-    currency: str
+    currency: str | None = None
     qualifier: str = "exact"
 
 
@@ -117,18 +122,19 @@ def _investors_match(gold: GoldMention, predicted: DealMention) -> bool:
     return any(same_company(g, p.name) for g in gold.investors for p in predicted.investors)
 
 
-def _pair_score(gold: GoldMention, predicted: DealMention) -> float | None:
+def _pair_score(gold: GoldMention, predicted: DealMention, strict: bool = True) -> float | None:
     """How well two mentions agree, or None when they cannot be the same deal."""
     investors = _investors_match(gold, predicted)
     amount = gold.amount is not None and _amount_equal(gold, predicted)
     capacity = _capacity_overlap(gold, predicted)
     region = gold.region == predicted.region
-    admissible = (
-        investors
-        or ((not gold.investors or not predicted.investors) and region and (
-            amount or capacity or (gold.amount is None and not gold.capacity and gold.sector == predicted.sector)))
-        or (gold.aggregate and predicted.aggregate and amount)
-    )
+    figures = region and (
+        amount or capacity or (gold.amount is None and not gold.capacity and gold.sector == predicted.sector))
+    same_total = gold.aggregate and predicted.aggregate and amount
+    if strict:
+        admissible = investors or (not gold.investors and not predicted.investors and (figures or same_total))
+    else:
+        admissible = investors or ((not gold.investors or not predicted.investors) and figures) or same_total
     if not admissible:
         return None
     return (4.0 * investors + 2.0 * amount + 1.0 * capacity + 1.0 * (gold.aggregate == predicted.aggregate)
@@ -164,12 +170,14 @@ def _ungrounded(predicted: DealMention) -> int:
     return sum(not any(text in quote for quote in quotes) for text in figures)
 
 
-def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: set[str] | None = None) -> EvalReport:
+def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: set[str] | None = None,
+             *, strict: bool = True) -> EvalReport:
     """Deal-level precision/recall/F1 and field accuracy of ``predicted`` against ``gold``.
 
     ``articles`` is the set of article ids the gold covers (its articles.txt); predictions for
     other articles are ignored, and a prediction for a covered article with no gold deal counts
     as a false positive. Without it, the articles that appear in the gold are the universe.
+    ``strict`` (the default) pairs a mention naming no investor only with a gold deal naming none.
     """
     universe = articles if articles is not None else {g.article for g in gold}
     gold_by_article: dict[str, list[GoldMention]] = defaultdict(list)
@@ -191,7 +199,7 @@ def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: se
         golds, preds = gold_by_article.get(article, []), predicted_by_article.get(article, [])
         candidates = sorted(
             ((score, gi, pi) for gi, g in enumerate(golds) for pi, p in enumerate(preds)
-             if (score := _pair_score(g, p)) is not None),
+             if (score := _pair_score(g, p, strict)) is not None),
             key=lambda c: -c[0],
         )
         used_gold: set[int] = set()

@@ -113,7 +113,7 @@ class Investor(_Record):
 
 class Amount(_Record):
     value: float = Field(description="In units of the currency, not millions.")
-    currency: str = Field(description="ISO 4217.")
+    currency: str | None = Field(description="ISO 4217; None where the article prints a sum with no currency.")
     qualifier: Qualifier = Qualifier.exact
     text: str = Field(description="Verbatim phrase from the article.")
     usd: float | None = None

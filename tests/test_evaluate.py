@@ -71,3 +71,36 @@ def test_eval_command_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["eval", str(ROOT / "tests/gold/seeds.jsonl"), str(predicted), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["gold"] == 20 and figures["matched"] == 1 and figures["precision"] == 1.0
+
+
+def test_strict_scoring_pairs_an_unnamed_mention_only_with_an_unnamed_gold_deal() -> None:
+    named_gold = [_gold(investors=["Fufeng Group"], amount={"value": 420e9, "currency": "KZT"})]
+    unnamed = _mention([], (420e9, "KZT"))
+    assert evaluate(named_gold, [unnamed]).matched == 0
+    assert evaluate(named_gold, [unnamed], strict=False).matched == 1  # the lenient measure, kept to compare
+    unnamed_gold = [_gold(amount={"value": 420e9, "currency": "KZT"})]
+    assert evaluate(unnamed_gold, [unnamed]).matched == 1
+    assert evaluate(unnamed_gold, [_mention(["Fufeng Group"], (420e9, "KZT"))]).matched == 0
+
+
+def test_strict_scoring_pairs_two_totals_only_when_their_investors_agree() -> None:
+    gold = [_gold(investors=["Sungrow"], aggregate=True, amount={"value": 218.8e6, "currency": "USD"})]
+    assert evaluate(gold, [_mention([], (218.8e6, "USD"), aggregate=True, region="KZ-10")]).matched == 0
+    assert evaluate(gold, [_mention([], (218.8e6, "USD"), aggregate=True, region="KZ-10")], strict=False).matched == 1
+    assert evaluate(gold, [_mention(["Sungrow"], (218.8e6, "USD"), aggregate=True)]).matched == 1
+
+
+def test_a_gold_sum_with_no_currency_is_read() -> None:
+    gold = GoldMention.model_validate({"article": "a", "deal": "d", "amount": {"value": 60e6, "currency": None}})
+    assert gold.amount is not None and gold.amount.currency is None
+
+
+def test_eval_command_is_strict_and_prints_the_lenient_measure_only_when_asked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    predicted = tmp_path / "pred.jsonl"
+    unnamed_sungrow = _mention([], (171e6, "USD"), article_id="001_a70f3a66ea427b18",
+                               capacity=[Capacity(value=200, unit="MW", text="t")])
+    predicted.write_text(unnamed_sungrow.model_dump_json() + "\n")
+    assert main(["eval", str(ROOT / "tests/gold/seeds.jsonl"), str(predicted), "--json", "--lenient"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["matched"] == 0 and figures["lenient"]["matched"] == 1

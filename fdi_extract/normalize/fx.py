@@ -20,7 +20,7 @@ class _HasMoney(Protocol):
     @property
     def value(self) -> float: ...
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,8 @@ def to_usd(money: _HasMoney, on: dt.date | None) -> UsdValue:
     """Convert ``money`` (anything with ``value`` and ``currency``) at the annual rate of ``on``'s year."""
     if money.currency == "USD":
         return UsdValue(money.value, rate_for("USD", on.year if on else 0))
+    if money.currency is None:
+        return UsdValue(None, None, "the article names no currency")
     if on is None:
         return UsdValue(None, None, f"article date unknown: no {money.currency} rate can be chosen")
     rate = rate_for(money.currency, on.year)
