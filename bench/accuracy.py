@@ -1,12 +1,14 @@
 """Accuracy, speed, memory and tokens of the extraction strategies on the embedded model, side by side.
 
-    .venv/bin/python bench/accuracy.py [--strategies guided,direct] [--out out/bench]
+    .venv/bin/python bench/accuracy.py [--strategies guided,direct] [--out out/bench] [--batch NAME]
 
 Runs every strategy over the seeds (gold: tests/gold/seeds.jsonl) and ../shared/corpus/dev (gold:
 its gold.jsonl) with the embedded llama.cpp model, writes each strategy's mentions and per-article
 stats under --out, and prints one row per strategy and article set: deal-level P/R/F1, amount and
 stage accuracy on matched deals, figures absent from the article, median and longest seconds per article,
 mean tokens per article, and the llama.cpp server's peak RSS.
+
+``--batch NAME`` (repeatable) runs only the dev articles of one batch of tests/gold/dev_batches.json (and no seeds).
 
 ``--replay CASSETTE`` records every chat completion the first time and replays it on later runs whose
 requests are byte-identical (vcrpy, as the tests' cassettes). Changes to what happens after the model
@@ -59,7 +61,8 @@ def replaying(cassette: Path | None):
     def only_completions(request: vcr.request.Request) -> vcr.request.Request | None:
         return request if request.path.endswith("/chat/completions") else None
 
-    return vcr.VCR(record_mode="new_episodes", match_on=["method", "path", "body"],
+    # No key in the recording, so that it can be committed as a test's cassette (tests/test_recorded_runs.py).
+    return vcr.VCR(record_mode="new_episodes", match_on=["method", "path", "body"], filter_headers=["authorization"],
                    before_record_request=only_completions).use_cassette(str(cassette))
 
 
@@ -70,7 +73,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
     parser.add_argument("--replay", type=Path, metavar="CASSETTE",
                         help="record chat completions here and replay identical ones (a YAML file)")
+    parser.add_argument("--batch", action="append", help="only the dev articles of this batch of "
+                        "tests/gold/dev_batches.json (repeat it for several)")
     args = parser.parse_args()
+    listed = json.loads((ROOT / "tests/gold/dev_batches.json").read_text())
+    only = {article for name in args.batch or () for article in listed[name]}
+    if only:
+        args.sets = "dev"
     args.out.mkdir(parents=True, exist_ok=True)
     console = Console(width=200)
     figures: list[dict[str, object]] = []
@@ -87,6 +96,8 @@ def main() -> int:
                 results: list[ArticleResult] = []
                 absent = failed = 0
                 gold, articles = load_gold(gold_path)
+                if only:
+                    gold, articles = [g for g in gold if g.article in only], only
                 paths = [p for p in iter_text_files([folder]) if articles is None or p.stem in articles]
                 with (args.out / f"{strategy}.{set_name}.mentions.jsonl").open("w") as out:
                     for path in paths:

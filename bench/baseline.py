@@ -1,6 +1,6 @@
 """The yardstick: one plain Instructor call per article with a flat schema, on the same model.
 
-    .venv/bin/python bench/baseline.py [--sets seeds,dev] [--out out/bench]
+    .venv/bin/python bench/baseline.py [--sets seeds,dev] [--out out/bench] [--replay CASSETTE]
 
 What a developer would write in ten minutes with Instructor's public API and no knowledge of this
 project: ``instructor.from_openai(OpenAI(...), mode=Mode.JSON)``, one ``create`` per article with a
@@ -35,6 +35,8 @@ from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.places import resolve_place
 from fdi_extract.normalize.quantities import parse_capacities
+
+from accuracy import replaying  # bench/ is the script's own folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -89,13 +91,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="seeds,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
+    parser.add_argument("--replay", type=Path, metavar="CASSETTE",
+                        help="record chat completions here and replay identical ones (a YAML file)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings()
     table = Table(title="one plain Instructor call per article (Mode.JSON, flat schema), embedded model")
     for column in ("set", "articles", "failed", "P", "R", "F1", "amount acc", "stage acc", "median s/article"):
         table.add_column(column, justify="right")
-    with EmbeddedServer(settings) as server:
+    with replaying(args.replay), EmbeddedServer(settings) as server:
         client = instructor.from_openai(
             openai.OpenAI(base_url=server.base_url, api_key=server.api_key, timeout=settings.resolved_request_timeout),
             mode=instructor.Mode.JSON,
