@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -159,8 +160,9 @@ def test_no_cassette_holds_a_credential() -> None:
     cassettes = list((Path(__file__).resolve().parents[1] / "cassettes").rglob("*.yaml"))
     assert cassettes
     for cassette in cassettes:
-        text = cassette.read_text(encoding="utf-8").lower()
-        assert "authorization" not in text and "bearer" not in text and "sk-" not in text, cassette.name
+        text = cassette.read_text(encoding="utf-8")
+        # A key's shape, not the letters "sk-": an article's "Issyk-Kul" spelt "Isysk-Kulsk" holds them.
+        assert not re.search(r"authorization|bearer|sk-[A-Za-z0-9_-]{16,}", text, re.IGNORECASE), cassette.name
 
 
 def _run_command(archive: Path, out: Path) -> list[str]:

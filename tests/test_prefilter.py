@@ -25,3 +25,12 @@ def test_every_article_with_a_gold_deal_passes() -> None:
 )
 def test_articles_with_nothing_to_extract_are_skipped(text: str) -> None:
     assert not may_hold_a_deal(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A 2 GW wind park project will be built near the lake.",
+    "Новый ветропарк мощностью 1,5 ГВт построят у озера.",
+    "Свою работу начало предприятие ТОО «Нур Текстиль» (Silk Weaving Group).",
+])
+def test_a_deal_with_no_sum_and_only_a_local_company_or_gigawatts_passes(text: str) -> None:
+    assert may_hold_a_deal(text)
