@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pycountry
 
 from fdi_extract.drafts import GroundedDeal
-from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
+from fdi_extract.model import Amount, Article, Capacity, CapacityUnit, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, infer_country
 from fdi_extract.normalize.fx import to_usd
 from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.sectors import sector_for
+from fdi_extract.normalize.titles import project_title
 
 _HOST_COUNTRIES = {
     "KZ": re.compile(r"казахстан|kazakhstan|қазақстан", re.IGNORECASE),
@@ -81,6 +82,9 @@ def to_mention(
             usd_rate_source=converted.rate.source if converted.rate else None,
             usd_note=converted.note,
         )
+    capacities = [Capacity(value=q.value, unit=q.unit, text=q.text) for q in grounded.capacities if q.unit]
+    sector = draft.sector or sector_for(f"{draft.project} {evidence_text}")
+    size = next((str(c) for c in capacities if c.unit is not CapacityUnit.other), None)
     return DealMention(
         article_id=article.article_id,
         published=article.published,
@@ -90,10 +94,11 @@ def to_mention(
         host_country=host_country,
         region=region,
         district=district,
-        project=draft.project.strip() or "unnamed project",
-        sector=draft.sector or sector_for(f"{draft.project} {evidence_text}"),
+        project=project_title(draft.project, about=evidence_text, size=size, sector=sector.value,
+                              investors=draft.investors),
+        sector=sector,
         amount=amount,
-        capacity=[Capacity(value=q.value, unit=q.unit, text=q.text) for q in grounded.capacities if q.unit],
+        capacity=capacities,
         jobs=grounded.jobs,
         stage=draft.stage,
         aggregate=draft.aggregate,

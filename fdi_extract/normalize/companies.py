@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import pycountry
 from rapidfuzz import fuzz
 from unidecode import unidecode
+
+from fdi_extract.cues import cue
+from fdi_extract.normalize.places import resolve_place
 
 # Legal forms and words that only qualify a name when they trail it; a host country's name trails the
 # name of a local subsidiary ("KIA Qazaqstan", "Suto Kazakhstan"), which is its parent's project.
@@ -157,3 +161,62 @@ def infer_country(*texts: str) -> str | None:
         if counts[best]:
             return best
     return None
+
+
+# Words that say what kind of party a name is, not which one: "Chinese investors", "a Korean company",
+# "китайская сторона" name no company. Nationalities are the table above; company words are the cue's.
+_KIND_WORDS = re.compile(r"(?:the|a|an|from|of|and|its|side|partners?|investors?|businesses|business|firms?|"
+                         r"сторон\w*|партн[её]р\w*|бизнес\w*|из|и|инвестор\w*)", re.IGNORECASE)
+
+
+def is_company_name(name: str) -> bool:
+    """Whether ``name`` can name an investing company, as a model's or a recognizer's reading of it.
+
+    Not a country or nationality with words for a kind of party ("Turkey", "Korea", "Chinese investors",
+    "китайская компания"), not a place ("Актюбинская область"), not an organisation that is no company (the ``not_a_company`` cue: state bodies,
+    development banks lending to a state, forums, the press), not a bare legal form.
+
+    >>> [is_company_name(n) for n in ("China Energy International Group", "Chinese investors", "Turkey")]
+    [True, False, False]
+    >>> is_company_name("Ministry of Energy"), is_company_name("ТОО"), is_company_name("Masdar")
+    (False, False, True)
+    """
+    name = _QUOTES.sub(" ", name).strip()
+    if not name or is_bare_legal_form(name) or cue("not_a_company").search(name):
+        return False
+    words = re.findall(r"\w+", name)
+    company_word = cue("company_word")
+    if all(_is_nationality(word) or _KIND_WORDS.fullmatch(word) or company_word.fullmatch(word) for word in words):
+        return False
+    if (place := resolve_place(name)) is not None:
+        # "Актюбинская область", "Zhambyl region": a place and words for its kind. A company named after a
+        # place has a name of its own beside it ("Aktobe Cement"), and proper names are capitalised.
+        rest = name[: place.start] + name[place.end :]
+        if not any(word[0].isupper() for word in re.findall(r"[^\W\d_]+", rest)):
+            return False
+    try:
+        pycountry.countries.lookup(unidecode(name))
+    except LookupError:
+        return True
+    return False
+
+
+def without_descriptors(name: str) -> str:
+    """The name without the words before it that say what kind of party it is ("Chinese company"), and
+    without its quotes, as a model writes a name it read after them ("Китайская компания «VEGA Power»").
+
+    >>> without_descriptors("Китайская компания «VEGA Power»"), without_descriptors("the Korean company Kia")
+    ('VEGA Power', 'Kia')
+    >>> without_descriptors("China Energy Group")
+    'China Energy Group'
+    """
+    words = name.split()
+    company_word = cue("company_word")
+    cut = 0  # just after the last company word of the leading run of descriptor words
+    for at, word in enumerate(words[:-1]):
+        bare = _QUOTES.sub("", word)
+        if company_word.fullmatch(bare):
+            cut = at + 1
+        elif not (_is_nationality(bare) or _KIND_WORDS.fullmatch(bare)):
+            break
+    return _QUOTES.sub(" ", " ".join(words[cut:])).strip() if cut else name

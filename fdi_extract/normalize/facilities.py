@@ -11,11 +11,21 @@ from importlib.resources import files
 
 
 @lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, object]]:
+    return tomllib.loads(files("fdi_extract.data").joinpath("facility_kinds.toml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def facility_patterns() -> dict[str, tuple[re.Pattern[str], list[str], list[str]]]:
     """Each kind's pattern with its example phrases: (pattern, must match, must not match)."""
-    table = tomllib.loads(files("fdi_extract.data").joinpath("facility_kinds.toml").read_text(encoding="utf-8"))
-    return {kind: (re.compile(entry["pattern"], re.IGNORECASE), entry["match"], entry["miss"])
-            for kind, entry in table.items()}
+    return {kind: (re.compile(str(entry["pattern"]), re.IGNORECASE), entry["match"], entry["miss"])  # type: ignore[misc]
+            for kind, entry in _table().items()}
+
+
+@lru_cache(maxsize=1)
+def facility_titles() -> dict[str, str]:
+    """Each kind's English title ("wind farm"), for a project the model did not describe in clean English."""
+    return {kind: str(entry["title"]) for kind, entry in _table().items()}
 
 
 @lru_cache(maxsize=65536)
