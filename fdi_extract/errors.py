@@ -26,4 +26,11 @@ class LLMError(FdiExtractError, RuntimeError):
 
 
 class LLMAnswerError(LLMError):
-    """The endpoint answered, but no answer passed validation within the re-ask budget."""
+    """The endpoint answered, but no answer passed validation within the re-ask budget.
+
+    ``cut_short`` is the answer's text when the endpoint stopped it at the token limit: the part that was
+    written may still hold complete items (a list of deals that ran on)."""
+
+    def __init__(self, message: str, cut_short: str | None = None):
+        super().__init__(message)
+        self.cut_short = cut_short

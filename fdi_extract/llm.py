@@ -202,7 +202,9 @@ class LLM:
             if not isinstance(failed.__cause__, LLMError):
                 raise LLMAnswerError(self._describe(failed.__cause__ or failed)) from failed
             transport_failure = failed.__cause__
-        except (IncompleteOutputException, *_REASKABLE) as error:  # cut short by max_tokens: asking again won't mend it
+        except IncompleteOutputException as error:  # cut short by max_tokens: asking again won't mend it
+            raise LLMAnswerError(self._describe(error), cut_short=_content(error.last_completion)) from error
+        except _REASKABLE as error:
             raise LLMAnswerError(self._describe(error)) from error
         # The transport's own failure, already described; raised outside the handler, so that it does not get
         # Instructor's wrapper (whose cause it is) as its context: a cycle for anyone walking the chain.
@@ -266,6 +268,14 @@ class LLM:
 
     async def aclose(self) -> None:
         await self._openai.close()
+
+
+def _content(completion: Any) -> str | None:
+    """The text of a completion's first choice, whatever shape Instructor kept it in."""
+    try:
+        return completion.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -134,6 +134,10 @@ class ArticleText:
         return sentences(self.text)
 
     @cached_property
+    def paragraphs(self) -> list[Span]:
+        return paragraphs(self.text)
+
+    @cached_property
     def orders(self) -> list[Span]:
         """Sentences that give orders to a language model: text planted in the article, not its report."""
         order = cue("orders")

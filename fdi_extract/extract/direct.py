@@ -1,21 +1,30 @@
 """Whole article in, a flat list of deals out; every name and phrase of the answer then found in the article.
 
-The strategy for models that read an article whole. The answer is flat (investor, place, amount,
-capacity, jobs, stage: phrases as written), the shape in which a plain one-call extraction does best
-(bench/baseline.py); what makes it this project's is what happens after: an investor the article never
-names is dropped, evidence is the article's own sentences holding the investor or the figures, and the
-stage is read from the cue tables in those sentences, the model's choice only where they state none.
+The model reads the article and proposes the deals; the article's own words decide the fields. The answer
+is flat (investor, place, amount, capacity, jobs, stage: phrases as written), the shape and the short prompt
+in which a plain one-call extraction does best on articles from unseen outlets (bench/baseline.py). What
+makes it this project's is what happens after: an investor the article never names, or that is no company
+(a country, a state body, a forum), is dropped; each figure becomes the article's own phrase; evidence is the
+article's sentences holding the investor or the figures; the stage is read from the cue tables in those
+sentences (the model's choice only where they state none); and two proposals of one project are one deal.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fdi_extract.cues import fingerprint, stage_cue
+from pydantic import ValidationError
+
+from fdi_extract.cues import cue, fingerprint, stage_cue
 from fdi_extract.drafts import DealDraft
+from fdi_extract.errors import LLMAnswerError
+from fdi_extract.extract.candidates import CompanyCandidate, find_companies
+from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals
+from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
@@ -70,27 +79,133 @@ class DirectStrategy:
         return [self._prompt.messages(article=chunk) for chunk in split_into_chunks(article.text, self.chunk_chars)]
 
     async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
-        answers = [await llm.ask(FoundDeals, messages) for messages in self.questions(article)]
+        answers = []
+        for messages in self.questions(article):
+            try:
+                answers.append(await llm.ask(FoundDeals, messages))
+            except LLMAnswerError as error:
+                # A small model sometimes lists deals on until the token limit: the ones it finished stand.
+                if not (kept := complete_deals(error.cut_short or "")):
+                    raise
+                warnings.append(f"the answer ran to the token limit; its {len(kept)} complete deals kept")
+                answers.append(FoundDeals(deals=kept))
         return self.drafts_from(answers, text, warnings)
 
     def drafts_from(self, answers: list[FoundDeals], text: ArticleText, warnings: list[str]) -> list[DealDraft]:
         """The drafts of the answers (one per chunk), live or collected from a batch job."""
         spans = text.sentences
-        drafts = []
+        drafts: list[DealDraft] = []
+        companies: list[CompanyCandidate] | None = None  # the recognizer's, found only when a draft needs them
         for deal in (deal for answer in answers for deal in answer.deals):
-            if (draft := _draft(deal, text, spans, warnings)) is not None:
+            if (draft := _draft(deal, text, spans, warnings)) is None:
+                continue
+            if not draft.investors and not draft.aggregate:
+                companies = find_companies(text.text) if companies is None else companies
+                _attach_the_named_company(draft, companies, text)
+            if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
+                _join(same, draft)
+            else:
                 drafts.append(draft)
         return drafts
 
 
+def _attach_the_named_company(draft: DealDraft, companies: list[CompanyCandidate], text: ArticleText) -> None:
+    """A deal the model gave no company takes the one foreign company its sentences name (patterns and the
+    recognizer, extract/candidates.py), else the one the nearest earlier sentence of its paragraph names
+    ("… an agreement with X Co. on a wind farm. The project costs $47.8 million."), whose words then
+    count for its stage too. The recognizer is a hint here, never a gate."""
+    def named_in(sentence: str) -> dict[str, str]:
+        return {c.key: c.name for c in companies for m in c.mentions if m.text in sentence}
+
+    named = {key: name for e in draft.evidence for key, name in named_in(e).items()}
+    earlier: Span | None = None
+    if not named and (first := next((s for s in text.sentences if s.text in draft.evidence), None)):
+        paragraph = next((p for p in text.paragraphs if p.start <= first.start < p.end), None)
+        for sentence in reversed([s for s in text.sentences if paragraph and paragraph.start <= s.start < first.start]):
+            if named := named_in(sentence.text):
+                earlier = sentence
+                break
+    if len(named) != 1 or not is_company_name(name := next(iter(named.values()))):
+        return
+    draft.investors = [name]
+    where = "the sentence before it in its paragraph" if earlier else "its sentences"
+    draft.reasons.append(f"investor {name}: the one company {where} names (the model named none)")
+    if earlier is not None:
+        draft.evidence = [earlier.text, *draft.evidence][:3]
+        if (stated := stage_cue(" ".join(draft.evidence))) and stated[0] is not draft.stage:
+            draft.stage = stated[0]
+            draft.reasons.append(f"stage {stated[0].value}: “{stated[1]}” in its sentences")
+
+
+def complete_deals(cut_short: str) -> list[FoundDeal]:
+    """The deals written out in full in an answer cut off at the token limit; a deal that does not
+    validate is left out.
+
+    >>> [deal.investor for deal in complete_deals('{"deals": [{"investor": "A Co"}, {"investor": "B Co"}, {"inv')]
+    ['A Co', 'B Co']
+    """
+    opening = re.search(r'"deals"\s*:\s*\[', cut_short)
+    if opening is None:
+        return []
+    decoder = json.JSONDecoder()
+    deals, position = [], opening.end()
+    while True:
+        position = len(cut_short) - len(cut_short[position:].lstrip(" \t\r\n,"))
+        try:
+            item, position = decoder.raw_decode(cut_short, position)
+        except json.JSONDecodeError:
+            return deals
+        try:
+            deals.append(FoundDeal.model_validate(item))
+        except ValidationError:
+            continue
+
+
+def _one_project(a: DealDraft, b: DealDraft) -> bool:
+    """Two proposals of one project: the same investors (or none), and no figure of one the other contradicts.
+    A small model lists a plant once per figure the article gives it; one investor's two plants differ in
+    a figure or in what they build."""
+    if {canonical_company(n) for n in a.investors} != {canonical_company(n) for n in b.investors}:
+        return False
+    if a.aggregate != b.aggregate:
+        return False
+    return all(x is None or y is None or x == y for x, y in
+               ((a.amount, b.amount), (a.capacity[0] if a.capacity else None, b.capacity[0] if b.capacity else None),
+                (a.jobs, b.jobs)))
+
+
+def _join(kept: DealDraft, other: DealDraft) -> None:
+    kept.amount = kept.amount or other.amount
+    kept.capacity = kept.capacity or other.capacity
+    kept.jobs = kept.jobs or other.jobs
+    kept.place = kept.place or other.place
+    kept.evidence = list(dict.fromkeys(kept.evidence + other.evidence))[:3]
+    kept.reasons.append(f"joined with the model's second proposal of this project ({other.project or 'unnamed'})")
+
+
 def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list[str]) -> DealDraft | None:
-    investor = deal.investor.strip() if deal.investor else None  # grounding drops one the article does not name
+    investor = without_descriptors(deal.investor.strip()) or None  # grounding drops one the article does not name
+    if investor and not is_company_name(investor):
+        warnings.append(f"{deal.project or 'a deal'}: {investor!r} is no company (a country, a state body, a "
+                        "forum, the press), the deal names no investor")
+        investor = None
     # A small model re-types what it copies ("500,000 tons" for "500 тыс. тонн", a legal form added to a
     # name): each phrase is taken back to the article's own phrase for the same figure or name.
     amount = _article_phrase(deal.amount, text.money, text)
     capacity = _article_phrase(deal.capacity, text.capacities, text)
     jobs = _article_phrase(deal.jobs, text.jobs, text)
+    if amount and _not_an_investment(amount, text, spans):
+        # Trade, budgets, targets, loans to a state, period statistics (the ``not_a_deal`` cue of its sentence).
+        warnings.append(f"{deal.project or 'a deal'}: “{amount}” is no investment in a project, left out")
+        amount = None
+        if not investor and not capacity:
+            return None
     name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
+    if investor and name_at and (tagged := person_or_place_at(text.text, *name_at)):
+        # natasha (Russian text) tags the name a person or a place: a governor or a region, no investor.
+        warnings.append(f"{deal.project or 'a deal'}: {investor!r} is a {'person' if tagged == 'PER' else 'place'} "
+                        "in the article, the deal names no investor")
+        investor = name_at = None
     if investor and name_at and not text.locate_all(investor):
         investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
     figures = [text.locate_all(phrase)[:1] for phrase in (amount, capacity, jobs) if phrase]
@@ -121,6 +236,11 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         aggregate=deal.aggregate,
         reasons=reasons,
     )
+
+
+def _not_an_investment(amount: str, text: ArticleText, spans: list[Span]) -> bool:
+    at = text.locate_all(amount)
+    return bool(at) and any(cue("not_a_deal").search(s.text) for s in spans if s.start <= at[0][0] < s.end)
 
 
 def _article_phrase(phrase: str | None, figures: Sequence[Money | Quantity], text: ArticleText) -> str | None:

@@ -12,7 +12,7 @@ news only, so English-only articles rely on the patterns of candidates.py.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -29,15 +29,28 @@ def _tagger() -> tuple[Any, Any]:
 def organisations(text: str) -> list[tuple[int, int]]:
     """(start, end) of the ORG spans of ``text``, in order; none for text without Cyrillic (the tagger
     knows Russian news)."""
+    return [_with_closing_quote(text, start, end) for start, end, kind in entities(text) if kind == "ORG"]
+
+
+@lru_cache(maxsize=8)  # one article's text, asked by several stages
+def entities(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, kind) of every span the tagger finds: kind is ORG, PER or LOC."""
     if not _CYRILLIC.search(text):
-        return []
+        return ()
     from natasha import Doc
 
     segmenter, tagger = _tagger()
     doc = Doc(text)
     doc.segment(segmenter)
     doc.tag_ner(tagger)
-    return [_with_closing_quote(text, span.start, span.stop) for span in doc.spans if span.type == "ORG"]
+    return tuple((span.start, span.stop, span.type) for span in doc.spans)
+
+
+def person_or_place_at(text: str, start: int, end: int) -> str | None:
+    """PER or LOC where the tagger tags the whole span start–end as (part of) a person or a place, and no
+    organisation overlaps it; else None. A company named after its city ("… города Линьи") is not one."""
+    kinds = {kind for s, e, kind in entities(text) if (s <= start and end <= e) or (kind == "ORG" and s < end and start < e)}
+    return None if "ORG" in kinds else next(iter(sorted(kinds & {"PER", "LOC"})), None)
 
 
 _PAIRED_QUOTES = {"«": "»", "“": "”"}

@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from instructor import OpenAISchema
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from fdi_extract.model import Stage
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _NAME_CHARS = 120
 _PHRASE_CHARS = 80
 
@@ -59,22 +59,36 @@ def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
 class FoundDeal(BaseModel):
     """One deal as the direct strategy asks for it: flat, every field a phrase of the article or a choice.
 
-    No evidence is asked for: a small model copies sentences badly and pays for it in tokens. Evidence is
-    the article's own sentences that hold the investor's name or the deal's figures (direct.py).
+    The shape of a plain one-call extraction (bench/baseline.py), which found more right deals on articles
+    from unseen outlets than any schema with evidence or nested objects. The investor is asked for as a
+    string the model must fill: allowed to leave it null, a small model left it null for deals whose company
+    the article names. What the model writes there is then checked: it must be named by the article and be
+    a company (``normalize.companies.is_company_name``), else the deal names no investor. No evidence is
+    asked for: evidence is the article's own sentences that hold the investor's name or the figures.
     """
 
-    investor: str | None = Field(default=None, max_length=_NAME_CHARS,
-                                 description="The foreign company that invests or builds, as written; null if not named.")
-    investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investor, e.g. CN.")
-    project: str = Field(default="", max_length=_NAME_CHARS, description="A few English words: what is built.")
-    place: str | None = Field(default=None, max_length=_NAME_CHARS, description="Region, district or city, as written.")
+    investor: str = Field(max_length=_NAME_CHARS,
+                          description="The foreign company that invests in or builds the project, as written in the article.")
+    investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code of the investor's country.")
+    project: str = Field(default="", max_length=_NAME_CHARS, description="What is built, in a few English words.")
+    place: str | None = Field(default=None, max_length=_NAME_CHARS,
+                              description="Region, district or city of the project, as written.")
     amount: str | None = Field(default=None, max_length=_PHRASE_CHARS,
-                               description="The investment, as written (number and currency).")
+                               description="The investment amount, as written (number and currency).")
     capacity: str | None = Field(default=None, max_length=_PHRASE_CHARS,
                                  description="The capacity, as written (number and unit).")
     jobs: str | None = Field(default=None, max_length=_PHRASE_CHARS, description="Jobs created, as written.")
     stage: Stage = Stage.announced
     aggregate: bool = Field(default=False, description="True when the amount is a total over several projects.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_investor(cls, data: object) -> object:
+        # Required in the schema so that the model fills it; a null or a missing one it still writes is a
+        # deal naming none, not a re-ask.
+        if isinstance(data, dict) and data.get("investor") is None:
+            return data | {"investor": ""}
+        return data
 
     @field_validator("investor", "project", "place", mode="before")
     @classmethod

@@ -1,0 +1,87 @@
+"""The direct strategy: the model proposes deals; the article's words decide what is kept of them.
+
+The answers are scripted on a loopback endpoint; the articles are written for these tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fdi_extract import Extractor, Settings, Strategy
+from fdi_extract.model import Article, Stage
+from tests.fake_llm import Reply, fake_llm
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])  # the scripted endpoint only
+
+# One paragraph a line, as articles come.
+ARTICLE = """Astana, 3 March 2025. The governor of the region met a delegation from Turkey.
+
+The Turkish company Anatolia Glassworks has started construction of a glass factory in the Kostanay region \
+for $120 million. The factory will create 600 jobs and produce 500 tons of glass per day.
+
+Bilateral trade turnover reached $2 billion last year."""
+
+
+def _extract(deals: list[dict], finish_reason: str = "stop", cut_after: int | None = None) -> tuple[list, list[str]]:
+    content = json.dumps({"deals": deals})
+    if cut_after is not None:
+        content = content[:cut_after]
+    with fake_llm([Reply(content=content, finish_reason=finish_reason)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        result = Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=ARTICLE))
+    return result.mentions, result.warnings
+
+
+GLASS = {"investor": "Anatolia Glassworks", "project": "glass factory", "place": "Kostanay region",
+         "amount": "$120 million", "capacity": "500 tons of glass per day", "jobs": "600 jobs", "stage": "announced"}
+
+
+def test_a_proposal_the_article_grounds_becomes_a_mention_with_the_articles_stage() -> None:
+    (mention,), _ = _extract([GLASS])
+    assert [i.name for i in mention.investors] == ["Anatolia Glassworks"]
+    assert (mention.amount.value, mention.region, mention.stage) == (120e6, "KZ-39", Stage.construction)
+    assert mention.project == "glass factory"
+
+
+def test_a_country_is_no_investor_and_the_deal_takes_the_one_company_its_sentence_names() -> None:
+    for said in ("Turkey", "the investor", ""):
+        (mention,), warnings = _extract([GLASS | {"investor": said}])
+        assert [i.name for i in mention.investors] == ["Anatolia Glassworks"]
+        assert any("the one company its sentences name" in r for r in mention.reasons)
+        assert not said or any("no company" in w for w in warnings)
+
+
+def test_two_proposals_of_one_project_are_one_deal() -> None:
+    (mention,), _ = _extract([GLASS | {"capacity": None}, GLASS | {"amount": None}])
+    assert mention.amount.value == 120e6 and [c.value for c in mention.capacity] == [500]
+
+
+def test_a_sum_that_is_no_investment_gives_no_deal() -> None:
+    mentions, warnings = _extract([{"investor": "", "project": "trade", "amount": "$2 billion"}])
+    assert mentions == [] and any("no investment" in w for w in warnings)
+
+
+def test_an_answer_cut_at_the_token_limit_keeps_its_complete_deals() -> None:
+    whole = json.dumps({"deals": [GLASS, GLASS | {"investor": "Anatolia"}]})
+    mentions, warnings = _extract([GLASS, GLASS | {"investor": "Anatolia"}], finish_reason="length",
+                                  cut_after=len(whole) - 20)
+    assert [[i.name for i in m.investors] for m in mentions] == [["Anatolia Glassworks"]]
+    assert any("token limit" in w for w in warnings)
+
+
+def test_a_project_in_two_scripts_gets_a_composed_title() -> None:
+    (mention,), _ = _extract([GLASS | {"project": "стекольный Wавод"}])
+    assert mention.project == "500 t/day glass factory"
+
+
+
+def test_a_figure_in_the_sentence_after_the_companys_takes_that_company_and_its_stage() -> None:
+    article = ("An agreement was signed with the company Boreal Turbines Ltd on a wind farm in the Aktobe region. "
+               "The project is worth $47 million.")
+    content = json.dumps({"deals": [{"investor": "", "project": "wind farm", "amount": "$47 million"}]})
+    with fake_llm([Reply(content=content)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
+        (mention,) = Extractor(settings).extract(Article(article_id="t", text=article)).mentions
+    assert [i.name for i in mention.investors] == ["Boreal Turbines Ltd"]
+    assert mention.stage is Stage.agreement and mention.amount.value == 47e6
