@@ -24,9 +24,9 @@ def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monke
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
     settings = Settings()
     assert settings.provider is Provider.embedded and settings.resolved_base_url is None
-    assert settings.resolved_strategy is Strategy.guided and settings.resolved_mode is StructuredMode.json_object_schema
+    assert settings.resolved_strategy is Strategy.direct and settings.resolved_mode is StructuredMode.json
     assert Extractor(settings).settings.resolved_model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    assert Settings(strategy=Strategy.direct).resolved_mode is StructuredMode.json  # no grammar: longer lists
+    assert Settings(strategy=Strategy.guided).resolved_mode is StructuredMode.json_object_schema  # choices: a grammar
     # The key is used once its provider is chosen, and never shown.
     chosen = Settings(model="openai/gpt-4o-mini")
     assert (chosen.provider, chosen.resolved_model, chosen.resolved_base_url) == (

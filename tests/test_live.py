@@ -34,7 +34,7 @@ def test_embedded_model_extracts_a_seed_article(embedded_settings: Settings) -> 
     assert result.error is None and result.usage.calls >= 1 and result.usage.prompt_tokens > 0
     assert result.mentions, result.warnings
     for mention in result.mentions:
-        assert mention.model == "qwen2.5-coder-1.5b-instruct-q4_k_m" and mention.strategy == "guided"
+        assert mention.model == "qwen2.5-coder-1.5b-instruct-q4_k_m" and mention.strategy == "direct"
         for evidence in mention.evidence:
             assert article.text[evidence.start : evidence.end] == evidence.quote
         if mention.amount:

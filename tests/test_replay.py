@@ -1,5 +1,6 @@
 """The whole road (guided strategy → Instructor → grounding → normalization) on LLM answers recorded from
-the embedded model with pytest-recording. Re-record after a prompt or schema change:
+the embedded model with pytest-recording. The direct strategy's whole recorded run over the seeds and the
+dev corpus replays in tests/test_recorded_runs.py. Re-record after a prompt or schema change:
 
     .venv/bin/python -m pytest tests/test_replay.py --record-mode=rewrite
 """
@@ -10,7 +11,7 @@ import asyncio
 
 import pytest
 
-from fdi_extract import Settings, Strategy
+from fdi_extract import Settings
 from fdi_extract.model import Article, ArticleResult, Stage
 from fdi_extract.pipeline import Extractor
 from tests.conftest import seed
@@ -57,20 +58,6 @@ def test_seed_000_umbrella_sum_and_unnamed_investor(llm_settings: Settings) -> N
     unnamed = [m for m in result.mentions if not m.investors and not m.aggregate]
     assert [(c.value, c.unit.value) for m in unnamed for c in m.capacity] == [(34, "MW")]
     assert all(m.investor_country == "CN" for m in result.mentions)
-
-
-def test_direct_strategy_seed_004(llm_settings: Settings) -> None:
-    """The strategy for strong models, on the small one: whatever it says is grounded or dropped."""
-    settings = llm_settings.model_copy(update={"strategy": Strategy.direct})
-    article = seed("004")
-    result = asyncio.run(Extractor(settings).aextract(article))
-    assert result.usage.calls == 1
-    for mention in result.mentions:
-        assert mention.strategy == "direct" and mention.evidence
-        for evidence in mention.evidence:
-            assert article.text[evidence.start : evidence.end] == evidence.quote
-        if mention.amount:
-            assert mention.amount.text in article.text
 
 
 HOSTILE_ORDERS = (
