@@ -146,6 +146,10 @@ class Extractor:
             result.warnings.extend(warnings)
             if grounded is None:
                 continue
+            if not grounded.draft.investors and grounded.amount is None and not grounded.capacities:
+                # "(not named) — an investment project": nothing an analyst could count or follow up.
+                result.warnings.append(f"{draft.project[:60] or 'a deal'}: no company and no figure of it, left out")
+                continue
             mention = to_mention(
                 grounded, article, default_region=default_region, strategy=self.strategy.name,
                 model=model, prompt_version=self.strategy.prompt_version,

@@ -85,3 +85,17 @@ def test_a_figure_in_the_sentence_after_the_companys_takes_that_company_and_its_
         (mention,) = Extractor(settings).extract(Article(article_id="t", text=article)).mentions
     assert [i.name for i in mention.investors] == ["Boreal Turbines Ltd"]
     assert mention.stage is Stage.agreement and mention.amount.value == 47e6
+
+
+def test_one_investors_two_kinds_of_facility_stay_two_deals() -> None:
+    mentions, _ = _extract([GLASS, GLASS | {"project": "brick factory", "amount": None, "capacity": None, "jobs": None}])
+    assert sorted(m.project for m in mentions) == ["brick factory", "glass factory"]
+
+
+def test_a_proposal_with_no_company_and_no_figure_is_no_deal() -> None:
+    article = "The regional government expects new enterprises to create 600 jobs next year."
+    content = json.dumps({"deals": [{"investor": "", "project": "new enterprises", "jobs": "600 jobs"}]})
+    with fake_llm([Reply(content=content)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
+        result = Extractor(settings).extract(Article(article_id="t", text=article))
+    assert result.mentions == [] and any("no company and no figure" in w for w in result.warnings)

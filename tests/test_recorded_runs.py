@@ -68,7 +68,7 @@ def test_strict_scores_of_the_recorded_run(recorded: dict[str, list[DealMention]
     assert dev.f1 >= DEV_F1_FLOOR and seeds.f1 >= SEEDS_F1_FLOOR, (dev.as_dict(), seeds.as_dict())
 
 
-# Measured on this recording with the code that recorded it and the rules since (docs/evaluation.md, run r3):
-# dev 0.557 (P 0.68, R 0.47), seeds 0.552.
-DEV_F1_FLOOR = 0.55
+# Measured on this recording with the code that recorded it and the rules since (docs/evaluation.md, run r5):
+# dev 0.575 (P 0.71, R 0.48), seeds 0.552.
+DEV_F1_FLOOR = 0.57
 SEEDS_F1_FLOOR = 0.55

@@ -25,6 +25,7 @@ from fdi_extract.extract.candidates import CompanyCandidate, find_companies
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals
 from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
+from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
@@ -167,7 +168,8 @@ def _one_project(a: DealDraft, b: DealDraft) -> bool:
     a figure or in what they build."""
     if {canonical_company(n) for n in a.investors} != {canonical_company(n) for n in b.investors}:
         return False
-    if a.aggregate != b.aggregate:
+    kinds_a, kinds_b = facility_kinds(a.project), facility_kinds(b.project)
+    if a.aggregate != b.aggregate or (kinds_a and kinds_b and not kinds_a & kinds_b):
         return False
     return all(x is None or y is None or x == y for x, y in
                ((a.amount, b.amount), (a.capacity[0] if a.capacity else None, b.capacity[0] if b.capacity else None),
