@@ -169,6 +169,10 @@ _KIND_WORDS = re.compile(r"(?:the|a|an|from|of|and|its|side|partners?|investors?
                          r"сторон\w*|партн[её]р\w*|бизнес\w*|из|и|инвестор\w*)", re.IGNORECASE)
 
 
+def _says_a_kind_of_party(word: str) -> bool:
+    return _is_nationality(word) or bool(_KIND_WORDS.fullmatch(word))
+
+
 def is_company_name(name: str) -> bool:
     """Whether ``name`` can name an investing company, as a model's or a recognizer's reading of it.
 
@@ -184,9 +188,7 @@ def is_company_name(name: str) -> bool:
     name = _QUOTES.sub(" ", name).strip()
     if not name or is_bare_legal_form(name) or cue("not_a_company").search(name):
         return False
-    words = re.findall(r"\w+", name)
-    company_word = cue("company_word")
-    if all(_is_nationality(word) or _KIND_WORDS.fullmatch(word) or company_word.fullmatch(word) for word in words):
+    if all(_says_a_kind_of_party(word) or cue("company_word").fullmatch(word) for word in re.findall(r"\w+", name)):
         return False
     if (place := resolve_place(name)) is not None:
         # "Актюбинская область", "Zhambyl region": a place and words for its kind. A company named after a
@@ -217,6 +219,6 @@ def without_descriptors(name: str) -> str:
         bare = _QUOTES.sub("", word)
         if company_word.fullmatch(bare):
             cut = at + 1
-        elif not (_is_nationality(bare) or _KIND_WORDS.fullmatch(bare)):
+        elif not _says_a_kind_of_party(bare):
             break
     return _QUOTES.sub(" ", " ".join(words[cut:])).strip() if cut else name
