@@ -200,8 +200,6 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         # Trade, budgets, targets, loans to a state, period statistics (the ``not_a_deal`` cue of its sentence).
         warnings.append(f"{deal.project or 'a deal'}: “{amount}” is no investment in a project, left out")
         amount = None
-        if not investor and not capacity:
-            return None
     name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
     if investor and name_at and (tagged := person_or_place_at(text.text, *name_at)):
         # natasha (Russian text) tags the name a person or a place: a governor or a region, no investor.
