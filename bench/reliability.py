@@ -104,7 +104,10 @@ def main() -> None:
              "| fault or input | articles tried | outcome | lost |", "| --- | --- | --- | --- |"]
     lines += [f"| {name} | {tried} | {outcome} | {lost} |" for name, tried, outcome, lost in rows]
     lines += ["", f"articles lost: {sum(r[3] for r in rows)}", ""]
-    (ROOT / "docs" / "reliability.md").write_text("\n".join(lines), encoding="utf-8")
+    # The sections after the generated table are written by hand (each row names its test): kept as they are.
+    page = ROOT / "docs" / "reliability.md"
+    kept = page.read_text(encoding="utf-8").partition("\n## ")
+    page.write_text("\n".join(lines) + (f"\n## {kept[2]}" if kept[1] else ""), encoding="utf-8")
     print("\n".join(lines))
 
 

@@ -29,6 +29,7 @@ from rich.progress import (
 )
 
 from fdi_extract.adjudicate import Adjudicator
+from fdi_extract.errors import EndpointUnreachableError
 from fdi_extract.extract.schema import SCHEMA_VERSION
 from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
@@ -39,7 +40,7 @@ from fdi_extract.pricing import cost_usd
 from fdi_extract.reconcile import DealPlan
 from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings
-from fdi_extract.store import Store, cache_key
+from fdi_extract.store import Store, cache_key, one_writer
 
 
 @dataclass
@@ -114,18 +115,23 @@ async def arun_batch(
     inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int | None = None,
     console: Console | None = None,
 ) -> RunSummary:
-    """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs."""
+    """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs.
+
+    Raises :class:`~fdi_extract.errors.StoreError` when another run holds ``out_dir``, and
+    :class:`~fdi_extract.errors.EndpointUnreachableError` when article after article could not reach the
+    endpoint: the outputs are written for what was done, and the rest is left for the same call to resume."""
     settings = settings or Settings()
     console = console or Console(stderr=True)
     summary = RunSummary()
     started = time.perf_counter()
-    with Store(out_dir / "store.sqlite") as store:
+    stopped: EndpointUnreachableError | None = None
+    with one_writer(out_dir / "store.sqlite"), Store(out_dir / "store.sqlite") as store:
         registered = store.add_articles(read_inputs(inputs, summary.bad_records.append))
         summary.inputs, summary.duplicates = registered.read, registered.duplicates
         summary.unreadable = len(summary.bad_records)
         already = store.counts()
         todo = already.get("pending", 0) + already.get("failed", 0)
-        run_id = store.start_run(settings.model_dump_json(exclude={"api_key"}))
+        run_id = store.start_run(settings.public_json())
         extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
         with closing(extractor), Progress(
             TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
@@ -147,11 +153,18 @@ async def arun_batch(
                     yield article
 
             model = extractor.settings.resolved_model
-            async for result in extractor.aextract_many(needing_the_model(), concurrency=concurrency):
-                record_outcome(result, store, summary, cache=cache_keys.pop(result.article_id),
-                               cost=cost_usd(model, result.usage, extractor.settings.prices))
-                _advance(progress, task, summary, started, plain)
+            try:
+                async for result in extractor.aextract_many(needing_the_model(), concurrency=concurrency):
+                    record_outcome(result, store, summary, cache=cache_keys.pop(result.article_id),
+                                   cost=cost_usd(model, result.usage, extractor.settings.prices))
+                    _advance(progress, task, summary, started, plain)
+            except EndpointUnreachableError as error:
+                stopped = error
         finish(store, out_dir, summary, run_id, started, settings)
+        left = store.counts().get("pending", 0) + summary.failed
+    if stopped is not None:
+        raise EndpointUnreachableError(f"{stopped}: {left:,} articles are left to do; run the same command again "
+                                       "when the endpoint is up") from stopped
     return summary
 
 

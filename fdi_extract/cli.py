@@ -34,6 +34,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.errors import FdiExtractError
@@ -44,7 +45,7 @@ from fdi_extract.reconcile import reconcile
 from fdi_extract.reconcile.archive import reconcile_archive
 from fdi_extract.reconcile.workers import all_cores
 from fdi_extract.report import write_outputs
-from fdi_extract.settings import Settings, Strategy
+from fdi_extract.settings import Settings, Strategy, masked_url
 from fdi_extract.store import Store
 
 if TYPE_CHECKING:
@@ -54,10 +55,17 @@ if TYPE_CHECKING:
 # use it. ``reconcile`` starts worker processes, which import this module again as Python's spawn does, and
 # the LLM client made each start 1.1 s instead of 0.4 s.
 
-err = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the terminal's width
+# No markup: what is printed holds article ids, paths and an endpoint's words, any of which may contain "[/]".
+# Styled labels go through _say.
+err = Console(stderr=True, soft_wrap=True, markup=False)  # a message is one line, whatever the terminal's width
 _SHOWN = 20  # problems listed on screen; the rest are counted (all of them are in summary.json)
 # Piped into a file or a CI log, rich would wrap tables at 80 columns; a table of deals needs more.
-out = Console() if sys.stdout.isatty() else Console(width=180)
+out = Console(markup=False) if sys.stdout.isatty() else Console(width=180, markup=False)
+
+
+def _say(message: str, label: str = "", style: str = "", console: Console = err) -> None:
+    """One line: a styled ``label``, then ``message`` as plain text (never read as markup)."""
+    console.print(Text.assemble((label, style), " " if label else "", message), highlight=False)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -66,7 +74,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _say_model(settings: Settings) -> None:
-    where = settings.resolved_base_url or "an embedded llama.cpp server"
+    where = masked_url(settings.resolved_base_url) if settings.resolved_base_url else "an embedded llama.cpp server"
     err.print(f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy "
               f"{settings.resolved_strategy.value}", highlight=False)
 
@@ -85,7 +93,7 @@ def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Pat
         stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
         progress = files_open.enter_context(
             Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err)
+                     TimeElapsedColumn(), TextColumn("{task.fields[note]}", markup=False), console=err)
         )
         task = progress.add_task("extracting", total=len(files), note="")
 
@@ -98,7 +106,7 @@ def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Pat
                 stats_out.flush()
             results.append(result)
             if result.error:
-                err.print(f"[red]{result.article_id}: {result.error}", highlight=False)
+                _say(f"{result.article_id}: {result.error}", "failed", "red")
             progress.update(task, advance=1, note=f"{result.article_id}: {len(result.mentions)} deals, "
                             f"{result.seconds:.0f} s, {result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens")
 
@@ -147,8 +155,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         # A run with failures does not replace what an earlier run wrote there: a failing endpoint must not
         # wipe good records. Its own records stay beside it.
         if output is not None and failed and output.exists():
-            err.print(f"[yellow]{len(failed)} article(s) failed: {output} is left as it was; this run's records "
-                      f"are in {partial_path(output)}[/]")
+            _say(f"{len(failed)} article(s) failed: {output} is left as it was; this run's records are in "
+                 f"{partial_path(output)}", "kept", "yellow")
         elif output is not None:
             partial_path(output).replace(output)
     mentions = [m for r in results for m in r.mentions]
@@ -210,11 +218,11 @@ def _stream_mentions(source: Path) -> Iterator[DealMention]:
         skipped: list[str] = []
         yield from iter_mentions(source, skipped.append)
         for problem in skipped[:_SHOWN]:
-            err.print(f"[yellow]skipped[/] {problem}", highlight=False)
+            _say(problem, "skipped", "yellow")
         if len(skipped) > _SHOWN:
-            err.print(f"[yellow]skipped[/] {len(skipped) - _SHOWN} more lines of {source}")
+            _say(f"{len(skipped) - _SHOWN} more lines of {source}", "skipped", "yellow")
         return
-    with Store(path) as store:
+    with Store(path, read_only=True) as store:
         yield from store.mentions()
 
 
@@ -255,9 +263,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         if spark is not None:
             spark.stop()
     for problem in result.skipped[:_SHOWN]:
-        err.print(f"[yellow]skipped[/] {problem}", highlight=False)
+        _say(problem, "skipped", "yellow")
     if len(result.skipped) > _SHOWN:
-        err.print(f"[yellow]skipped[/] {len(result.skipped) - _SHOWN} more lines")
+        _say(f"{len(result.skipped) - _SHOWN} more lines", "skipped", "yellow")
     out.print(_deals_table(result.first_deals, result.deals))
     err.print(f"{result.mentions:,} mentions ({result.previous:,} from earlier runs) → {result.deals:,} deals → "
               f"{args.out} (deals and mentions as .jsonl and .parquet)")
@@ -298,7 +306,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _output_folder(args.out)
     mentions = [m for path in _existing(args.sources) for m in _mentions_from(path)]
     deals = reconcile(mentions)
-    stores = [Store(path) for source in args.sources if (path := _store_path(source)) is not None]
+    stores = [Store(path, read_only=True) for source in args.sources if (path := _store_path(source)) is not None]
     try:
         def article_text(article_id: str) -> str | None:
             return next((text for store in stores if (text := store.article_text(article_id)) is not None), None)
@@ -322,9 +330,9 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table.add_row("seconds", f"{summary.seconds:.1f}")
     out.print(table)
     for bad in summary.bad_records[:_SHOWN]:
-        err.print(f"[yellow]unreadable[/] {bad.where}: {bad.problem}", highlight=False)
+        _say(f"{bad.where}: {bad.problem}", "unreadable", "yellow")
     for failure in summary.failures[:_SHOWN]:
-        err.print(f"[red]failed[/] {failure}", highlight=False)
+        _say(failure, "failed", "red")
     hidden = max(0, len(summary.bad_records) - _SHOWN) + max(0, len(summary.failures) - _SHOWN)
     if hidden:
         err.print(f"… {hidden} more, all in {out_dir / 'summary.json'}")
@@ -364,10 +372,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         out.print(_report_table({"strict": report} | ({"lenient (not the measure)": lenient} if lenient else {})))
         if args.verbose:
             for g in report.missed:
-                out.print(f"[yellow]missed[/] {g.article} {g.deal} {g.investors} {g.amount}")
+                _say(f"{g.article} {g.deal} {g.investors} {g.amount}", "missed", "yellow", out)
             for p in report.spurious:
-                out.print(f"[red]spurious[/] {p.article_id} {[i.name for i in p.investors]} {p.project} "
-                          f"{p.amount.text if p.amount else ''}")
+                _say(f"{p.article_id} {[i.name for i in p.investors]} {p.project} {p.amount.text if p.amount else ''}",
+                     "spurious", "red", out)
     return 0
 
 
@@ -477,16 +485,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except FdiExtractError as error:
-        err.print(f"[red]error:[/] {error}", highlight=False)
+        _say(str(error), "error:", "red")
     except OSError as error:  # a folder where a file was meant, a file that cannot be read
-        err.print(f"[red]error:[/] {error.filename or ''}: {error.strerror or error}", highlight=False)
+        _say(f"{error.filename or ''}: {error.strerror or error}", "error:", "red")
     except ValidationError as error:  # a setting from an argument or the environment
         problem = error.errors()[0]
         where = ".".join(map(str, problem["loc"]))
         message = problem["msg"].removeprefix("Value error, ")
-        err.print(f"[red]error:[/] setting {where}: {message}" if where else f"[red]error:[/] {message}", highlight=False)
+        _say(f"setting {where}: {message}" if where else message, "error:", "red")
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
+        _say("", "interrupted", "yellow")
         return 130
     return 2
 

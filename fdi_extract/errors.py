@@ -17,12 +17,29 @@ class InputError(FdiExtractError, ValueError):
         super().__init__(f"{where}{problem}")
 
 
+class StoreError(FdiExtractError):
+    """A run's store that cannot be opened, read or written: damaged, foreign, read-only, a full disk."""
+
+
 class ModelUnavailableError(FdiExtractError, RuntimeError):
     """The embedded model could not be assembled, verified or started."""
 
 
 class LLMError(FdiExtractError, RuntimeError):
     """The LLM endpoint failed for good: retries exhausted or an answer that never validated."""
+
+
+class SettingsError(FdiExtractError, ValueError):
+    """Settings that cannot work, said before the first request (a provider's missing API key)."""
+
+
+class LLMConnectionError(LLMError):
+    """The endpoint could not be reached at all (connection refused, no such host): no article can succeed."""
+
+
+class EndpointUnreachableError(LLMError):
+    """A batch stopped early: article after article could not reach the endpoint. The articles not done are
+    left for the same command to resume."""
 
 
 class LLMAnswerError(LLMError):

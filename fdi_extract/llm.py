@@ -18,10 +18,13 @@ concurrent articles don't mix their counts).
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import errno
 import email.utils
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,16 +48,28 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from fdi_extract.errors import LLMAnswerError, LLMError
+from fdi_extract.errors import LLMAnswerError, LLMConnectionError, LLMError
 from fdi_extract.model import Usage
-from fdi_extract.settings import RetryPolicy, Settings, StructuredMode
+from fdi_extract.settings import RetryPolicy, Settings, StructuredMode, masked_url
 
 T = TypeVar("T", bound=BaseModel)
 logger = logging.getLogger("fdi_extract")
 
 _current_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("fdi_extract_usage", default=None)
 
-_TRANSIENT = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+
+
+class RequestTimedOut(Exception):
+    """No complete answer within the request timeout. The HTTP clients' timeouts bound each read, so an
+    endpoint sending a byte a second would keep a request alive for ever; this one bounds the whole request."""
+
+
+_TRANSIENT = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError,
+              RequestTimedOut)
+# What an endpoint that cannot be reached at all gives, under whatever the HTTP client wraps it in (the SDK's
+# aiohttp transport reports a refused connection as a timeout).
+_UNREACHABLE = {errno.ECONNREFUSED: "connection refused", errno.EHOSTUNREACH: "host unreachable",
+                errno.ENETUNREACH: "network unreachable"}
 # What Instructor itself re-asks after: the answer is there but does not fit the model.
 _REASKABLE = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
@@ -80,13 +95,32 @@ def _count_usage(response: Any) -> None:
         usage.completion_tokens += reported.completion_tokens or 0
 
 
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what lies behind it, cause before context (a context can be unrelated noise of the
+    transport, such as aiohttp's "no running event loop")."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
 def _transport_origin(error: BaseException) -> BaseException:
-    """The innermost exception behind an openai error: what the HTTP transport itself raised."""
-    seen = {id(error)}
-    while (inner := error.__cause__ or error.__context__) is not None and id(inner) not in seen:
-        seen.add(id(inner))
-        error = inner
-    return error
+    """What the HTTP transport itself raised behind an openai error: the socket's error where there is one,
+    else the innermost cause."""
+    chain = list(_causes(error))
+    return next((e for e in chain if isinstance(e, OSError) and e.errno), chain[-1])
+
+
+def _unreachable(error: BaseException) -> str | None:
+    """Why the endpoint could not be reached at all ("connection refused", "no such host"), or None when
+    it was reached (it answered, hung, or dropped the connection)."""
+    for cause in _causes(error):
+        if isinstance(cause, socket.gaierror):
+            return "no such host"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+            return _UNREACHABLE[cause.errno]
+    return None
 
 
 def _retry_after_seconds(error: BaseException) -> float | None:
@@ -129,8 +163,9 @@ class LLM:
         if api_key is None:
             api_key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self._api_key = api_key
+        self.base_url = base_url or settings.resolved_base_url
         self._openai = openai.AsyncOpenAI(
-            base_url=base_url or settings.resolved_base_url,
+            base_url=self.base_url,
             api_key=api_key,
             timeout=settings.resolved_request_timeout,
             max_retries=0,
@@ -222,11 +257,12 @@ class LLM:
                     # aliases and encode files), a third of a request's CPU here, mostly inside the JSON
                     # schema. Instructor's bodies are plain JSON that the walk hands back unchanged (a
                     # test holds it to that).
-                    completion = await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
+                    completion = await self._post(body)
         except Exception as error:
+            kind = LLMConnectionError if _unreachable(error) else LLMError
             if self._api_key not in str(error):
-                raise LLMError(self._describe(error)) from error
-            echoed = LLMError(self._describe(error))
+                raise kind(self._describe(error)) from error
+            echoed = kind(self._describe(error))
         if echoed is not None:
             # Raised outside the handler, so that neither __cause__ nor __context__ holds the endpoint's
             # error text with the key in it.
@@ -234,6 +270,14 @@ class LLM:
         if not completion.choices:  # Instructor would read it as an IndexError, which says nothing
             raise LLMAnswerError("No choices in the completion")
         return completion
+
+    async def _post(self, body: dict[str, Any]) -> ChatCompletion:
+        timeout = self.settings.resolved_request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
+        except TimeoutError:
+            raise RequestTimedOut(f"no complete answer within the request timeout of {timeout:g} s") from None
 
     def _transport_retrying(self) -> AsyncRetrying:
         policy = self.settings.retry
@@ -248,11 +292,15 @@ class LLM:
     def _describe(self, cause: BaseException) -> str:
         """The cause in a line, for the article's recorded error: without the API key, even where the
         endpoint echoed it back in its error message."""
+        if (reason := _unreachable(cause)) is not None:
+            return f"cannot connect to {masked_url(self.base_url or '')}: {reason}"
         described = f"{type(cause).__name__}: {cause}"
         if isinstance(cause, openai.APIConnectionError) and (origin := _transport_origin(cause)) is not cause:
             # The SDK's own message can hide what happened (the aiohttp transport reports a dropped
             # connection as a timeout); the transport's error says it.
             described += f" ({type(origin).__name__}: {origin})"
+        if self.base_url:  # a key written into the URL
+            described = described.replace(self.base_url, masked_url(self.base_url))
         # Some endpoints echo the key in their error text; it is the one text of theirs that we pass on.
         return _short(described.replace(self._api_key, "[API key]") if len(self._api_key) >= 8 else described)
 
@@ -260,9 +308,12 @@ class LLM:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, openai.RateLimitError):
             self.rate_limited += 1
-        elif isinstance(error, openai.APITimeoutError):
+        elif error is not None and (reason := _unreachable(error)) is not None:
+            logger.warning("cannot connect to %s: %s (attempt %d of %d)", masked_url(self.base_url or ""), reason,
+                           state.attempt_number, self.settings.retry.max_attempts)
+        elif isinstance(error, openai.APITimeoutError | RequestTimedOut):
             # A slow endpoint must not look like a hung program: say so at every timeout.
-            logger.warning("an LLM request passed its %.0f s timeout (attempt %d of %d; FDI_EXTRACT_REQUEST_TIMEOUT "
+            logger.warning("an LLM request passed its %g s timeout (attempt %d of %d; FDI_EXTRACT_REQUEST_TIMEOUT "
                            "sets it)", self.settings.resolved_request_timeout, state.attempt_number,
                            self.settings.retry.max_attempts)
 

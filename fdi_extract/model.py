@@ -81,7 +81,8 @@ class CapacityUnit(StrEnum):
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # No NaN or infinity in any figure: a record holding one could be stored but never read back.
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 def _unreadable_date(value: object, info: ValidationInfo) -> str | None:

@@ -42,7 +42,7 @@ from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.pricing import BATCH_DISCOUNT, cost_usd
 from fdi_extract.settings import Provider, Settings, Strategy
-from fdi_extract.store import Store
+from fdi_extract.store import Store, one_writer
 from fdi_extract.text import ArticleText
 
 # OpenAI's limits per batch job: 50,000 requests and a 200 MB input file.
@@ -119,7 +119,8 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
     client = _client(settings)
     llm = extractor.llm()
     summary, run = Submitted(), RunSummary()
-    with Store(out_dir / "store.sqlite") as store, tempfile.TemporaryDirectory() as work:
+    with one_writer(out_dir / "store.sqlite"), Store(out_dir / "store.sqlite") as store, \
+            tempfile.TemporaryDirectory() as work:
         registered = store.add_articles(read_inputs(inputs, run.bad_records.append))
         summary.inputs, summary.duplicates = registered.read, registered.duplicates
         job_file = _JobFile(Path(work) / "requests.jsonl")
@@ -164,7 +165,7 @@ def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collecte
     collected = Collected()
     run = RunSummary()
     started = time.perf_counter()
-    with Store(out_dir / "store.sqlite") as store:
+    with one_writer(out_dir / "store.sqlite"), Store(out_dir / "store.sqlite") as store:
         for job_id in store.open_jobs():
             job = client.batches.retrieve(job_id)
             if job.status in _IN_FLIGHT:
@@ -180,7 +181,7 @@ def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collecte
             store.close_job(job_id)
             collected.jobs_collected += 1
         if not collected.jobs_in_flight:
-            finish(store, out_dir, run, store.start_run(settings.model_dump_json(exclude={"api_key"})), started, settings)
+            finish(store, out_dir, run, store.start_run(settings.public_json()), started, settings)
             collected.summary = run
     return collected
 

@@ -19,7 +19,7 @@ from typing import Any, Self, TypeVar
 
 from fdi_extract.articles import check_text, find_published
 from fdi_extract.drafts import DealDraft
-from fdi_extract.errors import FdiExtractError, InputError
+from fdi_extract.errors import EndpointUnreachableError, FdiExtractError, InputError, LLMConnectionError
 from fdi_extract.extract import strategy_for
 from fdi_extract.ground import ground
 from fdi_extract.llm import LLM, metered
@@ -33,6 +33,10 @@ logger = logging.getLogger("fdi_extract")
 T = TypeVar("T")
 REMOTE_CONCURRENCY = 4  # requests in flight to a remote endpoint; adapts down on 429s
 _READ_AHEAD = 4  # articles taken from the input per slot of concurrency: memory stays flat on any archive
+# Articles in a row that could not reach the endpoint at all, each after its retries, before a batch stops:
+# one can be a blip; several mean a wrong URL or a server that is down, and every further article would fail
+# the same way, slowly.
+UNREACHABLE_IN_A_ROW = 3
 
 
 def default_concurrency(settings: Settings) -> int:
@@ -80,6 +84,7 @@ class Extractor:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
+        self.settings.require_credentials()
         self.strategy = strategy_for(self.settings)
         self._server: EmbeddedServer | None = None
         self._base_url: str | None = self.settings.base_url
@@ -170,9 +175,11 @@ class Extractor:
         input order: match them by ``article_id``). Texts get the ids ``article-1``, ``article-2``, …
 
         An article that cannot be extracted (not an article, the endpoint failing after its retries) gives a
-        result with ``error`` set and never stops the others. ``concurrency`` defaults to 1 on the embedded
-        model and 4 elsewhere, and halves while a remote endpoint answers 429. ``progress`` is called with
-        each result as it is yielded.
+        result with ``error`` set and never stops the others, except that when ``UNREACHABLE_IN_A_ROW``
+        articles in a row could not reach the endpoint at all, :class:`EndpointUnreachableError` is raised
+        after their results and the articles not yet finished are dropped (a batch leaves them pending).
+        ``concurrency`` defaults to 1 on the embedded model and 4 elsewhere, and halves while a remote endpoint
+        answers 429. ``progress`` is called with each result as it is yielded.
         """
         concurrency = concurrency or default_concurrency(self.settings)
         if concurrency < 1:
@@ -180,18 +187,22 @@ class Extractor:
         limit = AdaptiveLimit(concurrency)
         llm: LLM | None = None  # started with the first article: an input with none starts no model
         pending: set[asyncio.Task[ArticleResult]] = set()
+        unreachable: dict[str, str] = {}  # article id → why the endpoint could not be reached
+        in_a_row = 0
+        items = enumerate(articles, start=1)
         try:
-            for index, item in enumerate(articles, start=1):
-                while len(pending) >= _READ_AHEAD * concurrency:
-                    finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for result in _results(finished, progress):
-                        yield result
-                llm = llm or self.llm()
-                pending.add(asyncio.create_task(self._extract_one(as_article(item, index), llm, limit)))
-            while pending:
+            while True:
+                while len(pending) < _READ_AHEAD * concurrency and (numbered := next(items, None)) is not None:
+                    llm = llm or self.llm()
+                    index, item = numbered
+                    pending.add(asyncio.create_task(self._extract_one(as_article(item, index), llm, limit, unreachable)))
+                if not pending:
+                    return
                 finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for result in _results(finished, progress):
+                    in_a_row = in_a_row + 1 if result.article_id in unreachable else 0
                     yield result
+                    _stop_if_unreachable(in_a_row, unreachable, result.article_id)
         finally:
             for task in pending:
                 task.cancel()
@@ -216,15 +227,24 @@ class Extractor:
             loop.run_until_complete(results.aclose())
             loop.close()
 
-    async def _extract_one(self, article: Article, llm: LLM, limit: AdaptiveLimit) -> ArticleResult:
+    async def _extract_one(self, article: Article, llm: LLM, limit: AdaptiveLimit,
+                           unreachable: dict[str, str]) -> ArticleResult:
         async with limit:
             rate_limited_before = llm.rate_limited
             try:
                 result = await self.aextract(article, llm)
             except FdiExtractError as error:
                 result = ArticleResult(article_id=article.article_id, error=str(error))
+                if isinstance(error, LLMConnectionError):
+                    unreachable[article.article_id] = str(error)
             await limit.throttled(llm.rate_limited > rate_limited_before)
         return result
+
+
+def _stop_if_unreachable(in_a_row: int, unreachable: dict[str, str], article_id: str) -> None:
+    if in_a_row >= UNREACHABLE_IN_A_ROW:
+        raise EndpointUnreachableError(f"{unreachable[article_id]} ({in_a_row} articles in a row, each after its "
+                                       "retries); stopped")
 
 
 def _results(finished: set[asyncio.Task[ArticleResult]],

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import pycountry
 
@@ -245,7 +246,25 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
     page.write("</tbody></table></section>")
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_web_url(url: str) -> bool:
+    """Only http(s) becomes a link: an article's ``javascript:`` or ``data:`` URL would run when clicked."""
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https")
+
+
+def _spreadsheet_safe(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so that it is shown as text."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell
+
+
 def _csv_row(d: Deal) -> list[object]:
+    return [_spreadsheet_safe(cell) for cell in _csv_cells(d)]
+
+
+def _csv_cells(d: Deal) -> list[object]:
     dates = [s.published for s in d.sources if s.published]
     return [
         d.deal_id, "; ".join(i.name for i in d.investors), "; ".join(sorted({i.country for i in d.investors if i.country})),
@@ -309,7 +328,9 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     sources = []
     for source in deal.sources:
         text = article_text(source.article_id)
-        link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if source.url else ""
+        link = ""
+        if source.url:
+            link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if _is_web_url(source.url) else f" {e(source.url)}"
         if text:
             body = (f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
                     f'article</summary><div class="text">{highlight(text, source.evidence)}</div></details>')

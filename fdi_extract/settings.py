@@ -16,9 +16,11 @@ FDI_EXTRACT_STRATEGY, FDI_EXTRACT_MODE, FDI_EXTRACT_GGUF, and every other field 
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
     AliasChoices,
@@ -30,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fdi_extract.errors import SettingsError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OLLAMA_BASE_URL = "http://localhost:11434/v1"
@@ -181,11 +185,25 @@ class Settings(BaseSettings):
         # A server of one model (llama.cpp, vLLM) answers whatever it is called.
         return "default" if self.model == EMBEDDED else self.model
 
+    def require_credentials(self) -> None:
+        """Raise :class:`SettingsError` when the provider needs an API key and none is set: said before the
+        first request, not as one 401 per article."""
+        if self.provider is Provider.openai and self.api_key is None:
+            raise SettingsError(f"model {self.model!r} needs an API key: set OPENAI_API_KEY or FDI_EXTRACT_API_KEY "
+                                "(or Settings(api_key=...))")
+
+    def public_json(self) -> str:
+        """The settings as JSON with no secret: no API key, and the endpoint's URL masked."""
+        public = self.model_dump(mode="json", exclude={"api_key"})
+        public["base_url"] = masked_url(self.base_url) if self.base_url else None
+        return json.dumps(public, ensure_ascii=False)
+
     def described(self) -> dict[str, object]:
         """What these settings resolve to, as `fdi-extract config` prints it: nothing is started."""
+        endpoint = self.resolved_base_url
         return {
             "model": self.model, "provider": self.provider.value, "model_name": self.resolved_model,
-            "endpoint": self.resolved_base_url or "a llama.cpp server on 127.0.0.1, started on first use",
+            "endpoint": masked_url(endpoint) if endpoint else "a llama.cpp server on 127.0.0.1, started on first use",
             "strategy": self.resolved_strategy.value, "mode": self.resolved_mode.value,
             "request_timeout_s": self.resolved_request_timeout,
             "api_key": "set" if self.api_key else "not set",
@@ -193,3 +211,18 @@ class Settings(BaseSettings):
 
 
 _PROVIDER_PREFIXES = ("openai", "ollama")
+_SECRET_PARAMETERS = ("key", "token", "secret", "password", "auth", "sig")
+
+
+def masked_url(url: str) -> str:
+    """``url`` fit to print or store: a password in it (``http://user:KEY@host``), a bare user part (which may
+    be a key) and the values of query parameters named like a key or token become ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user_part, host = netloc.rsplit("@", 1)
+        user, has_password, _ = user_part.partition(":")
+        netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
+    query = urlencode([(name, "***" if any(s in name.lower() for s in _SECRET_PARAMETERS) else value)
+                       for name, value in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))

@@ -5,6 +5,10 @@ result — its mentions, its status and its cache entry — is committed in one 
 at any instant (SIGKILL included) leaves every article either done with all its mentions or not done
 with none, and the next run does exactly the articles that are not done.
 
+A store that is damaged, is some other SQLite file, sits on a full disk or a read-only folder is said as
+such in one :class:`~fdi_extract.errors.StoreError` naming the file; commands that only read a store open
+it read-only and change nothing in it.
+
 The cache is keyed by (text hash, prompt version, schema version, strategy, model): the same article
 extracted the same way is never sent to the model twice, across runs and across stores that share it.
 """
@@ -16,10 +20,14 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
+from filelock import FileLock, Timeout
+
+from fdi_extract.errors import StoreError
 from fdi_extract.model import Article, ArticleResult, DealMention
 
 _SCHEMA = """
@@ -74,13 +82,111 @@ def cache_key(text: str, *, prompt_version: str, schema_version: str, strategy: 
     return hashlib.sha256("\x1f".join((text_hash(text), prompt_version, schema_version, strategy, model)).encode()).hexdigest()
 
 
-class Store:
-    """A batch's SQLite file. Not shared between threads; one writer process at a time."""
+@contextmanager
+def one_writer(path: Path) -> Iterator[None]:
+    """Hold the store at ``path`` for one command from start to end: a second run into the same folder would
+    ask the model about every article again (paid twice) and race the first one's outputs, so it is refused."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path.with_name(path.name + ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(f"another run is writing to {path.parent}; wait for it to finish, or give another --out") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
-    def __init__(self, path: Path):
+
+def _plainly(path: Path, error: sqlite3.Error) -> str:
+    """What went wrong with the store at ``path``, and what to do, in a line."""
+    message = str(error)
+    if isinstance(error, sqlite3.DatabaseError) and ("malformed" in message or "not a database" in message):
+        return (f"{path} is damaged ({message}): move it away and run again (the articles are read again from "
+                "the inputs), or restore it from a copy")
+    if "disk is full" in message or "database or disk is full" in message:
+        return f"the disk holding {path} is full: free some space and run the same command again (what was done is kept)"
+    if "readonly" in message or "read-only" in message:
+        return f"cannot write to {path}: the file or its folder is read-only"
+    if "unable to open" in message:
+        return f"cannot open {path}: its folder is missing or cannot be written"
+    if "locked" in message:
+        return f"{path} is in use by another process; wait for it to finish"
+    return f"{path}: {message}"
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose failures name the store (a damaged page may only show when a row is read)."""
+
+    path: Path
+
+    def fetchone(self) -> Any:
+        with _said(self.path):
+            return super().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with _said(self.path):
+            return super().fetchall()
+
+    def __next__(self) -> Any:
+        with _said(self.path):
+            return super().__next__()
+
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, with every failure said as a :class:`StoreError` naming the file and what to do:
+    one place, so that no statement of the store can fail with a bare ``database disk image is malformed``."""
+
+    path: Path
+
+    def execute(self, sql: str, parameters: Any = ()) -> _Cursor:  # type: ignore[override]
+        with _said(self.path):
+            cursor = self.cursor(_Cursor)
+            cursor.path = self.path
+            return cursor.execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any) -> _Cursor:  # type: ignore[override]
+        with _said(self.path):
+            cursor = self.cursor(_Cursor)
+            cursor.path = self.path
+            return cursor.executemany(sql, parameters)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        with _said(self.path):
+            return super().executescript(script)
+
+
+@contextmanager
+def _said(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StoreError(_plainly(path, error)) from error
+
+
+class Store:
+    """A batch's SQLite file. Not shared between threads; one writer process at a time.
+
+    ``read_only``: for commands that only read a run (report, eval, reconcile); the file must exist and be a
+    store, and nothing in it changes (no journal mode switched, no table added)."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
+        self._read_only = read_only
+        if read_only:
+            if not path.is_file():
+                raise StoreError(f"{path} does not exist")
+            with _said(path):
+                self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                           factory=_Connection)
+            self._db.path = path
+            self._check_is_a_store()
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
+        with _said(path):
+            self._db = sqlite3.connect(path, isolation_level=None, factory=_Connection)  # explicit transactions
+        self._db.path = path
+        self._check_is_a_store()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(mentions)")}
@@ -90,6 +196,27 @@ class Store:
         if columns and "read_warnings" not in columns:
             self._db.execute("ALTER TABLE articles ADD COLUMN read_warnings TEXT")
         self._db.executescript(_SCHEMA)
+
+    def _check_is_a_store(self) -> None:
+        # Every store, of any version, has its mentions table; a new file has no table at all.
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "mentions" not in tables and (tables or self._read_only):
+            self._db.close()
+            raise StoreError(f"{self.path} is not an fdi-extract store (it has no mentions table); "
+                             "give a run's store.sqlite or its folder, or another --out")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction: committed whole, or rolled back (when SQLite has not already rolled it back, as it
+        does when a disk fills: a second ROLLBACK would hide that cause behind "no transaction is active")."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -112,21 +239,21 @@ class Store:
         batch: list[tuple[object, ...]] = []
 
         def flush() -> None:
-            self._db.execute("BEGIN")
-            before = self._db.total_changes
-            self._db.executemany("INSERT OR IGNORE INTO registering (article_id) VALUES (?)", [row[:1] for row in batch])
-            registered.duplicates += len(batch) - (self._db.total_changes - before)
-            self._db.executemany(
-                """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated, read_warnings)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(article_id) DO UPDATE SET
-                     text_hash = excluded.text_hash, text = excluded.text, published = excluded.published,
-                     url = excluded.url, title = excluded.title, status = 'pending', updated = excluded.updated,
-                     read_warnings = excluded.read_warnings
-                   WHERE articles.text_hash != excluded.text_hash""",
-                batch,
-            )
-            self._db.execute("COMMIT")
+            with self._transaction():
+                before = self._db.total_changes
+                self._db.executemany("INSERT OR IGNORE INTO registering (article_id) VALUES (?)",
+                                     [row[:1] for row in batch])
+                registered.duplicates += len(batch) - (self._db.total_changes - before)
+                self._db.executemany(
+                    """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated, read_warnings)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(article_id) DO UPDATE SET
+                         text_hash = excluded.text_hash, text = excluded.text, published = excluded.published,
+                         url = excluded.url, title = excluded.title, status = 'pending', updated = excluded.updated,
+                         read_warnings = excluded.read_warnings
+                       WHERE articles.text_hash != excluded.text_hash""",
+                    batch,
+                )
             batch.clear()
 
         for article in articles:
@@ -163,8 +290,7 @@ class Store:
 
     def save(self, result: ArticleResult, *, status: str, cache: str | None = None, cached: bool = False) -> None:
         """Record one article's outcome atomically: mentions replaced, status set, cache filled."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._db.execute("DELETE FROM mentions WHERE article_id = ?", (result.article_id,))
             self._db.executemany(
                 "INSERT INTO mentions (article_id, position, record, deal_id) VALUES (?, ?, ?, ?)",
@@ -179,10 +305,6 @@ class Store:
             )
             if cache is not None and status == "done":
                 self.remember(cache, result)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def remember(self, key: str, result: ArticleResult) -> None:
         """Put a result in the cache, as a run does for each article it extracts (inside its transaction)."""
@@ -225,21 +347,20 @@ class Store:
 
     def set_deal_ids(self, deal_ids: Iterable[str]) -> None:
         """Give the mentions, in :meth:`mentions` order, their deal ids (one transaction)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        self._db.executemany("UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
-                             ((deal_id, *key) for key, deal_id in zip(self.mention_keys(), deal_ids, strict=True)))
-        self._db.execute("COMMIT")
+        keys = self.mention_keys()
+        with self._transaction():
+            self._db.executemany("UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
+                                 ((deal_id, *key) for key, deal_id in zip(keys, deal_ids, strict=True)))
 
     def record_job(self, job_id: str, requests: dict[str, int]) -> None:
         """A remote batch job now holds the requests of these articles (article id → number of requests)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        self._db.execute("INSERT INTO remote_jobs (job_id, submitted, requests) VALUES (?, ?, ?)",
-                         (job_id, time.time(), sum(requests.values())))
-        self._db.executemany("INSERT OR REPLACE INTO submitted (article_id, job_id, requests) VALUES (?, ?, ?)",
-                             [(article_id, job_id, count) for article_id, count in requests.items()])
-        self._db.executemany("UPDATE articles SET status = 'submitted', updated = ? WHERE article_id = ?",
-                             [(time.time(), article_id) for article_id in requests])
-        self._db.execute("COMMIT")
+        with self._transaction():
+            self._db.execute("INSERT INTO remote_jobs (job_id, submitted, requests) VALUES (?, ?, ?)",
+                             (job_id, time.time(), sum(requests.values())))
+            self._db.executemany("INSERT OR REPLACE INTO submitted (article_id, job_id, requests) VALUES (?, ?, ?)",
+                                 [(article_id, job_id, count) for article_id, count in requests.items()])
+            self._db.executemany("UPDATE articles SET status = 'submitted', updated = ? WHERE article_id = ?",
+                                 [(time.time(), article_id) for article_id in requests])
 
     def open_jobs(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT job_id FROM remote_jobs WHERE collected IS NULL ORDER BY submitted")]
@@ -250,10 +371,9 @@ class Store:
 
     def close_job(self, job_id: str) -> None:
         """Every article of the job has its outcome saved; the job is done with."""
-        self._db.execute("BEGIN IMMEDIATE")
-        self._db.execute("UPDATE remote_jobs SET collected = ? WHERE job_id = ?", (time.time(), job_id))
-        self._db.execute("DELETE FROM submitted WHERE job_id = ?", (job_id,))
-        self._db.execute("COMMIT")
+        with self._transaction():
+            self._db.execute("UPDATE remote_jobs SET collected = ? WHERE job_id = ?", (time.time(), job_id))
+            self._db.execute("DELETE FROM submitted WHERE job_id = ?", (job_id,))
 
     def article_text(self, article_id: str) -> str | None:
         row = self._db.execute("SELECT text FROM articles WHERE article_id = ?", (article_id,)).fetchone()

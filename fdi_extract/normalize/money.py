@@ -18,6 +18,7 @@ from fdi_extract.normalize.numbers import (
     SCALE,
     SCALE_WORD,
     SPACES,
+    plausible,
     read_number,
     scale_factor,
 )
@@ -145,6 +146,8 @@ def _from_match(match: re.Match[str]) -> Money | None:
         value_max = read_number(match["num2"], scaled=bool(scale2), cyrillic=cyrillic) * scale_factor(scale2 or scale)
         if value_max <= value:
             return None  # "2018-2019" style spans are dates, not ranges of money
+    if not plausible(value) or (value_max is not None and not plausible(value_max)):
+        return None  # "$" and 400 nines "million": no sum of money, and no float can hold it
     start = match.start()
     text = match.group(0)
     stripped = text.rstrip()

@@ -5,6 +5,7 @@ Shared by the money and quantity parsers, so both read separators and scale word
 
 from __future__ import annotations
 
+import math
 import re
 
 SPACES = " \u00a0\u202f\u2009"
@@ -27,6 +28,16 @@ SCALE_FACTORS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("млрд", "миллиард", "billion", "bln", "bn", "b"), 1e9),
     (("трлн", "триллион", "trillion", "tn"), 1e12),
 )
+
+# Above any sum or quantity a news article reports, in any unit or currency (a quintillion; the largest
+# plausible, a programme in rials or dong, is under 1e17): a figure beyond it is a typo or an attack.
+_LARGEST_FIGURE = 1e18
+
+
+def plausible(value: float) -> bool:
+    """Whether ``value`` can be a figure of a report: finite, and not beyond any real sum or quantity."""
+    return math.isfinite(value) and abs(value) < _LARGEST_FIGURE
+
 
 def read_number(raw: str, *, scaled: bool, cyrillic: bool) -> float:
     """Read a number written with any of the separators news uses.

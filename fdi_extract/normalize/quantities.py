@@ -15,6 +15,7 @@ from fdi_extract.normalize.numbers import (
     NUMBER,
     SCALE_WORD,
     SPACES,
+    plausible,
     read_number,
     scale_factor,
 )
@@ -114,7 +115,7 @@ def parse_capacities(text: str) -> list[Quantity]:
             unit = last_period or CapacityUnit.other
         found.extend(_with_low(match, unit))
     found.sort(key=lambda q: (q.start, q.value))
-    return found
+    return [q for q in found if plausible(q.value)]  # no float holds "9…9 MW" with 400 nines
 
 
 def parse_jobs(text: str) -> list[Quantity]:
@@ -124,4 +125,4 @@ def parse_jobs(text: str) -> list[Quantity]:
         for pattern in (_JOBS, _PEOPLE_AT_WORK, _PEOPLE_EMPLOYED_KK)
         for m in pattern.finditer(text)
     ]
-    return sorted(found, key=lambda q: q.start)
+    return sorted((q for q in found if plausible(q.value)), key=lambda q: q.start)
