@@ -17,8 +17,8 @@ from functools import cached_property
 
 from unidecode import unidecode
 
-from fdi_extract.cues import cue
-from fdi_extract.model import Evidence
+from fdi_extract.cues import cue, stage_cue
+from fdi_extract.model import Evidence, Stage
 from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
@@ -116,6 +116,19 @@ def _fold(text: str) -> tuple[str, _OriginalIndex]:
     return "".join(pieces), original
 
 
+@dataclass(frozen=True, slots=True)
+class StatedStage:
+    """A stage the article's words state, the words, and where they were read."""
+
+    stage: Stage
+    words: str
+    where: str
+
+    @property
+    def reason(self) -> str:
+        return f"stage {self.stage.value}: “{self.words}” in {self.where}"
+
+
 class ArticleText:
     """An article's text with its folded form and the phrases the normalizers find in it, computed once."""
 
@@ -136,6 +149,20 @@ class ArticleText:
     @cached_property
     def paragraphs(self) -> list[Span]:
         return paragraphs(self.text)
+
+    def stage_near(self, anchors: list[tuple[int, int]]) -> StatedStage | None:
+        """The stage the article's words state around a deal's ``anchors`` (its name and figures): its own
+        sentences first, then their paragraphs, then the lede (the first paragraph: a headline or a lead
+        that says what the whole report is about); nearer words win over more advanced ones. None when none
+        of them states a stage."""
+        starts = [start for start, _ in anchors]
+        own = [s for s in self.sentences if any(s.start <= at < s.end for at in starts)]
+        paragraphs = [p for p in self.paragraphs if any(p.start <= at < p.end for at in starts)]
+        for spans, where in ((own, "its sentences"), (paragraphs, "its paragraph"),
+                             (self.paragraphs[:1], "the article's lede")):
+            if found := stage_cue(" ".join(s.text for s in spans)):
+                return StatedStage(found[0], found[1], where)
+        return None
 
     @cached_property
     def orders(self) -> list[Span]:

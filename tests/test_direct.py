@@ -99,3 +99,23 @@ def test_a_proposal_with_no_company_and_no_figure_is_no_deal() -> None:
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
         result = Extractor(settings).extract(Article(article_id="t", text=article))
     assert result.mentions == [] and any("no company and no figure" in w for w in result.warnings)
+
+
+def test_the_stage_is_read_from_the_deals_sentences_then_its_paragraph_then_the_lede() -> None:
+    from fdi_extract.text import ArticleText
+
+    article = ("Two investors signed a memorandum with the region on Monday.\n"
+               "The first plant will cost $10 million. Construction began in March.\n"
+               "The second plant will cost $20 million. It will employ 300 people.\n"
+               "A third plant was launched in May; it cost $5 million.")
+    text = ArticleText(article)
+
+    def stage_at(phrase: str) -> tuple[Stage, str] | None:
+        start = article.index(phrase)
+        stated = text.stage_near([(start, start + len(phrase))])
+        return (stated.stage, stated.where) if stated else None
+
+    assert stage_at("$5 million") == (Stage.operational, "its sentences")
+    assert stage_at("$10 million") == (Stage.construction, "its paragraph")  # the sentence beside it says so
+    assert stage_at("$20 million") == (Stage.mou, "the article's lede")  # nothing in its paragraph: the lede
+    assert ArticleText("The plant will cost $20 million.").stage_near([(21, 32)]) is None

@@ -6,7 +6,8 @@ in which a plain one-call extraction does best on articles from unseen outlets (
 makes it this project's is what happens after: an investor the article never names, or that is no company
 (a country, a state body, a forum), is dropped; each figure becomes the article's own phrase; evidence is the
 article's sentences holding the investor or the figures; the stage is read from the cue tables in those
-sentences (the model's choice only where they state none); and two proposals of one project are one deal.
+sentences, else their paragraph, else the article's lede (announced where none states one: the model's own
+choice was wrong on most deals); and two proposals of one project are one deal.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
+from fdi_extract.model import Stage
 from fdi_extract.text import Span
 
 if TYPE_CHECKING:
@@ -214,15 +216,15 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     if not evidence:
         warnings.append(f"{deal.project or 'a deal'}: nothing of it is in the article, left out")
         return None
-    # The article's words over the model's reading: measured wrong on most deals of a small model.
-    stated = stage_cue(" ".join(evidence))
+    # The article's words over the model's reading, which was wrong on most deals (a small model says
+    # "construction" for a plan); where no words around the deal state a stage, it was announced.
+    stated = text.stage_near(anchors)
     reasons = [f"investor {investor}: the model's answer" if investor else "investor: the model named none"]
     for kind, written, kept in (("amount", deal.amount, amount), ("capacity", deal.capacity, capacity),
                                 ("jobs", deal.jobs, jobs)):
         if kept:
             reasons.append(f"{kind} “{kept}”: the model's answer" + (f" (it wrote “{written}”)" if written != kept else ""))
-    reasons.append(f"stage {stated[0].value}: “{stated[1]}” in its sentences" if stated else
-                   f"stage {deal.stage.value}: the model's answer (no stage words in its sentences)")
+    reasons.append(stated.reason if stated else "stage announced: no stage words around it")
     return DealDraft(
         evidence=evidence[:3],
         investors=[investor] if investor else [],
@@ -232,7 +234,7 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         amount=amount,
         capacity=[capacity] if capacity else [],
         jobs=jobs,
-        stage=stated[0] if stated else deal.stage,
+        stage=stated.stage if stated else Stage.announced,
         aggregate=deal.aggregate,
         reasons=reasons,
     )
