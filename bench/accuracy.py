@@ -58,12 +58,17 @@ def replaying(cassette: Path | None):
     """Record and replay chat completions only: the embedded server's health checks stay live."""
     if cassette is None:
         return nullcontext()
+
     def only_completions(request: vcr.request.Request) -> vcr.request.Request | None:
         return request if request.path.endswith("/chat/completions") else None
 
     # No key in the recording, so that it can be committed as a test's cassette (tests/test_recorded_runs.py).
-    return vcr.VCR(record_mode="new_episodes", match_on=["method", "path", "body"], filter_headers=["authorization"],
-                   before_record_request=only_completions).use_cassette(str(cassette))
+    return vcr.VCR(
+        record_mode="new_episodes",
+        match_on=["method", "path", "body"],
+        filter_headers=["authorization"],
+        before_record_request=only_completions,
+    ).use_cassette(str(cassette))
 
 
 def main() -> int:
@@ -71,10 +76,17 @@ def main() -> int:
     parser.add_argument("--strategies", default="guided,direct")
     parser.add_argument("--sets", default="seeds,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
-    parser.add_argument("--replay", type=Path, metavar="CASSETTE",
-                        help="record chat completions here and replay identical ones (a YAML file)")
-    parser.add_argument("--batch", action="append", help="only the dev articles of this batch of "
-                        "tests/gold/dev_batches.json (repeat it for several)")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="CASSETTE",
+        help="record chat completions here and replay identical ones (a YAML file)",
+    )
+    parser.add_argument(
+        "--batch",
+        action="append",
+        help="only the dev articles of this batch of tests/gold/dev_batches.json (repeat it for several)",
+    )
     args = parser.parse_args()
     listed = json.loads((ROOT / "tests/gold/dev_batches.json").read_text())
     only = {article for name in args.batch or () for article in listed[name]}
@@ -84,8 +96,21 @@ def main() -> int:
     console = Console(width=200)
     figures: list[dict[str, object]] = []
     table = Table(title="strategies on the embedded model (Qwen2.5-Coder-1.5B Q4_K_M, 2 cores)")
-    for column in ("strategy", "set", "articles", "P", "R", "F1", "amount acc", "stage acc", "absent figures",
-                   "median s/article", "max s/article", "tokens/article (prompt+completion)", "server peak RSS MB"):
+    for column in (
+        "strategy",
+        "set",
+        "articles",
+        "P",
+        "R",
+        "F1",
+        "amount acc",
+        "stage acc",
+        "absent figures",
+        "median s/article",
+        "max s/article",
+        "tokens/article (prompt+completion)",
+        "server peak RSS MB",
+    ):
         table.add_column(column, justify="right")
     for strategy in args.strategies.split(","):
         with replaying(args.replay), Extractor(Settings(strategy=strategy)) as extractor:
@@ -110,25 +135,43 @@ def main() -> int:
                         results.append(result)
                         absent += sum(figures_absent_from_article(m, article.text) for m in result.mentions)
                         out.writelines(m.model_dump_json() + "\n" for m in result.mentions)
-                        console.print(f"[dim]{strategy} {path.name}: {len(result.mentions)} deals, "
-                                      f"{result.seconds:.1f} s, {result.usage.prompt_tokens}+"
-                                      f"{result.usage.completion_tokens} tokens", highlight=False)
+                        console.print(
+                            f"[dim]{strategy} {path.name}: {len(result.mentions)} deals, "
+                            f"{result.seconds:.1f} s, {result.usage.prompt_tokens}+"
+                            f"{result.usage.completion_tokens} tokens",
+                            highlight=False,
+                        )
                 report = evaluate(gold, [m for r in results for m in r.mentions], articles)
                 prompt = statistics.mean(r.usage.prompt_tokens for r in results)
                 completion = statistics.mean(r.usage.completion_tokens for r in results)
-                figures.append({
-                    "strategy": strategy, "set": set_name, **report.as_dict(), "absent_figures": absent, "failed_articles": failed,
-                    "median_seconds": statistics.median(r.seconds for r in results if not r.error),
-                    "max_seconds": max(r.seconds for r in results),
-                    "mean_prompt_tokens": prompt, "mean_completion_tokens": completion,
-                    "server_peak_rss_mb": peak_rss_mb(server_pid),
-                })
+                figures.append(
+                    {
+                        "strategy": strategy,
+                        "set": set_name,
+                        **report.as_dict(),
+                        "absent_figures": absent,
+                        "failed_articles": failed,
+                        "median_seconds": statistics.median(r.seconds for r in results if not r.error),
+                        "max_seconds": max(r.seconds for r in results),
+                        "mean_prompt_tokens": prompt,
+                        "mean_completion_tokens": completion,
+                        "server_peak_rss_mb": peak_rss_mb(server_pid),
+                    }
+                )
                 table.add_row(
-                    strategy, set_name, f"{len(results)} ({failed} failed)", f"{report.precision:.2f}", f"{report.recall:.2f}",
-                    f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
-                    str(absent), f"{statistics.median(r.seconds for r in results if not r.error):.1f}",
+                    strategy,
+                    set_name,
+                    f"{len(results)} ({failed} failed)",
+                    f"{report.precision:.2f}",
+                    f"{report.recall:.2f}",
+                    f"{report.f1:.2f}",
+                    f"{report.accuracy('amount') or 0:.2f}",
+                    f"{report.accuracy('stage') or 0:.2f}",
+                    str(absent),
+                    f"{statistics.median(r.seconds for r in results if not r.error):.1f}",
                     f"{max(r.seconds for r in results):.1f}",
-                    f"{prompt:.0f}+{completion:.0f}", f"{peak_rss_mb(server_pid):.0f}",
+                    f"{prompt:.0f}+{completion:.0f}",
+                    f"{peak_rss_mb(server_pid):.0f}",
                 )
     console.print(table)
     (args.out / "accuracy.json").write_text(json.dumps(figures, indent=2))

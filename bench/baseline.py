@@ -72,13 +72,21 @@ def to_mention(deal: FlatDeal, article_id: str, published: str | None) -> DealMe
     return DealMention(
         article_id=article_id,
         published=published,
-        investors=[Investor(name=deal.investor, name_normalized=canonical_company(deal.investor),
-                            country=deal.investor_country)] if deal.investor else [],
+        investors=[
+            Investor(
+                name=deal.investor, name_normalized=canonical_company(deal.investor), country=deal.investor_country
+            )
+        ]
+        if deal.investor
+        else [],
         investor_country=deal.investor_country,
         region=place.code if place else None,
         host_country=place.country if place else None,
-        amount=Amount(value=money[0].value, currency=money[0].currency, qualifier=money[0].qualifier,
-                      text=money[0].text) if money else None,
+        amount=Amount(
+            value=money[0].value, currency=money[0].currency, qualifier=money[0].qualifier, text=money[0].text
+        )
+        if money
+        else None,
         capacity=[Capacity(value=c.value, unit=c.unit, text=c.text) for c in capacities[:1]],
         jobs=deal.jobs if deal.jobs and deal.jobs > 0 else None,
         stage=Stage(deal.stage),
@@ -91,8 +99,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="seeds,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
-    parser.add_argument("--replay", type=Path, metavar="CASSETTE",
-                        help="record chat completions here and replay identical ones (a YAML file)")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="CASSETTE",
+        help="record chat completions here and replay identical ones (a YAML file)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings()
@@ -116,8 +128,11 @@ def main() -> int:
                 started = time.perf_counter()
                 try:
                     answer = client.chat.completions.create(
-                        model=settings.resolved_model, response_model=FlatDeals, max_retries=1,
-                        temperature=0.0, max_tokens=settings.max_output_tokens,
+                        model=settings.resolved_model,
+                        response_model=FlatDeals,
+                        max_retries=1,
+                        temperature=0.0,
+                        max_tokens=settings.max_output_tokens,
                         messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": article.text}],
                     )
                 except InstructorError as error:  # counted as an article with no deal
@@ -132,8 +147,14 @@ def main() -> int:
             )
             report = evaluate(gold, mentions, articles)
             table.add_row(
-                set_name, str(len(paths)), str(failed), f"{report.precision:.2f}", f"{report.recall:.2f}",
-                f"{report.f1:.2f}", f"{report.accuracy('amount') or 0:.2f}", f"{report.accuracy('stage') or 0:.2f}",
+                set_name,
+                str(len(paths)),
+                str(failed),
+                f"{report.precision:.2f}",
+                f"{report.recall:.2f}",
+                f"{report.f1:.2f}",
+                f"{report.accuracy('amount') or 0:.2f}",
+                f"{report.accuracy('stage') or 0:.2f}",
                 f"{statistics.median(seconds):.1f}",
             )
     Console(width=160).print(table)

@@ -47,10 +47,19 @@ def article(i: int, rng: random.Random) -> tuple[Article, FoundDeal]:
     amount = f"{rng.randint(20, 400)} млн долларов США"
     region = rng.choice(_REGIONS)
     sentence = f"Компания {company} построит ветроэлектростанцию мощностью {megawatts} МВт в {region} области."
-    text = (f"Аким области провёл встречу с инвесторами из Китая. {sentence} Стоимость проекта – {amount}. "
-            f"Подписан меморандум о сотрудничестве. Сообщение {i}.")
-    draft = FoundDeal(investor=company, investor_country="CN", project="wind farm", place=f"{region} области",
-                      amount=amount, capacity=f"{megawatts} МВт", stage=Stage.mou)
+    text = (
+        f"Аким области провёл встречу с инвесторами из Китая. {sentence} Стоимость проекта – {amount}. "
+        f"Подписан меморандум о сотрудничестве. Сообщение {i}."
+    )
+    draft = FoundDeal(
+        investor=company,
+        investor_country="CN",
+        project="wind farm",
+        place=f"{region} области",
+        amount=amount,
+        capacity=f"{megawatts} МВт",
+        stage=Stage.mou,
+    )
     return Article(article_id=f"m{i:06d}", text=text, published="2025-05-21"), draft
 
 
@@ -74,14 +83,23 @@ async def fill(size: int, archive: Path, store_path: Path) -> None:
     with archive.open("w", encoding="utf-8") as out, Store(store_path) as store:
         for i in range(size):
             item, draft = article(i, rng)
-            out.write(json.dumps({"id": item.article_id, "date": item.published, "text": item.text},
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"id": item.article_id, "date": item.published, "text": item.text}, ensure_ascii=False)
+                + "\n"
+            )
             answers.next_answer = FoundDeals(deals=[draft])
             result = await extractor.aextract(item, answers)  # type: ignore[arg-type]
             assert len(result.mentions) == 1, result.warnings
-            store.remember(cache_key(item.text, prompt_version=extractor.strategy.prompt_version,
-                                     schema_version=SCHEMA_VERSION, strategy=extractor.strategy.name, model=MODEL),
-                           result)
+            store.remember(
+                cache_key(
+                    item.text,
+                    prompt_version=extractor.strategy.prompt_version,
+                    schema_version=SCHEMA_VERSION,
+                    strategy=extractor.strategy.name,
+                    model=MODEL,
+                ),
+                result,
+            )
 
 
 def measure(size: int) -> None:
@@ -92,9 +110,24 @@ def measure(size: int) -> None:
         environment = os.environ | {"OPENAI_API_KEY": "not-needed"}
         with (Path(work) / "run.log").open("w") as log:
             child = subprocess.Popen(
-                [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(run_dir),
-                 "--strategy", "direct", "--base-url", UNREACHABLE, "--model", MODEL],
-                stdout=log, stderr=subprocess.STDOUT, env=environment,
+                [
+                    sys.executable,
+                    "-m",
+                    "fdi_extract.cli",
+                    "run",
+                    str(archive),
+                    "--out",
+                    str(run_dir),
+                    "--strategy",
+                    "direct",
+                    "--base-url",
+                    UNREACHABLE,
+                    "--model",
+                    MODEL,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
             )
             _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, peak RSS included
             child.returncode = os.waitstatus_to_exitcode(status)
@@ -104,8 +137,10 @@ def measure(size: int) -> None:
         summary = json.loads((run_dir / "summary.json").read_text())
         assert summary["from_cache"] == size and summary["failed"] == 0, summary
         report_mb = (run_dir / "report.html").stat().st_size / 1e6
-        print(f"{size} articles from cache: {seconds:.1f} s wall, peak RSS {usage.ru_maxrss / 1024:.0f} MB; "
-              f"{summary['mentions']} mentions → {summary['deals']} deals; report.html {report_mb:.0f} MB")
+        print(
+            f"{size} articles from cache: {seconds:.1f} s wall, peak RSS {usage.ru_maxrss / 1024:.0f} MB; "
+            f"{summary['mentions']} mentions → {summary['deals']} deals; report.html {report_mb:.0f} MB"
+        )
 
 
 def main() -> None:

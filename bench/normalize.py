@@ -23,22 +23,60 @@ from fdi_extract.normalize import (
     to_usd,
 )
 
-MONEY = ["свыше {n} миллиардов тенге", "{d} млн долларов США", "${n} million", "USD {g}", "около {n} млрд тенге",
-         "{n} million US dollars", "более {n} миллионов долларов", "{d} млрд долл.", "€{n} млн", "{n} млн юаней"]
-PLACES = ["в Актюбинской области", "Хромтауского района", "Zhambyl region", "в Туркестанской области", "ЗКО",
-          "Tupkaragan district", "город Семей", "в Джизакской области", "Almaty region", "Мангистауской области"]
-COMPANIES = ["SUNGROW Renewables Development Co., Ltd", "Universal Energy Co., Ltd", "Fufeng Group",
-             "Hengshui Decheng Machinery & Equipment Co. Ltd", "Xinjiang Lihua Group Co., Ltd.", "TBEA Company Limited",
-             "Horgos Jiuhe SilkBridge New Energy Co.,Ltd", "Qingdao Wanlin Food Corporation", "Dalian Hesheng Holdings"]
-PROJECTS = ["wind farm", "cement plant 5000 t clinker", "deep corn processing plant", "cotton cluster",
-            "завод по производству чипов", "copper deposit development", "onion dehydration plant", "hotel"]
+MONEY = [
+    "свыше {n} миллиардов тенге",
+    "{d} млн долларов США",
+    "${n} million",
+    "USD {g}",
+    "около {n} млрд тенге",
+    "{n} million US dollars",
+    "более {n} миллионов долларов",
+    "{d} млрд долл.",
+    "€{n} млн",
+    "{n} млн юаней",
+]
+PLACES = [
+    "в Актюбинской области",
+    "Хромтауского района",
+    "Zhambyl region",
+    "в Туркестанской области",
+    "ЗКО",
+    "Tupkaragan district",
+    "город Семей",
+    "в Джизакской области",
+    "Almaty region",
+    "Мангистауской области",
+]
+COMPANIES = [
+    "SUNGROW Renewables Development Co., Ltd",
+    "Universal Energy Co., Ltd",
+    "Fufeng Group",
+    "Hengshui Decheng Machinery & Equipment Co. Ltd",
+    "Xinjiang Lihua Group Co., Ltd.",
+    "TBEA Company Limited",
+    "Horgos Jiuhe SilkBridge New Energy Co.,Ltd",
+    "Qingdao Wanlin Food Corporation",
+    "Dalian Hesheng Holdings",
+]
+PROJECTS = [
+    "wind farm",
+    "cement plant 5000 t clinker",
+    "deep corn processing plant",
+    "cotton cluster",
+    "завод по производству чипов",
+    "copper deposit development",
+    "onion dehydration plant",
+    "hotel",
+]
 
 
 def synthetic(count: int, rng: random.Random) -> list[tuple[str, str, str, str]]:
     rows = []
     for _ in range(count):
         n = rng.randint(1, 999)
-        money = rng.choice(MONEY).format(n=n, d=f"{n},{rng.randint(0, 9)}", g=f"{rng.randint(1, 99)},{rng.randint(100, 999)},000")
+        money = rng.choice(MONEY).format(
+            n=n, d=f"{n},{rng.randint(0, 9)}", g=f"{rng.randint(1, 99)},{rng.randint(100, 999)},000"
+        )
         company = rng.choice(COMPANIES)
         company = rng.choice([company, company.upper(), company.replace(",", ""), company + f" {rng.randint(1, 50)}"])
         rows.append((money, rng.choice(PLACES), company, rng.choice(PROJECTS)))

@@ -38,7 +38,10 @@ from fdi_extract.reconcile import cluster_scores, reconcile
 from fdi_extract.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDS = [(ROOT / "tests/gold/seeds.jsonl", ROOT / "seeds"), (ROOT.parent / "shared/corpus/dev/gold.jsonl", ROOT.parent / "shared/corpus/dev")]
+GOLDS = [
+    (ROOT / "tests/gold/seeds.jsonl", ROOT / "seeds"),
+    (ROOT.parent / "shared/corpus/dev/gold.jsonl", ROOT.parent / "shared/corpus/dev"),
+]
 
 
 def published_dates() -> dict[str, str | None]:
@@ -58,9 +61,11 @@ def gold_fed() -> None:
     deals = reconcile(mentions)
     scores = cluster_scores([g.deal for g in gold], [m.deal_id for m in mentions])
     f1 = 2 * scores.pairwise_precision * scores.pairwise_recall / (scores.pairwise_precision + scores.pairwise_recall)
-    print(f"gold-fed (pairwise F1 {f1:.3f}): {len(gold)} mentions → {len(deals)} deals (gold has {len({g.deal for g in gold})}); "
-          f"pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
-          f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}")
+    print(
+        f"gold-fed (pairwise F1 {f1:.3f}): {len(gold)} mentions → {len(deals)} deals (gold has {len({g.deal for g in gold})}); "
+        f"pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
+        f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}"
+    )
 
 
 def end_to_end(paths: list[Path], adjudicate: bool = False) -> None:
@@ -75,14 +80,55 @@ def end_to_end(paths: list[Path], adjudicate: bool = False) -> None:
     report = evaluate(gold, mentions, universe)
     scores = cluster_scores([g.deal for g, _ in report.pairs], [m.deal_id for _, m in report.pairs])
     asked = f", {adjudicator.asked} pairs adjudicated by the configured LLM" if adjudicator else ""
-    print(f"end to end ({', '.join(p.name for p in paths)}{asked}): {len(mentions)} mentions → {len(deals)} deals; "
-          f"{report.matched} matched to gold; pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
-          f"B-cubed F1 {scores.bcubed_f1:.3f}")
+    print(
+        f"end to end ({', '.join(p.name for p in paths)}{asked}): {len(mentions)} mentions → {len(deals)} deals; "
+        f"{report.matched} matched to gold; pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
+        f"B-cubed F1 {scores.bcubed_f1:.3f}"
+    )
 
 
-_SYLLABLES = ["shan", "dong", "xin", "jiang", "hua", "lin", "feng", "wan", "hai", "tian", "long", "sheng", "an", "yu",
-              "bai", "chen", "da", "fu", "guo", "he", "jin", "kai", "li", "ming", "nan", "ping", "qing", "rui", "tai",
-              "wei", "xiang", "yang", "zhong", "bo", "cheng", "de", "gao", "hong", "kang", "mei"]
+_SYLLABLES = [
+    "shan",
+    "dong",
+    "xin",
+    "jiang",
+    "hua",
+    "lin",
+    "feng",
+    "wan",
+    "hai",
+    "tian",
+    "long",
+    "sheng",
+    "an",
+    "yu",
+    "bai",
+    "chen",
+    "da",
+    "fu",
+    "guo",
+    "he",
+    "jin",
+    "kai",
+    "li",
+    "ming",
+    "nan",
+    "ping",
+    "qing",
+    "rui",
+    "tai",
+    "wei",
+    "xiang",
+    "yang",
+    "zhong",
+    "bo",
+    "cheng",
+    "de",
+    "gao",
+    "hong",
+    "kang",
+    "mei",
+]
 # Names many investors share as a first word: their blocks grow with the archive (the windowed path).
 _SHARED_FIRST = ["China", "Xinjiang", "Shandong", "Sino", "Asia", "Hengshui"]
 _SUFFIXES = ["Co., Ltd", "Co. Ltd", "Group", "Holdings", "Company Limited", "Co.,Ltd.", ""]
@@ -101,8 +147,51 @@ def _variant(name: str, rng: random.Random) -> str:
     return name
 
 
-_ONSETS = ["b", "ch", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "q", "r", "s", "sh", "t", "w", "x", "y", "z", "zh"]
-_RIMES = ["a", "ai", "an", "ang", "ao", "e", "ei", "en", "eng", "i", "ian", "in", "ing", "o", "ong", "ou", "u", "uan", "un"]
+_ONSETS = [
+    "b",
+    "ch",
+    "d",
+    "f",
+    "g",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "q",
+    "r",
+    "s",
+    "sh",
+    "t",
+    "w",
+    "x",
+    "y",
+    "z",
+    "zh",
+]
+_RIMES = [
+    "a",
+    "ai",
+    "an",
+    "ang",
+    "ao",
+    "e",
+    "ei",
+    "en",
+    "eng",
+    "i",
+    "ian",
+    "in",
+    "ing",
+    "o",
+    "ong",
+    "ou",
+    "u",
+    "uan",
+    "un",
+]
 
 
 def _company(rng: random.Random) -> str:
@@ -127,19 +216,36 @@ def synthetic_records(count: int, rng: random.Random) -> Iterator[tuple[dict, st
             deal += 1
             sector = rng.choice(sectors)
             usd = rng.choice([5, 30, 50, 140, 220, 650, 800]) * 1e6 * (1 + project)
-            capacity = rng.choice([[], [{"value": rng.choice([34, 100, 200, 1320]) * (1 + project), "unit": "MW", "text": ""}]])
+            capacity = rng.choice(
+                [[], [{"value": rng.choice([34, 100, 200, 1320]) * (1 + project), "unit": "MW", "text": ""}]]
+            )
             for report in range(rng.choice([1, 1, 2, 3, 5])):
                 in_tenge = rng.random() < 0.4
-                amount = {"value": usd * 450 if in_tenge else usd, "currency": "KZT" if in_tenge else "USD", "text": "",
-                          "usd": usd * rng.uniform(0.95, 1.05)}
+                amount = {
+                    "value": usd * 450 if in_tenge else usd,
+                    "currency": "KZT" if in_tenge else "USD",
+                    "text": "",
+                    "usd": usd * rng.uniform(0.95, 1.05),
+                }
                 name = f"{company} {rng.choice(_SUFFIXES)}".strip()
-                yield {
-                    "article_id": f"a{deal}-{report}", "published": f"{2018 + rng.randint(0, 1)}-0{rng.randint(1, 9)}",
-                    "investors": [{"name": _variant(name, rng), "name_normalized": canonical_company(name), "country": "CN"}],
-                    "host_country": region[:2], "region": region, "project": "", "sector": sector,
-                    "amount": amount if rng.random() < 0.8 else None, "capacity": capacity,
-                    "stage": rng.choice(stages), "aggregate": False,
-                }, f"d{deal}"
+                yield (
+                    {
+                        "article_id": f"a{deal}-{report}",
+                        "published": f"{2018 + rng.randint(0, 1)}-0{rng.randint(1, 9)}",
+                        "investors": [
+                            {"name": _variant(name, rng), "name_normalized": canonical_company(name), "country": "CN"}
+                        ],
+                        "host_country": region[:2],
+                        "region": region,
+                        "project": "",
+                        "sector": sector,
+                        "amount": amount if rng.random() < 0.8 else None,
+                        "capacity": capacity,
+                        "stage": rng.choice(stages),
+                        "aggregate": False,
+                    },
+                    f"d{deal}",
+                )
                 made += 1
                 if made == count:
                     return
@@ -159,8 +265,10 @@ def scaling(sizes: list[int]) -> None:
         seconds = time.perf_counter() - started
         scores = cluster_scores(truth, [m.deal_id for m in mentions])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"in memory: synthetic {size:,} mentions → {len(deals):,} deals in {seconds:.1f} s, "
-              f"peak RSS {peak:.0f} MB, B-cubed F1 {scores.bcubed_f1:.3f}")
+        print(
+            f"in memory: synthetic {size:,} mentions → {len(deals):,} deals in {seconds:.1f} s, "
+            f"peak RSS {peak:.0f} MB, B-cubed F1 {scores.bcubed_f1:.3f}"
+        )
 
 
 def _tree_rss(pid: int) -> int:
@@ -195,8 +303,16 @@ def through_the_cli(sizes: list[int], spark: str | None = None) -> None:
                 for record, deal in synthetic_records(size, random.Random(size)):
                     lines.write(json.dumps(record) + "\n")
                     truth[record["article_id"]] = deal
-            command = [sys.executable, "-m", "fdi_extract.cli", "reconcile", str(work / "mentions.jsonl"),
-                       "--out", str(work / "out"), *(["--spark", spark] if spark else [])]
+            command = [
+                sys.executable,
+                "-m",
+                "fdi_extract.cli",
+                "reconcile",
+                str(work / "mentions.jsonl"),
+                "--out",
+                str(work / "out"),
+                *(["--spark", spark] if spark else []),
+            ]
             started = time.perf_counter()
             child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             peak = 0
@@ -209,9 +325,11 @@ def through_the_cli(sizes: list[int], spark: str | None = None) -> None:
             rows = duckdb.sql(f"SELECT article_id, deal_id FROM '{work / 'out' / 'mentions.parquet'}'").fetchall()
             deals = len({deal for _, deal in rows})
             scores = cluster_scores([truth[article] for article, _ in rows], [deal for _, deal in rows])
-            print(f"CLI{' on Spark ' + spark if spark else ''}: synthetic {size:,} mentions → {deals:,} deals in "
-                  f"{seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers together), "
-                  f"B-cubed F1 {scores.bcubed_f1:.3f}")
+            print(
+                f"CLI{' on Spark ' + spark if spark else ''}: synthetic {size:,} mentions → {deals:,} deals in "
+                f"{seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers together), "
+                f"B-cubed F1 {scores.bcubed_f1:.3f}"
+            )
 
 
 def main() -> None:
@@ -220,7 +338,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000", help="in memory, reconcile(list): mentions per archive")
     parser.add_argument("--cli-sizes", default="100000,1000000", help="through `fdi-extract reconcile FILE`")
     parser.add_argument("--spark", metavar="MASTER", help="the CLI runs link on Spark (e.g. local[2])")
-    parser.add_argument("--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs")
+    parser.add_argument(
+        "--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs"
+    )
     args = parser.parse_args()
     gold_fed()
     if args.extracted:

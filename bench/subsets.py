@@ -38,14 +38,20 @@ def main() -> None:
         mentions = load_mentions(path)
         for name, subset in batches(articles).items():
             for strict in (True, False) if args.lenient else (True,):
-                report = evaluate([g for g in gold if g.article in subset],
-                                  [m for m in mentions if m.article_id in subset], subset, strict=strict)
+                report = evaluate(
+                    [g for g in gold if g.article in subset],
+                    [m for m in mentions if m.article_id in subset],
+                    subset,
+                    strict=strict,
+                )
                 negatives = sum(m.article_id in subset - with_deals for m in mentions)
-                print(f"{path.name:34s} {name[:26]:26s} {'strict ' if strict else 'lenient'} articles {len(subset):2d}"
-                      f"  gold {report.gold:2d}  predicted {report.predicted:2d}  matched {report.matched:2d}"
-                      f"  P {report.precision:.2f}  R {report.recall:.2f}  F1 {report.f1:.2f}"
-                      f"  amount {report.accuracy('amount') or 0:.2f}  stage {report.accuracy('stage') or 0:.2f}"
-                      f"  on no-deal articles {negatives}  figures outside evidence {report.ungrounded_figures}")
+                print(
+                    f"{path.name:34s} {name[:26]:26s} {'strict ' if strict else 'lenient'} articles {len(subset):2d}"
+                    f"  gold {report.gold:2d}  predicted {report.predicted:2d}  matched {report.matched:2d}"
+                    f"  P {report.precision:.2f}  R {report.recall:.2f}  F1 {report.f1:.2f}"
+                    f"  amount {report.accuracy('amount') or 0:.2f}  stage {report.accuracy('stage') or 0:.2f}"
+                    f"  on no-deal articles {negatives}  figures outside evidence {report.ungrounded_figures}"
+                )
 
 
 if __name__ == "__main__":

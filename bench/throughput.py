@@ -114,8 +114,10 @@ def stack_cpu(settings: Settings, seed: str, requests: int, concurrency: int) ->
         await bare.chat.completions.create(**body)  # warm: imports and the connection pool
         await llm.ask(FoundDeals, messages)
         try:
-            return (await send(lambda i: bare.chat.completions.create(**body)),
-                    await send(lambda i: llm.ask(FoundDeals, messages)))
+            return (
+                await send(lambda i: bare.chat.completions.create(**body)),
+                await send(lambda i: llm.ask(FoundDeals, messages)),
+            )
         finally:
             await bare.close()
             await llm.aclose()
@@ -129,25 +131,40 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--port", type=int, default=18231)
-    parser.add_argument("--stack", action="store_true",
-                        help="also measure the CPU of one request through the openai client as it comes and through LLM.ask")
-    parser.add_argument("--profile", action="store_true",
-                        help="profile the first run and print where its CPU goes, by package (slower: not for the figures)")
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="also measure the CPU of one request through the openai client as it comes and through LLM.ask",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the first run and print where its CPU goes, by package (slower: not for the figures)",
+    )
     args = parser.parse_args()
     seed = next((ROOT / "seeds").glob("004_*.txt")).read_text(encoding="utf-8")
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True)
     server.start()
     ready.wait(10)
-    settings = Settings(base_url=f"http://127.0.0.1:{args.port}/v1", model="qwen2.5-coder-1.5b-instruct-q4_k_m",
-                        strategy=Strategy.direct, api_key="not-needed")
+    settings = Settings(
+        base_url=f"http://127.0.0.1:{args.port}/v1",
+        model="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        strategy=Strategy.direct,
+        api_key="not-needed",
+    )
     try:
         with tempfile.TemporaryDirectory() as work:
             archive = Path(work) / "archive.jsonl"
             with archive.open("w", encoding="utf-8") as out:
                 for i in range(args.articles):
-                    out.write(json.dumps({"id": f"t{i:05d}", "date": "2025-05-21", "text": f"{seed}\n\nArticle {i}."},
-                                         ensure_ascii=False) + "\n")
+                    out.write(
+                        json.dumps(
+                            {"id": f"t{i:05d}", "date": "2025-05-21", "text": f"{seed}\n\nArticle {i}."},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
             run_dir = Path(work) / "run"
             profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waiting
             cpu, wall = cpu_seconds(), time.perf_counter()
@@ -171,7 +188,9 @@ def main() -> None:
     floor = args.articles / args.concurrency * args.delay
     print(f"mentions {summary.mentions}, deals {summary.deals}; floor {floor:.1f} s")
     if args.stack:
-        server = multiprocessing.Process(target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True)
+        server = multiprocessing.Process(
+            target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True
+        )
         ready.clear()
         server.start()
         ready.wait(10)
@@ -179,9 +198,13 @@ def main() -> None:
             bare, through_llm = stack_cpu(settings, seed, args.articles, args.concurrency)
         finally:
             server.terminate()
-        print(f"the same request, CPU per request: openai chat.completions.create alone {bare:.1f} ms, "
-              f"LLM.ask with parsing and validation {through_llm:.1f} ms")
-    print(f"library CPU {cpu / args.articles * 1000:.1f} ms per article (all in-process work: extraction, store, reconcile, report)")
+        print(
+            f"the same request, CPU per request: openai chat.completions.create alone {bare:.1f} ms, "
+            f"LLM.ask with parsing and validation {through_llm:.1f} ms"
+        )
+    print(
+        f"library CPU {cpu / args.articles * 1000:.1f} ms per article (all in-process work: extraction, store, reconcile, report)"
+    )
     print(f"re-run of the same {args.articles} from cache in {cached_wall:.1f} s wall")
     print(f"{args.articles} articles in {wall:.1f} s wall")
 

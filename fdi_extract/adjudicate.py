@@ -76,8 +76,12 @@ class Adjudicator:
         return verdicts
 
     async def _ask(self, llm: LLM, limit: asyncio.Semaphore, a: DealMention, b: DealMention) -> bool:
-        messages = self.prompt.messages(report_a=_report(a), published_a=a.published or "date unknown",
-                                        report_b=_report(b), published_b=b.published or "date unknown")
+        messages = self.prompt.messages(
+            report_a=_report(a),
+            published_a=a.published or "date unknown",
+            report_b=_report(b),
+            published_b=b.published or "date unknown",
+        )
         async with limit:
             try:
                 answer = await llm.ask(PairVerdict, messages, max_tokens=20)

@@ -69,17 +69,25 @@ class RunSummary:
 
 def article_cache_key(article: Article, extractor: Extractor) -> str:
     """Where this article's result is cached for the extractor's strategy, prompt, schema and model."""
-    return cache_key(article.text, prompt_version=extractor.strategy.prompt_version, schema_version=SCHEMA_VERSION,
-                     strategy=extractor.strategy.name, model=extractor.settings.resolved_model)
+    return cache_key(
+        article.text,
+        prompt_version=extractor.strategy.prompt_version,
+        schema_version=SCHEMA_VERSION,
+        strategy=extractor.strategy.name,
+        model=extractor.settings.resolved_model,
+    )
 
 
 def settle_without_llm(article: Article, extractor: Extractor, store: Store, summary: RunSummary) -> str | None:
     """Skip an article the prefilter rules out, or serve it from the cache; otherwise return its cache
     key: it needs the model."""
     if not may_hold_a_deal(article.text):
-        store.save(ArticleResult(article_id=article.article_id,
-                                 warnings=[*article.warnings, "prefilter: no investment content"]),
-                   status="skipped")
+        store.save(
+            ArticleResult(
+                article_id=article.article_id, warnings=[*article.warnings, "prefilter: no investment content"]
+            ),
+            status="skipped",
+        )
         summary.skipped += 1
         return None
     key = article_cache_key(article, extractor)
@@ -112,7 +120,11 @@ def record_outcome(result: ArticleResult, store: Store, summary: RunSummary, *, 
 
 
 async def arun_batch(
-    inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int | None = None,
+    inputs: Iterable[Path],
+    out_dir: Path,
+    settings: Settings | None = None,
+    *,
+    concurrency: int | None = None,
     console: Console | None = None,
 ) -> RunSummary:
     """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs.
@@ -133,11 +145,18 @@ async def arun_batch(
         todo = already.get("pending", 0) + already.get("failed", 0)
         run_id = store.start_run(settings.public_json())
         extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
-        with closing(extractor), Progress(
-            TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
-            TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"), console=console,
-        ) as progress:
+        with (
+            closing(extractor),
+            Progress(
+                TextColumn("[bold]extracting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[speed]}"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[tokens]} tokens, ${task.fields[cost]:.4f}"),
+                console=console,
+            ) as progress,
+        ):
             task = progress.add_task("run", total=todo, speed="", tokens=0, cost=0.0)
             plain = _PlainProgress(console, todo)
             cache_keys: dict[str, str] = {}
@@ -155,21 +174,28 @@ async def arun_batch(
             model = extractor.settings.resolved_model
             try:
                 async for result in extractor.aextract_many(needing_the_model(), concurrency=concurrency):
-                    record_outcome(result, store, summary, cache=cache_keys.pop(result.article_id),
-                                   cost=cost_usd(model, result.usage, extractor.settings.prices))
+                    record_outcome(
+                        result,
+                        store,
+                        summary,
+                        cache=cache_keys.pop(result.article_id),
+                        cost=cost_usd(model, result.usage, extractor.settings.prices),
+                    )
                     _advance(progress, task, summary, started, plain)
             except EndpointUnreachableError as error:
                 stopped = error
         finish(store, out_dir, summary, run_id, started, settings)
         left = store.counts().get("pending", 0) + summary.failed
     if stopped is not None:
-        raise EndpointUnreachableError(f"{stopped}: {left:,} articles are left to do; run the same command again "
-                                       "when the endpoint is up") from stopped
+        raise EndpointUnreachableError(
+            f"{stopped}: {left:,} articles are left to do; run the same command again when the endpoint is up"
+        ) from stopped
     return summary
 
 
-def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float,
-           settings: Settings | None = None) -> None:
+def finish(
+    store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float, settings: Settings | None = None
+) -> None:
     """Reconcile every mention in the store (with LLM adjudication of borderline pairs when
     ``settings.adjudicate``), write the outputs and the summary of the run."""
     # Memory stays low as the archive grows: the plan holds compact features of each mention, and the
@@ -187,7 +213,11 @@ def finish(store: Store, out_dir: Path, summary: RunSummary, run_id: int, starte
     deals = (plan.merge(deal_id, store.mentions_of(deal_id)) for deal_id, _ in plan.groups)
     write_outputs(out_dir, store.mentions(), deals, store.article_text)
     counts = store.counts()
-    summary.done, summary.failed, summary.skipped = counts.get("done", 0), counts.get("failed", 0), counts.get("skipped", 0)
+    summary.done, summary.failed, summary.skipped = (
+        counts.get("done", 0),
+        counts.get("failed", 0),
+        counts.get("skipped", 0),
+    )
     summary.mentions, summary.deals = len(plan.deal_ids), len(plan.groups)
     summary.failures = [f"{article_id}: {error}" for article_id, error in store.failures()]
     summary.seconds = time.perf_counter() - started
@@ -210,20 +240,25 @@ class _PlainProgress:
         if self.console.is_terminal or (now - self.last < self.every and not final):
             return
         self.last = now
-        self.console.print(f"extracting: {summary.done + summary.failed + summary.skipped:,} of "
-                           f"{self.total:,} articles, {summary.failed:,} failed, {speed or '-'}, "
-                           f"{summary.prompt_tokens + summary.completion_tokens:,} tokens", highlight=False)
+        self.console.print(
+            f"extracting: {summary.done + summary.failed + summary.skipped:,} of "
+            f"{self.total:,} articles, {summary.failed:,} failed, {speed or '-'}, "
+            f"{summary.prompt_tokens + summary.completion_tokens:,} tokens",
+            highlight=False,
+        )
 
 
 def _advance(progress: Progress, task: TaskID, summary: RunSummary, started: float, plain: _PlainProgress) -> None:
     completed = summary.done + summary.failed + summary.skipped
     rate = completed / max(time.perf_counter() - started, 1e-9)
     speed = f"{rate:.1f} art/s" if rate >= 1 else f"{1 / rate:.0f} s/art" if rate > 0 else ""
-    progress.update(task, advance=1, speed=speed,
-                    tokens=summary.prompt_tokens + summary.completion_tokens, cost=summary.cost_usd)
+    progress.update(
+        task, advance=1, speed=speed, tokens=summary.prompt_tokens + summary.completion_tokens, cost=summary.cost_usd
+    )
     plain.note(summary, speed, final=progress.finished)
 
 
-def run_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *,
-              concurrency: int | None = None) -> RunSummary:
+def run_batch(
+    inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int | None = None
+) -> RunSummary:
     return asyncio.run(arun_batch(inputs, out_dir, settings, concurrency=concurrency))

@@ -1,12 +1,12 @@
 """The command line: a thin face over the library. Nothing imports this module.
 
-    fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
-    fdi-extract run INPUT... --out DIR                 a resumable batch: store, cache, mentions, deals, report.html
-    fdi-extract reconcile MENTIONS... --out DIR        mention records → deals (DIR/deals.jsonl, DIR/mentions.jsonl)
-    fdi-extract run INPUT... --out DIR --openai-batch  the same through OpenAI's Batch API, then:
-    fdi-extract collect DIR                            save finished batch jobs, write the outputs
-    fdi-extract report SOURCE... --out DIR             outputs and report.html from a store or mention records
-    fdi-extract eval GOLD PRED                         score mention records (JSONL or a store) against a gold file
+fdi-extract extract PATH... -o mentions.jsonl     articles (.txt files or folders) → mention records
+fdi-extract run INPUT... --out DIR                 a resumable batch: store, cache, mentions, deals, report.html
+fdi-extract reconcile MENTIONS... --out DIR        mention records → deals (DIR/deals.jsonl, DIR/mentions.jsonl)
+fdi-extract run INPUT... --out DIR --openai-batch  the same through OpenAI's Batch API, then:
+fdi-extract collect DIR                            save finished batch jobs, write the outputs
+fdi-extract report SOURCE... --out DIR             outputs and report.html from a store or mention records
+fdi-extract eval GOLD PRED                         score mention records (JSONL or a store) against a gold file
 """
 
 from __future__ import annotations
@@ -75,8 +75,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _say_model(settings: Settings) -> None:
     where = masked_url(settings.resolved_base_url) if settings.resolved_base_url else "an embedded llama.cpp server"
-    err.print(f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy "
-              f"{settings.resolved_strategy.value}", highlight=False)
+    err.print(
+        f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy "
+        f"{settings.resolved_strategy.value}",
+        highlight=False,
+    )
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -92,8 +95,14 @@ def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Pat
         mentions_out = files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
         stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
         progress = files_open.enter_context(
-            Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                     TimeElapsedColumn(), TextColumn("{task.fields[note]}", markup=False), console=err)
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[note]}", markup=False),
+                console=err,
+            )
         )
         task = progress.add_task("extracting", total=len(files), note="")
 
@@ -107,8 +116,12 @@ def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Pat
             results.append(result)
             if result.error:
                 _say(f"{result.article_id}: {result.error}", "failed", "red")
-            progress.update(task, advance=1, note=f"{result.article_id}: {len(result.mentions)} deals, "
-                            f"{result.seconds:.0f} s, {result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens")
+            progress.update(
+                task,
+                advance=1,
+                note=f"{result.article_id}: {len(result.mentions)} deals, "
+                f"{result.seconds:.0f} s, {result.usage.prompt_tokens}+{result.usage.completion_tokens} tokens",
+            )
 
         def readable() -> Iterator[Article]:
             for path in files:
@@ -155,8 +168,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
         # A run with failures does not replace what an earlier run wrote there: a failing endpoint must not
         # wipe good records. Its own records stay beside it.
         if output is not None and failed and output.exists():
-            _say(f"{len(failed)} article(s) failed: {output} is left as it was; this run's records are in "
-                 f"{partial_path(output)}", "kept", "yellow")
+            _say(
+                f"{len(failed)} article(s) failed: {output} is left as it was; this run's records are in "
+                f"{partial_path(output)}",
+                "kept",
+                "yellow",
+            )
         elif output is not None:
             partial_path(output).replace(output)
     mentions = [m for r in results for m in r.mentions]
@@ -175,7 +192,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def _deals_table(deals: list[Deal], total: int | None = None) -> Table:
     """The deals as a table; where they are the first of ``total``, the title says so."""
-    shown = f"the first {len(deals)} of {total:,} deals" if total is not None and total > len(deals) else f"{len(deals)} deals"
+    shown = (
+        f"the first {len(deals)} of {total:,} deals"
+        if total is not None and total > len(deals)
+        else f"{len(deals)} deals"
+    )
     table = Table(title=shown, show_lines=True)
     for column in ("deal", "investors", "project", "region", "amount", "USD", "capacity", "jobs", "stage", "sources"):
         table.add_column(column, overflow="fold")
@@ -255,10 +276,13 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         judge = Adjudicator(_settings(args))
     try:
         result = reconcile_archive(
-            [path if _store_path(path) is None else _stream_mentions(path) for path in args.mentions], args.out,
+            [path if _store_path(path) is None else _stream_mentions(path) for path in args.mentions],
+            args.out,
             judge=judge,
             engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
-            workers=args.workers, memory_limit=args.memory_limit)
+            workers=args.workers,
+            memory_limit=args.memory_limit,
+        )
     finally:
         if spark is not None:
             spark.stop()
@@ -267,8 +291,10 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     if len(result.skipped) > _SHOWN:
         _say(f"{len(result.skipped) - _SHOWN} more lines", "skipped", "yellow")
     out.print(_deals_table(result.first_deals, result.deals))
-    err.print(f"{result.mentions:,} mentions ({result.previous:,} from earlier runs) → {result.deals:,} deals → "
-              f"{args.out} (deals and mentions as .jsonl and .parquet)")
+    err.print(
+        f"{result.mentions:,} mentions ({result.previous:,} from earlier runs) → {result.deals:,} deals → "
+        f"{args.out} (deals and mentions as .jsonl and .parquet)"
+    )
     return 0
 
 
@@ -282,10 +308,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.openai_batch:
         submitted = submit_batch(args.inputs, args.out, settings)
-        err.print(f"{submitted.inputs:,} articles read ({submitted.duplicates:,} duplicates): {submitted.skipped:,} "
-                  f"skipped by the prefilter, {submitted.from_cache:,} from the cache, {submitted.articles:,} sent in "
-                  f"{submitted.requests:,} requests as batch job(s) {', '.join(submitted.jobs) or '(none)'}.\n"
-                  f"Collect the results with: fdi-extract collect {args.out}")
+        err.print(
+            f"{submitted.inputs:,} articles read ({submitted.duplicates:,} duplicates): {submitted.skipped:,} "
+            f"skipped by the prefilter, {submitted.from_cache:,} from the cache, {submitted.articles:,} sent in "
+            f"{submitted.requests:,} requests as batch job(s) {', '.join(submitted.jobs) or '(none)'}.\n"
+            f"Collect the results with: fdi-extract collect {args.out}"
+        )
         return 0
     return _print_summary(run_batch(args.inputs, args.out, settings, concurrency=args.concurrency), args.out)
 
@@ -308,6 +336,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     deals = reconcile(mentions)
     stores = [Store(path, read_only=True) for source in args.sources if (path := _store_path(source)) is not None]
     try:
+
         def article_text(article_id: str) -> str | None:
             return next((text for store in stores if (text := store.article_text(article_id)) is not None), None)
 
@@ -323,8 +352,19 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table = Table(title=f"run → {out_dir}")
     table.add_column("")
     table.add_column("", justify="right")
-    for name in ("inputs", "duplicates", "done", "from_cache", "failed", "skipped", "unreadable", "mentions", "deals",
-                 "prompt_tokens", "completion_tokens"):
+    for name in (
+        "inputs",
+        "duplicates",
+        "done",
+        "from_cache",
+        "failed",
+        "skipped",
+        "unreadable",
+        "mentions",
+        "deals",
+        "prompt_tokens",
+        "completion_tokens",
+    ):
         table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
     table.add_row("estimated cost", f"${summary.cost_usd:.4f}")
     table.add_row("seconds", f"{summary.seconds:.1f}")
@@ -374,8 +414,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             for g in report.missed:
                 _say(f"{g.article} {g.deal} {g.investors} {g.amount}", "missed", "yellow", out)
             for p in report.spurious:
-                _say(f"{p.article_id} {[i.name for i in p.investors]} {p.project} {p.amount.text if p.amount else ''}",
-                     "spurious", "red", out)
+                _say(
+                    f"{p.article_id} {[i.name for i in p.investors]} {p.project} {p.amount.text if p.amount else ''}",
+                    "spurious",
+                    "red",
+                    out,
+                )
     return 0
 
 
@@ -391,11 +435,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fdi-extract",
         description="Foreign direct investment deals from news articles: extract, reconcile, report, evaluate.",
         epilog="Settings come from FDI_EXTRACT_* environment variables (see the README): FDI_EXTRACT_MODEL "
-               "('embedded', 'openai/<model>', 'ollama/<model>'), FDI_EXTRACT_BASE_URL, FDI_EXTRACT_API_KEY or "
-               "OPENAI_API_KEY, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ... "
-               "`fdi-extract config` prints what they resolve to.",
+        "('embedded', 'openai/<model>', 'ollama/<model>'), FDI_EXTRACT_BASE_URL, FDI_EXTRACT_API_KEY or "
+        "OPENAI_API_KEY, FDI_EXTRACT_STRATEGY, FDI_EXTRACT_REQUEST_TIMEOUT (seconds per LLM request), ... "
+        "`fdi-extract config` prints what they resolve to.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show warnings, unmatched deals and the time of each reconciliation stage")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show warnings, unmatched deals and the time of each reconciliation stage",
+    )
     # -v also after a command ("fdi-extract eval GOLD PRED -v"); SUPPRESS keeps the top level's value otherwise.
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -413,13 +462,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = add_command("run", help="a resumable batch over an archive: store, cache, outputs, report.html")
     batch.add_argument("inputs", nargs="+", type=Path, help="folders or files: .txt, .jsonl, .csv, .html")
-    batch.add_argument("--out", type=Path, required=True, help="store.sqlite, mentions/deals JSONL, deals.csv, report.html")
-    batch.add_argument("--concurrency", type=_positive,
-                       help="articles in flight (default: 1 on the embedded model, whose single llama.cpp sequence "
-                            "gains nothing from more; 4 on other endpoints)")
+    batch.add_argument(
+        "--out", type=Path, required=True, help="store.sqlite, mentions/deals JSONL, deals.csv, report.html"
+    )
+    batch.add_argument(
+        "--concurrency",
+        type=_positive,
+        help="articles in flight (default: 1 on the embedded model, whose single llama.cpp sequence "
+        "gains nothing from more; 4 on other endpoints)",
+    )
     _model_options(batch)
-    batch.add_argument("--openai-batch", action="store_true",
-                       help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`")
+    batch.add_argument(
+        "--openai-batch",
+        action="store_true",
+        help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`",
+    )
     batch.set_defaults(run=cmd_run)
 
     collect = add_command("collect", help="save the finished OpenAI batch jobs of a run, then write its outputs")
@@ -428,24 +485,41 @@ def build_parser() -> argparse.ArgumentParser:
     collect.set_defaults(run=cmd_collect)
 
     page = add_command("report", help="mentions/deals JSONL, deals.csv and report.html from a store or JSONL")
-    page.add_argument("sources", nargs="+", type=Path, help="a run's store.sqlite (or its folder), or mention records (JSONL)")
+    page.add_argument(
+        "sources", nargs="+", type=Path, help="a run's store.sqlite (or its folder), or mention records (JSONL)"
+    )
     page.add_argument("--out", type=Path, required=True)
     page.set_defaults(run=cmd_report)
 
     merge = add_command("reconcile", help="group mention records into deals (incremental over --out)")
     merge.add_argument("mentions", nargs="+", type=Path, help="mention records (JSONL)")
-    merge.add_argument("--out", type=Path, default=Path("out"),
-                       help="writes deals and mentions here, as .jsonl and .parquet")
-    merge.add_argument("--memory-limit", default="512MB",
-                       help="DuckDB's memory for linking; past it, it spills to a folder under --out (default 512MB)")
-    merge.add_argument("--workers", type=_positive, default=all_cores(),
-                       help="processes for reading, linking and merging (default: one per core)")
-    merge.add_argument("--spark", metavar="MASTER",
-                       help="link on Spark instead of DuckDB: local[N], or a cluster's master URL (needs pyspark)")
-    merge.add_argument("--spark-workdir", type=Path,
-                       help="with --spark on a cluster: a folder this machine and every executor reach")
-    merge.add_argument("--adjudicate", action="store_true",
-                       help="ask the LLM about pairs tied only by investor and place (off by default)")
+    merge.add_argument(
+        "--out", type=Path, default=Path("out"), help="writes deals and mentions here, as .jsonl and .parquet"
+    )
+    merge.add_argument(
+        "--memory-limit",
+        default="512MB",
+        help="DuckDB's memory for linking; past it, it spills to a folder under --out (default 512MB)",
+    )
+    merge.add_argument(
+        "--workers",
+        type=_positive,
+        default=all_cores(),
+        help="processes for reading, linking and merging (default: one per core)",
+    )
+    merge.add_argument(
+        "--spark",
+        metavar="MASTER",
+        help="link on Spark instead of DuckDB: local[N], or a cluster's master URL (needs pyspark)",
+    )
+    merge.add_argument(
+        "--spark-workdir", type=Path, help="with --spark on a cluster: a folder this machine and every executor reach"
+    )
+    merge.add_argument(
+        "--adjudicate",
+        action="store_true",
+        help="ask the LLM about pairs tied only by investor and place (off by default)",
+    )
     _model_options(merge)
     merge.set_defaults(run=cmd_reconcile)
 
@@ -453,9 +527,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("gold", type=Path)
     score.add_argument("predicted", type=Path)
     score.add_argument("--json", action="store_true", help="print the figures as JSON")
-    score.add_argument("--lenient", action="store_true",
-                       help="also score leniently (a mention naming no investor may pair with a named gold deal "
-                            "when region and a figure agree), printed beside the strict figures and labelled")
+    score.add_argument(
+        "--lenient",
+        action="store_true",
+        help="also score leniently (a mention naming no investor may pair with a named gold deal "
+        "when region and a figure agree), printed beside the strict figures and labelled",
+    )
     score.set_defaults(run=cmd_eval)
 
     config = add_command("config", help="print the model, endpoint, strategy and mode the settings resolve to (JSON)")
@@ -465,8 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _model_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--model", help="'embedded' (default), 'openai/<model>', 'ollama/<model>', or a model "
-                                         "served at --base-url (also FDI_EXTRACT_MODEL)")
+    command.add_argument(
+        "--model",
+        help="'embedded' (default), 'openai/<model>', 'ollama/<model>', or a model "
+        "served at --base-url (also FDI_EXTRACT_MODEL)",
+    )
     command.add_argument("--base-url", help="an OpenAI-compatible endpoint (also FDI_EXTRACT_BASE_URL)")
     command.add_argument("--strategy", choices=[s.value for s in Strategy])
 
@@ -475,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if args.verbose else logging.ERROR,
-        handlers=[RichHandler(console=err, show_path=False)], format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+        format="%(message)s",
     )
     # Instructor logs every failed attempt at ERROR; our own report names the article and the final cause.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)

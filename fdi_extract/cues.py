@@ -56,8 +56,15 @@ def entries() -> tuple[CueEntry, ...]:
     found = []
     for language in LANGUAGES:
         for name, cue_table in _flatten(tomllib.loads(_table_text(language))).items():
-            found.append(CueEntry(language, name, str(cue_table["pattern"]), tuple(cue_table.get("match", ())),
-                                  tuple(cue_table.get("miss", ()))))
+            found.append(
+                CueEntry(
+                    language,
+                    name,
+                    str(cue_table["pattern"]),
+                    tuple(cue_table.get("match", ())),
+                    tuple(cue_table.get("miss", ())),
+                )
+            )
     return tuple(found)
 
 

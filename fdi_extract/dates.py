@@ -33,9 +33,14 @@ def normalize_date(value: object) -> str | None:
     import dateparser
 
     parsed = dateparser.parse(
-        text, languages=["ru", "kk", "en"],
-        settings={"PARSERS": _ABSOLUTE_PARSERS, "REQUIRE_PARTS": ["year"], "DATE_ORDER": "DMY",
-                  "RETURN_AS_TIMEZONE_AWARE": False},
+        text,
+        languages=["ru", "kk", "en"],
+        settings={
+            "PARSERS": _ABSOLUTE_PARSERS,
+            "REQUIRE_PARTS": ["year"],
+            "DATE_ORDER": "DMY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
     )
     return parsed.date().isoformat() if parsed is not None and 1900 <= parsed.year <= 2099 else None
 

@@ -15,11 +15,13 @@ class DealDraft(BaseModel):
     """One deal as a strategy drafts it from the model's answers, before grounding and normalization."""
 
     evidence: list[str] = Field(
-        min_length=1, max_length=3,
+        min_length=1,
+        max_length=3,
         description="One or two sentences copied word for word from the article that state the deal.",
     )
     investors: list[str] = Field(
-        default_factory=list, max_length=4,
+        default_factory=list,
+        max_length=4,
         description="Foreign investor companies, names exactly as written; [] if none is named.",
     )
     investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the investors, e.g. CN.")

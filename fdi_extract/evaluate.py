@@ -90,9 +90,16 @@ class EvalReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "articles": self.articles, "gold": self.gold, "predicted": self.predicted, "matched": self.matched,
-            "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-            "field_accuracy": {name: (round(a, 4) if (a := self.accuracy(name)) is not None else None) for name in FIELDS},
+            "articles": self.articles,
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "field_accuracy": {
+                name: (round(a, 4) if (a := self.accuracy(name)) is not None else None) for name in FIELDS
+            },
             "ungrounded_figures": self.ungrounded_figures,
         }
 
@@ -129,7 +136,8 @@ def _pair_score(gold: GoldMention, predicted: DealMention, strict: bool = True) 
     capacity = _capacity_overlap(gold, predicted)
     region = gold.region == predicted.region
     figures = region and (
-        amount or capacity or (gold.amount is None and not gold.capacity and gold.sector == predicted.sector))
+        amount or capacity or (gold.amount is None and not gold.capacity and gold.sector == predicted.sector)
+    )
     same_total = gold.aggregate and predicted.aggregate and amount
     if strict:
         admissible = investors or (not gold.investors and not predicted.investors and (figures or same_total))
@@ -137,8 +145,15 @@ def _pair_score(gold: GoldMention, predicted: DealMention, strict: bool = True) 
         admissible = investors or ((not gold.investors or not predicted.investors) and figures) or same_total
     if not admissible:
         return None
-    return (4.0 * investors + 2.0 * amount + 1.0 * capacity + 1.0 * (gold.aggregate == predicted.aggregate)
-            + 0.5 * (gold.sector == predicted.sector) + 0.5 * (gold.stage == predicted.stage.value) + 0.5 * region)
+    return (
+        4.0 * investors
+        + 2.0 * amount
+        + 1.0 * capacity
+        + 1.0 * (gold.aggregate == predicted.aggregate)
+        + 0.5 * (gold.sector == predicted.sector)
+        + 0.5 * (gold.stage == predicted.stage.value)
+        + 0.5 * region
+    )
 
 
 def _field_correct(name: str, gold: GoldMention, predicted: DealMention) -> bool:
@@ -170,8 +185,9 @@ def _ungrounded(predicted: DealMention) -> int:
     return sum(not any(text in quote for quote in quotes) for text in figures)
 
 
-def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: set[str] | None = None,
-             *, strict: bool = True) -> EvalReport:
+def evaluate(
+    gold: list[GoldMention], predicted: list[DealMention], articles: set[str] | None = None, *, strict: bool = True
+) -> EvalReport:
     """Deal-level precision/recall/F1 and field accuracy of ``predicted`` against ``gold``.
 
     ``articles`` is the set of article ids the gold covers (its articles.txt); predictions for
@@ -198,8 +214,12 @@ def evaluate(gold: list[GoldMention], predicted: list[DealMention], articles: se
     for article in sorted(universe):
         golds, preds = gold_by_article.get(article, []), predicted_by_article.get(article, [])
         candidates = sorted(
-            ((score, gi, pi) for gi, g in enumerate(golds) for pi, p in enumerate(preds)
-             if (score := _pair_score(g, p, strict)) is not None),
+            (
+                (score, gi, pi)
+                for gi, g in enumerate(golds)
+                for pi, p in enumerate(preds)
+                if (score := _pair_score(g, p, strict)) is not None
+            ),
             key=lambda c: -c[0],
         )
         used_gold: set[int] = set()
@@ -228,11 +248,21 @@ def mention_from_gold(gold: GoldMention, published: str | None = None, project: 
         converted = to_usd(money, on)
         amount = money.model_copy(update={"usd": converted.usd, "usd_note": converted.note})
     return DealMention(
-        article_id=gold.article, published=published, project=project, host_country=gold.host_country,
-        region=gold.region, sector=gold.sector or "other", stage=gold.stage or "announced", jobs=gold.jobs,
-        aggregate=gold.aggregate, amount=amount, investor_country=gold.investor_country,
-        investors=[Investor(name=n, name_normalized=canonical_company(n), country=gold.investor_country)
-                   for n in gold.investors],
+        article_id=gold.article,
+        published=published,
+        project=project,
+        host_country=gold.host_country,
+        region=gold.region,
+        sector=gold.sector or "other",
+        stage=gold.stage or "announced",
+        jobs=gold.jobs,
+        aggregate=gold.aggregate,
+        amount=amount,
+        investor_country=gold.investor_country,
+        investors=[
+            Investor(name=n, name_normalized=canonical_company(n), country=gold.investor_country)
+            for n in gold.investors
+        ],
         capacity=[Capacity(value=c.value, unit=c.unit, text="") for c in gold.capacity],
     )
 
@@ -246,7 +276,9 @@ def load_project_words(path: Path) -> dict[tuple[str, str], str]:
 
 def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:
     """A gold file and, when it has one beside it, the set of article ids it covers."""
-    gold = [GoldMention.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = [
+        GoldMention.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     for listing in (path.with_name(f"{path.stem}.articles.txt"), path.with_name("articles.txt")):
         if listing.is_file():
             return gold, {line.strip() for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()}

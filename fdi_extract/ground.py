@@ -37,14 +37,17 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
             warnings.append(f"{label}: evidence quote not found in the article, dropped: {quote[:80]!r}")
             continue
         if not any(e.start == span[0] and e.end == span[1] for e in evidence):
-            evidence.append(Evidence(quote=article.text[span[0]:span[1]], start=span[0], end=span[1]))
+            evidence.append(Evidence(quote=article.text[span[0] : span[1]], start=span[0], end=span[1]))
     if not evidence:
         warnings.append(f"{label}: dropped, none of its evidence occurs in the article")
         return None, warnings
     # A name or a place is the article's or nobody's: the model may not bring one in.
     investors = [name for name in draft.investors if article.names(name, company=True)]
-    warnings += [f"{label}: investor {name!r} is not named in the article, left out"
-                 for name in draft.investors if name not in investors]
+    warnings += [
+        f"{label}: investor {name!r} is not named in the article, left out"
+        for name in draft.investors
+        if name not in investors
+    ]
     place = draft.place if draft.place and article.names(draft.place) else None
     if draft.place and place is None:
         warnings.append(f"{label}: place {draft.place!r} is not named in the article, left out")

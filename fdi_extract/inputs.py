@@ -49,7 +49,8 @@ def _record(fields: dict[str, object], where: str, fallback_id: str) -> Article:
         url=_field(fields, "url"),
         title=_field(fields, "title"),
         warnings=[f"{where}: a lone surrogate (no character) in the text was replaced by U+FFFD"]
-        if text != raw_text else [],
+        if text != raw_text
+        else [],
     )
 
 
@@ -92,7 +93,9 @@ def _read_csv(path: Path, report: Callable[[BadRecord], None]) -> Iterator[Artic
             try:
                 if isinstance(fields, csv.Error):
                     raise InputError(where, f"not a CSV row: {fields}")
-                if any(_UNDECODABLE.search(value) for value in (*fields.keys(), *fields.values()) if isinstance(value, str)):
+                if any(
+                    _UNDECODABLE.search(value) for value in (*fields.keys(), *fields.values()) if isinstance(value, str)
+                ):
                     raise InputError(where, "not UTF-8 text (an invalid byte in this row)")
                 yield _record(dict(fields), where, path.stem)
             except InputError as error:
@@ -116,8 +119,12 @@ def _read_html(path: Path) -> Article:
     metadata = trafilatura.extract_metadata(tree) if tree is not None else None
     date = getattr(metadata, "date", None)
     return Article(
-        text=text, article_id=path.stem, published=date or find_published(text),
-        url=getattr(metadata, "url", None), title=getattr(metadata, "title", None), warnings=warnings,
+        text=text,
+        article_id=path.stem,
+        published=date or find_published(text),
+        url=getattr(metadata, "url", None),
+        title=getattr(metadata, "title", None),
+        warnings=warnings,
     )
 
 

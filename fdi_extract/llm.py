@@ -58,18 +58,25 @@ logger = logging.getLogger("fdi_extract")
 _current_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("fdi_extract_usage", default=None)
 
 
-
 class RequestTimedOut(Exception):
     """No complete answer within the request timeout. The HTTP clients' timeouts bound each read, so an
     endpoint sending a byte a second would keep a request alive for ever; this one bounds the whole request."""
 
 
-_TRANSIENT = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError,
-              RequestTimedOut)
+_TRANSIENT = (
+    openai.RateLimitError,
+    openai.InternalServerError,
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    RequestTimedOut,
+)
 # What an endpoint that cannot be reached at all gives, under whatever the HTTP client wraps it in (the SDK's
 # aiohttp transport reports a refused connection as a timeout).
-_UNREACHABLE = {errno.ECONNREFUSED: "connection refused", errno.EHOSTUNREACH: "host unreachable",
-                errno.ENETUNREACH: "network unreachable"}
+_UNREACHABLE = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+}
 # What Instructor itself re-asks after: the answer is there but does not fit the model.
 _REASKABLE = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
@@ -139,7 +146,9 @@ class _WaitHonouringRetryAfter:
     """Exponential backoff with jitter, or the server's Retry-After when that is longer (capped)."""
 
     def __init__(self, policy: RetryPolicy):
-        self._backoff = wait_exponential_jitter(multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter)
+        self._backoff = wait_exponential_jitter(
+            multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+        )
         self._cap = policy.max_wait
 
     def __call__(self, state: RetryCallState) -> float:
@@ -194,17 +203,24 @@ class LLM:
             return body | {"response_format": {"type": "json_object", "schema": schema}}
         return body
 
-    def request_body(self, response_model: type[BaseModel], messages: list[dict[str, str]],
-                     max_tokens: int | None = None) -> dict[str, Any]:
+    def request_body(
+        self, response_model: type[BaseModel], messages: list[dict[str, str]], max_tokens: int | None = None
+    ) -> dict[str, Any]:
         """The chat-completion request that asks for ``response_model``, as a line of an OpenAI Batch API
         file: built by the same Instructor request handler that :meth:`ask` runs (instructor.v2's mode
         registry), so a batch asks exactly what a live run asks (a test compares them). Instructor's own
         BatchRequest is not used: it marks the schema strict, which OpenAI refuses for a schema with
         optional fields, and it prints to stdout."""
         handlers = mode_registry.get_handlers(Provider.OPENAI, self._instructor_mode)
-        _, body = handlers.request_handler(response_model=response_model, kwargs={
-            "model": self.model, "messages": messages, "temperature": self.settings.temperature,
-            "max_tokens": max_tokens or self.settings.max_output_tokens})
+        _, body = handlers.request_handler(
+            response_model=response_model,
+            kwargs={
+                "model": self.model,
+                "messages": messages,
+                "temperature": self.settings.temperature,
+                "max_tokens": max_tokens or self.settings.max_output_tokens,
+            },
+        )
         return self._for_endpoint(body)
 
     def parse(self, response_model: type[T], completion: dict[str, Any] | ChatCompletion) -> T:
@@ -225,13 +241,20 @@ class LLM:
         ``Settings.retry``; an answer that fails validation is re-asked, with Instructor's wording of
         what was wrong, up to ``Settings.validation_retries`` times.
         """
-        reasking = AsyncRetrying(stop=stop_after_attempt(self.settings.validation_retries + 1),
-                                 retry=retry_if_exception_type(_REASKABLE), reraise=True)
+        reasking = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.validation_retries + 1),
+            retry=retry_if_exception_type(_REASKABLE),
+            reraise=True,
+        )
         try:
             return await self._create(
-                response_model=response_model, messages=list(messages), model=self.model,
-                temperature=self.settings.temperature, max_tokens=max_tokens or self.settings.max_output_tokens,
-                max_retries=reasking, hooks=self._hooks,
+                response_model=response_model,
+                messages=list(messages),
+                model=self.model,
+                temperature=self.settings.temperature,
+                max_tokens=max_tokens or self.settings.max_output_tokens,
+                max_retries=reasking,
+                hooks=self._hooks,
             )
         except InstructorRetryException as failed:
             if not isinstance(failed.__cause__, LLMError):
@@ -309,13 +332,21 @@ class LLM:
         if isinstance(error, openai.RateLimitError):
             self.rate_limited += 1
         elif error is not None and (reason := _unreachable(error)) is not None:
-            logger.warning("cannot connect to %s: %s (attempt %d of %d)", masked_url(self.base_url or ""), reason,
-                           state.attempt_number, self.settings.retry.max_attempts)
+            logger.warning(
+                "cannot connect to %s: %s (attempt %d of %d)",
+                masked_url(self.base_url or ""),
+                reason,
+                state.attempt_number,
+                self.settings.retry.max_attempts,
+            )
         elif isinstance(error, openai.APITimeoutError | RequestTimedOut):
             # A slow endpoint must not look like a hung program: say so at every timeout.
-            logger.warning("an LLM request passed its %g s timeout (attempt %d of %d; FDI_EXTRACT_REQUEST_TIMEOUT "
-                           "sets it)", self.settings.resolved_request_timeout, state.attempt_number,
-                           self.settings.retry.max_attempts)
+            logger.warning(
+                "an LLM request passed its %g s timeout (attempt %d of %d; FDI_EXTRACT_REQUEST_TIMEOUT sets it)",
+                self.settings.resolved_request_timeout,
+                state.attempt_number,
+                self.settings.retry.max_attempts,
+            )
 
     async def aclose(self) -> None:
         await self._openai.close()

@@ -109,8 +109,14 @@ def _assemble(parts: list[Path], target: Path) -> None:
     total = sum(p.stat().st_size for p in parts)
     try:
         with (
-            Progress(TextColumn("assembling model"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                     console=_console, transient=True) as progress,
+            Progress(
+                TextColumn("assembling model"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=_console,
+                transient=True,
+            ) as progress,
             partial.open("wb") as out,
         ):
             task = progress.add_task("assemble", total=total)
@@ -195,17 +201,27 @@ class EmbeddedServer:
 
     def _spawn(self, model_path: Path) -> None:
         command = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model_path),
-            "--model_alias", EMBEDDED_MODEL_NAME,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--n_ctx", str(self.settings.n_ctx),
-            "--n_threads", str(self.settings.n_threads or os.cpu_count() or 2),
-            "--n_batch", "512",
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_path),
+            "--model_alias",
+            EMBEDDED_MODEL_NAME,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.settings.n_ctx),
+            "--n_threads",
+            str(self.settings.n_threads or os.cpu_count() or 2),
+            "--n_batch",
+            "512",
             # The server's default keeps the logits of every prompt token (for logprobs, which we never
             # ask for): 2 GB more peak memory and a third more prefill time on a 2,700-token prompt.
-            "--logits_all", "False",
+            "--logits_all",
+            "False",
         ]
         # The key goes in the environment (the server's settings read API_KEY), which other users cannot
         # read, rather than on the command line, which they can.
@@ -214,7 +230,11 @@ class EmbeddedServer:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment,
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=environment,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509  (no threads are started in the child)
             )
         # Stopped when this object is, or at interpreter exit: weakref.finalize, not an atexit hook of our own.
@@ -232,8 +252,9 @@ class EmbeddedServer:
                         f"the embedded llama.cpp server exited with code {self._process.returncode} while "
                         f"loading; its log: {self._log_path}\n{self._log_tail()}"
                     )
-                ready = urllib.request.Request(f"{self.base_url}/models",
-                                               headers={"Authorization": f"Bearer {self.api_key}"})
+                ready = urllib.request.Request(
+                    f"{self.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"}
+                )
                 try:
                     with urllib.request.urlopen(ready, timeout=2.0) as answer:
                         if answer.status == 200:
@@ -261,7 +282,9 @@ class EmbeddedServer:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

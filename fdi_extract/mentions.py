@@ -63,8 +63,10 @@ def to_mention(
     ]
     place = (resolve_place(draft.place) if draft.place else None) or resolve_place(evidence_text)
     region = place.code if place else default_region()
-    host_country = region.split("-")[0] if region else next(
-        (code for code, pattern in _HOST_COUNTRIES.items() if pattern.search(article.text)), None
+    host_country = (
+        region.split("-")[0]
+        if region
+        else next((code for code, pattern in _HOST_COUNTRIES.items() if pattern.search(article.text)), None)
     )
     district = draft.place.strip() if draft.place and _DISTRICT.search(draft.place) else None
 
@@ -94,8 +96,9 @@ def to_mention(
         host_country=host_country,
         region=region,
         district=district,
-        project=project_title(draft.project, about=evidence_text, size=size, sector=sector.value,
-                              investors=draft.investors),
+        project=project_title(
+            draft.project, about=evidence_text, size=size, sector=sector.value, investors=draft.investors
+        ),
         sector=sector,
         amount=amount,
         capacity=capacities,

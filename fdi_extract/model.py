@@ -90,8 +90,9 @@ def _unreadable_date(value: object, info: ValidationInfo) -> str | None:
     never an error: one odd date must not stop a run (and every re-run of it)."""
     date = normalize_date(value)
     if date is None and value not in (None, ""):
-        logger.warning("article %s: the date %r could not be read; published left empty",
-                       info.data.get("article_id", "?"), value)
+        logger.warning(
+            "article %s: the date %r could not be read; published left empty", info.data.get("article_id", "?"), value
+        )
     return date
 
 
@@ -129,8 +130,10 @@ class Capacity(_Record):
     text: str = Field(description="Verbatim phrase from the article.")
 
     def __str__(self) -> str:
-        """"1,000,000 t/year" (not the "1e+06" of the general float format)."""
-        return f"{self.value:,.0f} {self.unit.value}" if self.value.is_integer() else f"{self.value:,} {self.unit.value}"
+        """ "1,000,000 t/year" (not the "1e+06" of the general float format)."""
+        return (
+            f"{self.value:,.0f} {self.unit.value}" if self.value.is_integer() else f"{self.value:,} {self.unit.value}"
+        )
 
 
 class _DealFacts(_Record):
@@ -138,7 +141,7 @@ class _DealFacts(_Record):
 
     investors: list[Investor] = Field(default_factory=list)
     investor_country: str | None = Field(
-        default=None, description="ISO alpha-2 of the investors, also when none is named (\"Chinese investors\")."
+        default=None, description='ISO alpha-2 of the investors, also when none is named ("Chinese investors").'
     )
     host_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
     region: str | None = Field(default=None, description="ISO 3166-2.")

@@ -85,8 +85,9 @@ class _JobFile:
 
     def fits(self, lines: list[str]) -> bool:
         size = sum(len(line.encode()) for line in lines)
-        return not self.articles or (self.requests + len(lines) <= MAX_REQUESTS_PER_JOB
-                                     and self.bytes + size <= MAX_BYTES_PER_JOB)
+        return not self.articles or (
+            self.requests + len(lines) <= MAX_REQUESTS_PER_JOB and self.bytes + size <= MAX_BYTES_PER_JOB
+        )
 
     def add(self, article_id: str, lines: list[str]) -> None:
         self.handle.writelines(lines)
@@ -97,18 +98,24 @@ class _JobFile:
 
 def _client(settings: Settings) -> openai.OpenAI:
     if settings.provider is Provider.embedded:
-        raise FdiExtractError("the Batch API needs OpenAI (--model openai/<model>) or another endpoint that offers "
-                              "/v1/batches (--base-url)")
+        raise FdiExtractError(
+            "the Batch API needs OpenAI (--model openai/<model>) or another endpoint that offers "
+            "/v1/batches (--base-url)"
+        )
     return openai.OpenAI(
-        base_url=settings.resolved_base_url, timeout=settings.resolved_request_timeout, max_retries=settings.retry.max_attempts,
+        base_url=settings.resolved_base_url,
+        timeout=settings.resolved_request_timeout,
+        max_retries=settings.retry.max_attempts,
         api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
     )
 
 
 def _extractor(settings: Settings) -> Extractor:
     if settings.strategy is Strategy.guided:
-        raise FdiExtractError("the Batch API takes the direct strategy only: the guided one asks each question "
-                              "from the answer before it (use --strategy direct)")
+        raise FdiExtractError(
+            "the Batch API takes the direct strategy only: the guided one asks each question "
+            "from the answer before it (use --strategy direct)"
+        )
     return Extractor(settings.model_copy(update={"strategy": Strategy.direct}))
 
 
@@ -119,8 +126,11 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
     client = _client(settings)
     llm = extractor.llm()
     summary, run = Submitted(), RunSummary()
-    with one_writer(out_dir / "store.sqlite"), Store(out_dir / "store.sqlite") as store, \
-            tempfile.TemporaryDirectory() as work:
+    with (
+        one_writer(out_dir / "store.sqlite"),
+        Store(out_dir / "store.sqlite") as store,
+        tempfile.TemporaryDirectory() as work,
+    ):
         registered = store.add_articles(read_inputs(inputs, run.bad_records.append))
         summary.inputs, summary.duplicates = registered.read, registered.duplicates
         job_file = _JobFile(Path(work) / "requests.jsonl")
@@ -129,8 +139,12 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
             job_file.handle.close()
             with job_file.path.open("rb") as upload:
                 uploaded = client.files.create(file=upload, purpose="batch")
-            job = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-                                        completion_window="24h", metadata={"source": "fdi-extract"})
+            job = client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"source": "fdi-extract"},
+            )
             store.record_job(job.id, job_file.articles)
             summary.jobs.append(job.id)
             summary.articles += len(job_file.articles)
@@ -139,11 +153,23 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
         for article in store.pending():
             if settle_without_llm(article, extractor, store, run) is None:
                 continue
-            bodies = [llm.request_body(extractor.strategy.answer_model, messages)
-                      for messages in extractor.strategy.questions(article)]
-            lines = [json.dumps({"custom_id": json.dumps([article.article_id, index]), "method": "POST",
-                                 "url": "/v1/chat/completions", "body": body}, ensure_ascii=False) + "\n"
-                     for index, body in enumerate(bodies)]
+            bodies = [
+                llm.request_body(extractor.strategy.answer_model, messages)
+                for messages in extractor.strategy.questions(article)
+            ]
+            lines = [
+                json.dumps(
+                    {
+                        "custom_id": json.dumps([article.article_id, index]),
+                        "method": "POST",
+                        "url": "/v1/chat/completions",
+                        "body": body,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for index, body in enumerate(bodies)
+            ]
             if not job_file.fits(lines):
                 send()
                 job_file = _JobFile(job_file.path)
@@ -186,8 +212,9 @@ def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collecte
     return collected
 
 
-def _read_results(client: openai.OpenAI, file_id: str, answers: dict[str, dict[int, dict[str, Any]]],
-                  errors: dict[str, str]) -> None:
+def _read_results(
+    client: openai.OpenAI, file_id: str, answers: dict[str, dict[int, dict[str, Any]]], errors: dict[str, str]
+) -> None:
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as downloaded:
         client.files.content(file_id).write_to_file(downloaded.name)
         with open(downloaded.name, encoding="utf-8") as lines:
@@ -205,14 +232,23 @@ def _read_results(client: openai.OpenAI, file_id: str, answers: dict[str, dict[i
                     errors[article_id] = f"batch request failed: {code}: {problem.get('message', '')}".strip()
 
 
-def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str, str], job: Batch, extractor: Extractor,
-          llm: LLM, store: Store, run: RunSummary) -> None:
+def _save(
+    article: Article,
+    bodies: dict[int, dict[str, Any]],
+    errors: dict[str, str],
+    job: Batch,
+    extractor: Extractor,
+    llm: LLM,
+    store: Store,
+    run: RunSummary,
+) -> None:
     result = ArticleResult(article_id=article.article_id, warnings=list(article.warnings))
     questions = len(extractor.strategy.questions(article))
     try:
         if len(bodies) < questions:
-            raise LLMAnswerError(errors.get(article.article_id)
-                                 or f"no answer in batch job {job.id} (its status: {job.status})")
+            raise LLMAnswerError(
+                errors.get(article.article_id) or f"no answer in batch job {job.id} (its status: {job.status})"
+            )
         answers = []
         for index in range(questions):
             usage = bodies[index].get("usage") or {}
@@ -225,5 +261,10 @@ def _save(article: Article, bodies: dict[int, dict[str, Any]], errors: dict[str,
         extractor.add_mentions(result, article, text, drafts, model=llm.model)
     except FdiExtractError as error:
         result.error = str(error)
-    record_outcome(result, store, run, cache=article_cache_key(article, extractor),
-                   cost=cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT)
+    record_outcome(
+        result,
+        store,
+        run,
+        cache=article_cache_key(article, extractor),
+        cost=cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT,
+    )

@@ -103,7 +103,9 @@ class Extractor:
     def __enter__(self) -> Self:
         return self.open()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def llm(self) -> LLM:
@@ -140,8 +142,9 @@ class Extractor:
         result.seconds = time.perf_counter() - started
         return result
 
-    def add_mentions(self, result: ArticleResult, article: Article, text: ArticleText, drafts: list[DealDraft],
-                     *, model: str) -> None:
+    def add_mentions(
+        self, result: ArticleResult, article: Article, text: ArticleText, drafts: list[DealDraft], *, model: str
+    ) -> None:
         """Ground and normalize the model's drafts into ``result.mentions``: the road after the LLM,
         shared by live extraction and answers collected from an OpenAI batch."""
         # Only for drafts that name no place of their own: a scan of the whole article that most skip.
@@ -156,8 +159,12 @@ class Extractor:
                 result.warnings.append(f"{draft.project[:60] or 'a deal'}: no company and no figure of it, left out")
                 continue
             mention = to_mention(
-                grounded, article, default_region=default_region, strategy=self.strategy.name,
-                model=model, prompt_version=self.strategy.prompt_version,
+                grounded,
+                article,
+                default_region=default_region,
+                strategy=self.strategy.name,
+                model=model,
+                prompt_version=self.strategy.prompt_version,
             )
             if not any(_same_mention(mention, kept) for kept in result.mentions):
                 result.mentions.append(mention)
@@ -168,7 +175,10 @@ class Extractor:
         return _run(self.aextract(as_article(article)))
 
     async def aextract_many(
-        self, articles: Iterable[Article | str], *, concurrency: int | None = None,
+        self,
+        articles: Iterable[Article | str],
+        *,
+        concurrency: int | None = None,
         progress: Callable[[ArticleResult], None] | None = None,
     ) -> AsyncIterator[ArticleResult]:
         """Extract many articles, ``concurrency`` at a time, yielding each result as it finishes (not in
@@ -195,7 +205,9 @@ class Extractor:
                 while len(pending) < _READ_AHEAD * concurrency and (numbered := next(items, None)) is not None:
                     llm = llm or self.llm()
                     index, item = numbered
-                    pending.add(asyncio.create_task(self._extract_one(as_article(item, index), llm, limit, unreachable)))
+                    pending.add(
+                        asyncio.create_task(self._extract_one(as_article(item, index), llm, limit, unreachable))
+                    )
                 if not pending:
                     return
                 finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -211,7 +223,10 @@ class Extractor:
                 await llm.aclose()
 
     def extract_many(
-        self, articles: Iterable[Article | str], *, concurrency: int | None = None,
+        self,
+        articles: Iterable[Article | str],
+        *,
+        concurrency: int | None = None,
         progress: Callable[[ArticleResult], None] | None = None,
     ) -> Iterator[ArticleResult]:
         """:meth:`aextract_many` for synchronous code: a generator of results as they finish."""
@@ -227,8 +242,9 @@ class Extractor:
             loop.run_until_complete(results.aclose())
             loop.close()
 
-    async def _extract_one(self, article: Article, llm: LLM, limit: AdaptiveLimit,
-                           unreachable: dict[str, str]) -> ArticleResult:
+    async def _extract_one(
+        self, article: Article, llm: LLM, limit: AdaptiveLimit, unreachable: dict[str, str]
+    ) -> ArticleResult:
         async with limit:
             rate_limited_before = llm.rate_limited
             try:
@@ -243,12 +259,14 @@ class Extractor:
 
 def _stop_if_unreachable(in_a_row: int, unreachable: dict[str, str], article_id: str) -> None:
     if in_a_row >= UNREACHABLE_IN_A_ROW:
-        raise EndpointUnreachableError(f"{unreachable[article_id]} ({in_a_row} articles in a row, each after its "
-                                       "retries); stopped")
+        raise EndpointUnreachableError(
+            f"{unreachable[article_id]} ({in_a_row} articles in a row, each after its retries); stopped"
+        )
 
 
-def _results(finished: set[asyncio.Task[ArticleResult]],
-             progress: Callable[[ArticleResult], None] | None) -> Iterator[ArticleResult]:
+def _results(
+    finished: set[asyncio.Task[ArticleResult]], progress: Callable[[ArticleResult], None] | None
+) -> Iterator[ArticleResult]:
     for task in finished:
         result = task.result()  # a bug (not an article's failure) surfaces here instead of vanishing
         if progress is not None:
@@ -281,9 +299,7 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     except RuntimeError:
         return asyncio.run(coroutine)
     coroutine.close()
-    raise FdiExtractError(
-        "extract_deals() was called from inside a running event loop; await aextract_deals() instead"
-    )
+    raise FdiExtractError("extract_deals() was called from inside a running event loop; await aextract_deals() instead")
 
 
 _STARTED_MAX = 4

@@ -12,8 +12,9 @@ from fdi_extract.errors import InputError
 from fdi_extract.model import DealMention
 
 
-def parse_records(path: Path, lines: Iterable[bytes], *, first: int = 1,
-                  skipped: Callable[[str], None] | None = None) -> Iterator[DealMention]:
+def parse_records(
+    path: Path, lines: Iterable[bytes], *, first: int = 1, skipped: Callable[[str], None] | None = None
+) -> Iterator[DealMention]:
     """The mention records among ``lines`` (line ``first`` onwards of ``path``). A line that is no mention
     record goes to ``skipped`` as "FILE:LINE: problem" and is left out; without ``skipped`` it is an
     :class:`~fdi_extract.errors.InputError`."""

@@ -27,9 +27,28 @@ import pycountry
 from fdi_extract.files import replaced_when_done
 from fdi_extract.model import Deal, DealMention, Evidence, Stage
 
-_CSV_COLUMNS = ("deal_id", "investors", "investor_countries", "host_country", "region", "district", "project", "sector",
-                "amount_text", "amount_value", "amount_currency", "amount_usd", "capacity", "jobs", "stage", "aggregate",
-                "sources", "first_published", "last_published", "conflicts")
+_CSV_COLUMNS = (
+    "deal_id",
+    "investors",
+    "investor_countries",
+    "host_country",
+    "region",
+    "district",
+    "project",
+    "sector",
+    "amount_text",
+    "amount_value",
+    "amount_currency",
+    "amount_usd",
+    "capacity",
+    "jobs",
+    "stage",
+    "aggregate",
+    "sources",
+    "first_published",
+    "last_published",
+    "conflicts",
+)
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2330;background:#f6f7f9}
@@ -98,8 +117,16 @@ _SCRIPT = """
   apply();
 })();
 """
-_TABLE_COLUMNS = (("investor", "investor"), ("country", "country"), ("region", "region"), ("sector", "sector"),
-                  ("stage", "stage"), ("usd", "amount, $ M"), ("year", "year"), ("sources", "sources"))
+_TABLE_COLUMNS = (
+    ("investor", "investor"),
+    ("country", "country"),
+    ("region", "region"),
+    ("sector", "sector"),
+    ("stage", "stage"),
+    ("usd", "amount, $ M"),
+    ("year", "year"),
+    ("sources", "sources"),
+)
 
 
 def write_outputs(
@@ -127,8 +154,10 @@ def write_outputs(
             writer.writerow(_csv_row(deal))
             articles.update(s.article_id for s in deal.sources)
             overview.add(deal)
-        page.write("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>fdi-extract report</title>"
-                   f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>")
+        page.write(
+            '<!doctype html><html lang="en"><meta charset="utf-8"><title>fdi-extract report</title>'
+            f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>"
+        )
         page.write(overview.html())
         # Deals are read back from deals.jsonl twice (table rows, then cards): memory holds offsets, not deals.
         _write_table(page, lines, [offset for *_, offset in sorted(order)], overview)
@@ -173,8 +202,12 @@ class _Overview:
         else:
             self.deals += 1
             self.usd += _usd(deal) or 0.0
-            for chart, key in (("region", region_name(deal.region)), ("sector", deal.sector.value),
-                               ("year", _year(deal)), ("stage", deal.stage.value)):
+            for chart, key in (
+                ("region", region_name(deal.region)),
+                ("sector", deal.sector.value),
+                ("year", _year(deal)),
+                ("stage", deal.stage.value),
+            ):
                 self.counts[chart][key] += 1
                 self.sums[chart][key] += _usd(deal) or 0.0
         self.options["country"].update(i.country for i in deal.investors if i.country)
@@ -182,12 +215,20 @@ class _Overview:
         self.options["stage"].add(deal.stage.value)
 
     def html(self) -> str:
-        charts = "".join(self._chart(title, chart) for title, chart in (
-            ("Deals by region", "region"), ("Deals by sector", "sector"), ("Deals by year of first report", "year"),
-            ("Deals by stage", "stage")))
-        return (f'<section class="overview"><h2>Overview</h2><p>{self.deals} deals, ${self.usd / 1e6:,.0f} M where an '
-                f"amount is known; {self.aggregates} umbrella totals over several projects, counted apart.</p>"
-                f'<div class="charts">{charts}</div></section>')
+        charts = "".join(
+            self._chart(title, chart)
+            for title, chart in (
+                ("Deals by region", "region"),
+                ("Deals by sector", "sector"),
+                ("Deals by year of first report", "year"),
+                ("Deals by stage", "stage"),
+            )
+        )
+        return (
+            f'<section class="overview"><h2>Overview</h2><p>{self.deals} deals, ${self.usd / 1e6:,.0f} M where an '
+            f"amount is known; {self.aggregates} umbrella totals over several projects, counted apart.</p>"
+            f'<div class="charts">{charts}</div></section>'
+        )
 
     def _chart(self, title: str, chart: str) -> str:
         counts = self.counts[chart]
@@ -204,45 +245,75 @@ class _Overview:
             y = index * (bar + 6)
             length = max(2, round((width - label - 120) * counts[key] / most))
             money = f" · ${self.sums[chart][key] / 1e6:,.0f} M" if self.sums[chart][key] else ""
-            rows.append(f'<text x="0" y="{y + 13}">{html.escape(key[:30])}</text>'
-                        f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(key)}</title></rect>'
-                        f'<text x="{label + length + 6}" y="{y + 13}">{counts[key]}{money}</text>')
+            rows.append(
+                f'<text x="0" y="{y + 13}">{html.escape(key[:30])}</text>'
+                f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(key)}</title></rect>'
+                f'<text x="{label + length + 6}" y="{y + 13}">{counts[key]}{money}</text>'
+            )
         height = max(1, len(keys)) * (bar + 6)
-        return (f'<div class="chart" data-chart="{chart}"><h3>{title}</h3><svg viewBox="0 0 {width} {height}" '
-                f'role="img" aria-label="{title}">{"".join(rows)}</svg></div>')
+        return (
+            f'<div class="chart" data-chart="{chart}"><h3>{title}</h3><svg viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{title}">{"".join(rows)}</svg></div>'
+        )
 
 
 def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: _Overview) -> None:
     e = html.escape
 
     def choice(name: str, label: str, names: Callable[[str], str] = str) -> str:
-        options = "".join(f'<option value="{e(v)}">{e(names(v) if v else "unknown")}</option>'
-                          for v in sorted(overview.options[name]))
+        options = "".join(
+            f'<option value="{e(v)}">{e(names(v) if v else "unknown")}</option>' for v in sorted(overview.options[name])
+        )
         return f'<label>{label} <select data-filter="{name}"><option value="">all</option>{options}</select></label>'
 
-    page.write('<section class="overview"><h2>Deals</h2><div class="filters">'
-               '<label>investor <input data-filter="investor" type="search" placeholder="name"></label>'
-               + choice("country", "country") + choice("region", "region", region_name) + choice("stage", "stage")
-               + '<label>amount, $ M <input data-filter="min" type="number" min="0" size="6" placeholder="from"> – '
-               '<input data-filter="max" type="number" min="0" size="6" placeholder="to"></label></div>'
-               '<p class="shown" id="shown"></p><table id="deals"><thead><tr>'
-               + "".join(f'<th data-key="{key}">{label}</th>' for key, label in _TABLE_COLUMNS)
-               + "</tr></thead><tbody>")
+    page.write(
+        '<section class="overview"><h2>Deals</h2><div class="filters">'
+        '<label>investor <input data-filter="investor" type="search" placeholder="name"></label>'
+        + choice("country", "country")
+        + choice("region", "region", region_name)
+        + choice("stage", "stage")
+        + '<label>amount, $ M <input data-filter="min" type="number" min="0" size="6" placeholder="from"> – '
+        '<input data-filter="max" type="number" min="0" size="6" placeholder="to"></label></div>'
+        '<p class="shown" id="shown"></p><table id="deals"><thead><tr>'
+        + "".join(f'<th data-key="{key}">{label}</th>' for key, label in _TABLE_COLUMNS)
+        + "</tr></thead><tbody>"
+    )
     for offset in offsets:
         lines.seek(offset)
         deal = Deal.model_validate_json(lines.readline())
         investors = "; ".join(i.name for i in deal.investors) or "(not named)"
         countries = sorted({i.country for i in deal.investors if i.country})
         usd = _usd(deal)
-        data = {"investor": investors, "country": countries[0] if countries else "", "region": deal.region or "",
-                "sector": deal.sector.value, "stage": deal.stage.value, "usd": "" if usd is None else f"{usd:.0f}",
-                "year": _year(deal), "sources": str(len(deal.sources))}
-        cells = [f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
-                 e(", ".join(countries)), e(region_name(deal.region)), e(deal.sector.value), e(deal.stage.value),
-                 "" if usd is None else f"{usd / 1e6:,.1f}", e(data["year"]), data["sources"]]
-        page.write(f'<tr id="row-{e(deal.deal_id)}" ' + " ".join(f'data-{k}="{e(v)}"' for k, v in data.items()) + ">"
-                   + "".join(f'<td class="num">{c}</td>' if k in ("usd", "sources") else f"<td>{c}</td>"
-                             for (k, _), c in zip(_TABLE_COLUMNS, cells, strict=True)) + "</tr>")
+        data = {
+            "investor": investors,
+            "country": countries[0] if countries else "",
+            "region": deal.region or "",
+            "sector": deal.sector.value,
+            "stage": deal.stage.value,
+            "usd": "" if usd is None else f"{usd:.0f}",
+            "year": _year(deal),
+            "sources": str(len(deal.sources)),
+        }
+        cells = [
+            f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
+            e(", ".join(countries)),
+            e(region_name(deal.region)),
+            e(deal.sector.value),
+            e(deal.stage.value),
+            "" if usd is None else f"{usd / 1e6:,.1f}",
+            e(data["year"]),
+            data["sources"],
+        ]
+        page.write(
+            f'<tr id="row-{e(deal.deal_id)}" '
+            + " ".join(f'data-{k}="{e(v)}"' for k, v in data.items())
+            + ">"
+            + "".join(
+                f'<td class="num">{c}</td>' if k in ("usd", "sources") else f"<td>{c}</td>"
+                for (k, _), c in zip(_TABLE_COLUMNS, cells, strict=True)
+            )
+            + "</tr>"
+        )
     page.write("</tbody></table></section>")
 
 
@@ -267,12 +338,25 @@ def _csv_row(d: Deal) -> list[object]:
 def _csv_cells(d: Deal) -> list[object]:
     dates = [s.published for s in d.sources if s.published]
     return [
-        d.deal_id, "; ".join(i.name for i in d.investors), "; ".join(sorted({i.country for i in d.investors if i.country})),
-        d.host_country, d.region, d.district, d.project, d.sector.value,
-        d.amount.text if d.amount else "", d.amount.value if d.amount else "", d.amount.currency if d.amount else "",
+        d.deal_id,
+        "; ".join(i.name for i in d.investors),
+        "; ".join(sorted({i.country for i in d.investors if i.country})),
+        d.host_country,
+        d.region,
+        d.district,
+        d.project,
+        d.sector.value,
+        d.amount.text if d.amount else "",
+        d.amount.value if d.amount else "",
+        d.amount.currency if d.amount else "",
         round(d.amount.usd) if d.amount and d.amount.usd is not None else "",
-        "; ".join(str(c) for c in d.capacity), d.jobs or "", d.stage.value, d.aggregate,
-        "; ".join(s.article_id for s in d.sources), min(dates, default=""), max(dates, default=""),
+        "; ".join(str(c) for c in d.capacity),
+        d.jobs or "",
+        d.stage.value,
+        d.aggregate,
+        "; ".join(s.article_id for s in d.sources),
+        min(dates, default=""),
+        max(dates, default=""),
         "; ".join(f"{c.field}: " + " | ".join(v.value for v in c.values) for c in d.conflicts),
     ]
 
@@ -298,8 +382,11 @@ def _evidence_paragraphs(text: str, evidence: list[Evidence]) -> str:
     paragraphs = []
     for line in re.finditer(r"[^\n]+", text):
         start, end = line.start(), line.end()
-        inside = [ev.model_copy(update={"start": max(ev.start, start) - start, "end": min(ev.end, end) - start})
-                  for ev in evidence if ev.start < end and ev.end > start]
+        inside = [
+            ev.model_copy(update={"start": max(ev.start, start) - start, "end": min(ev.end, end) - start})
+            for ev in evidence
+            if ev.start < end and ev.end > start
+        ]
         if inside:
             paragraphs.append(f"<p>{highlight(line.group(0), inside)}</p>")
     return "".join(paragraphs)
@@ -316,13 +403,16 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     tags_html = "".join(f'<span class="tag">{e(t)}</span>' for t in tags)
     if deal.aggregate:
         tags_html += f'<span class="tag agg">aggregate of {len(deal.components)} projects</span>'
-    facts = [f"<b>Amount</b> {amount}" if amount else "",
-             "<b>Capacity</b> " + ", ".join(str(c) for c in deal.capacity) if deal.capacity else "",
-             f"<b>Jobs</b> {deal.jobs}" if deal.jobs else ""]
+    facts = [
+        f"<b>Amount</b> {amount}" if amount else "",
+        "<b>Capacity</b> " + ", ".join(str(c) for c in deal.capacity) if deal.capacity else "",
+        f"<b>Jobs</b> {deal.jobs}" if deal.jobs else "",
+    ]
     timeline = " → ".join(f"{e(t.published or '?')} {t.stage.value} ({e(t.article_id)})" for t in deal.timeline)
     conflicts = "".join(
-        f"<tr><th>{e(c.field)}</th><td>" + "<br>".join(f"{e(v.value)} — {e(v.article_id)} {e(v.published or '')}"
-                                                       for v in c.values) + "</td></tr>"
+        f"<tr><th>{e(c.field)}</th><td>"
+        + "<br>".join(f"{e(v.value)} — {e(v.article_id)} {e(v.published or '')}" for v in c.values)
+        + "</td></tr>"
         for c in deal.conflicts
     )
     sources = []
@@ -332,17 +422,28 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
         if source.url:
             link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if _is_web_url(source.url) else f" {e(source.url)}"
         if text:
-            body = (f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
-                    f'article</summary><div class="text">{highlight(text, source.evidence)}</div></details>')
+            body = (
+                f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
+                f'article</summary><div class="text">{highlight(text, source.evidence)}</div></details>'
+            )
         else:  # mention records without their store: the quotes are all there is
             body = "<ul>" + "".join(f"<li>“{e(ev.quote)}”</li>" for ev in source.evidence if ev.field is None) + "</ul>"
-        reasons = ("<details class=\"reasons\"><summary>why</summary><ul>"
-                   + "".join(f"<li>{e(reason)}</li>" for reason in source.reasons) + "</ul></details>"
-                   if source.reasons else "")
-        sources.append(f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
-                       f'{source.stage.value}{link}</div>{body}{reasons}</div>')
-    return (f'<section class="deal" id="{e(deal.deal_id)}"><h2>{investors} — {e(deal.project)}</h2>'
-            f'<div>{tags_html}</div><p>{" · ".join(f for f in facts if f)}</p>'
-            f'<div class="timeline"><b>Timeline</b> {timeline}</div>'
-            + (f"<table><caption>Conflicts</caption>{conflicts}</table>" if conflicts else "")
-            + "".join(sources) + "</section>")
+        reasons = (
+            '<details class="reasons"><summary>why</summary><ul>'
+            + "".join(f"<li>{e(reason)}</li>" for reason in source.reasons)
+            + "</ul></details>"
+            if source.reasons
+            else ""
+        )
+        sources.append(
+            f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
+            f"{source.stage.value}{link}</div>{body}{reasons}</div>"
+        )
+    return (
+        f'<section class="deal" id="{e(deal.deal_id)}"><h2>{investors} — {e(deal.project)}</h2>'
+        f"<div>{tags_html}</div><p>{' · '.join(f for f in facts if f)}</p>"
+        f'<div class="timeline"><b>Timeline</b> {timeline}</div>'
+        + (f"<table><caption>Conflicts</caption>{conflicts}</table>" if conflicts else "")
+        + "".join(sources)
+        + "</section>"
+    )

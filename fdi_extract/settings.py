@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     request_timeout: PositiveFloat | None = Field(
         default=None,
         description="Seconds for one LLM request before it is retried; default 300 for the embedded model "
-                    "(a long article on 2 cores), 60 for an API.",
+        "(a long article on 2 cores), 60 for an API.",
     )
     max_output_tokens: PositiveInt = 2048
     validation_retries: int = Field(default=1, ge=0, description="Re-asks after an answer fails validation.")
@@ -165,7 +165,9 @@ class Settings(BaseSettings):
             # The guided strategy's answers are choices among the article's phrases: a grammar (llama.cpp's
             # json_object with a schema) holds the model to them. The direct strategy's list of deals came out
             # longer and better without one (docs/evaluation.md, issue 12).
-            return StructuredMode.json if self.resolved_strategy is Strategy.direct else StructuredMode.json_object_schema
+            return (
+                StructuredMode.json if self.resolved_strategy is Strategy.direct else StructuredMode.json_object_schema
+            )
         return StructuredMode.json_schema
 
     @property
@@ -189,8 +191,10 @@ class Settings(BaseSettings):
         """Raise :class:`SettingsError` when the provider needs an API key and none is set: said before the
         first request, not as one 401 per article."""
         if self.provider is Provider.openai and self.api_key is None:
-            raise SettingsError(f"model {self.model!r} needs an API key: set OPENAI_API_KEY or FDI_EXTRACT_API_KEY "
-                                "(or Settings(api_key=...))")
+            raise SettingsError(
+                f"model {self.model!r} needs an API key: set OPENAI_API_KEY or FDI_EXTRACT_API_KEY "
+                "(or Settings(api_key=...))"
+            )
 
     def public_json(self) -> str:
         """The settings as JSON with no secret: no API key, and the endpoint's URL masked."""
@@ -202,9 +206,12 @@ class Settings(BaseSettings):
         """What these settings resolve to, as `fdi-extract config` prints it: nothing is started."""
         endpoint = self.resolved_base_url
         return {
-            "model": self.model, "provider": self.provider.value, "model_name": self.resolved_model,
+            "model": self.model,
+            "provider": self.provider.value,
+            "model_name": self.resolved_model,
             "endpoint": masked_url(endpoint) if endpoint else "a llama.cpp server on 127.0.0.1, started on first use",
-            "strategy": self.resolved_strategy.value, "mode": self.resolved_mode.value,
+            "strategy": self.resolved_strategy.value,
+            "mode": self.resolved_mode.value,
             "request_timeout_s": self.resolved_request_timeout,
             "api_key": "set" if self.api_key else "not set",
         }
@@ -223,6 +230,11 @@ def masked_url(url: str) -> str:
         user_part, host = netloc.rsplit("@", 1)
         user, has_password, _ = user_part.partition(":")
         netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
-    query = urlencode([(name, "***" if any(s in name.lower() for s in _SECRET_PARAMETERS) else value)
-                       for name, value in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    query = urlencode(
+        [
+            (name, "***" if any(s in name.lower() for s in _SECRET_PARAMETERS) else value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
     return urlunsplit(parts._replace(netloc=netloc, query=query))

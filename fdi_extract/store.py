@@ -79,7 +79,9 @@ def text_hash(text: str) -> str:
 
 
 def cache_key(text: str, *, prompt_version: str, schema_version: str, strategy: str, model: str) -> str:
-    return hashlib.sha256("\x1f".join((text_hash(text), prompt_version, schema_version, strategy, model)).encode()).hexdigest()
+    return hashlib.sha256(
+        "\x1f".join((text_hash(text), prompt_version, schema_version, strategy, model)).encode()
+    ).hexdigest()
 
 
 @contextmanager
@@ -91,7 +93,9 @@ def one_writer(path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise StoreError(f"another run is writing to {path.parent}; wait for it to finish, or give another --out") from None
+        raise StoreError(
+            f"another run is writing to {path.parent}; wait for it to finish, or give another --out"
+        ) from None
     try:
         yield
     finally:
@@ -102,10 +106,14 @@ def _plainly(path: Path, error: sqlite3.Error) -> str:
     """What went wrong with the store at ``path``, and what to do, in a line."""
     message = str(error)
     if isinstance(error, sqlite3.DatabaseError) and ("malformed" in message or "not a database" in message):
-        return (f"{path} is damaged ({message}): move it away and run again (the articles are read again from "
-                "the inputs), or restore it from a copy")
+        return (
+            f"{path} is damaged ({message}): move it away and run again (the articles are read again from "
+            "the inputs), or restore it from a copy"
+        )
     if "disk is full" in message or "database or disk is full" in message:
-        return f"the disk holding {path} is full: free some space and run the same command again (what was done is kept)"
+        return (
+            f"the disk holding {path} is full: free some space and run the same command again (what was done is kept)"
+        )
     if "readonly" in message or "read-only" in message:
         return f"cannot write to {path}: the file or its folder is read-only"
     if "unable to open" in message:
@@ -177,8 +185,9 @@ class Store:
             if not path.is_file():
                 raise StoreError(f"{path} does not exist")
             with _said(path):
-                self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                           factory=_Connection)
+                self._db = sqlite3.connect(
+                    f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, factory=_Connection
+                )
             self._db.path = path
             self._check_is_a_store()
             return
@@ -202,8 +211,10 @@ class Store:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "mentions" not in tables and (tables or self._read_only):
             self._db.close()
-            raise StoreError(f"{self.path} is not an fdi-extract store (it has no mentions table); "
-                             "give a run's store.sqlite or its folder, or another --out")
+            raise StoreError(
+                f"{self.path} is not an fdi-extract store (it has no mentions table); "
+                "give a run's store.sqlite or its folder, or another --out"
+            )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -241,8 +252,9 @@ class Store:
         def flush() -> None:
             with self._transaction():
                 before = self._db.total_changes
-                self._db.executemany("INSERT OR IGNORE INTO registering (article_id) VALUES (?)",
-                                     [row[:1] for row in batch])
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO registering (article_id) VALUES (?)", [row[:1] for row in batch]
+                )
                 registered.duplicates += len(batch) - (self._db.total_changes - before)
                 self._db.executemany(
                     """INSERT INTO articles (article_id, text_hash, text, published, url, title, updated, read_warnings)
@@ -257,8 +269,18 @@ class Store:
             batch.clear()
 
         for article in articles:
-            batch.append((article.article_id, text_hash(article.text), article.text, article.published, article.url,
-                          article.title, time.time(), json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None))
+            batch.append(
+                (
+                    article.article_id,
+                    text_hash(article.text),
+                    article.text,
+                    article.published,
+                    article.url,
+                    article.title,
+                    time.time(),
+                    json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None,
+                )
+            )
             registered.read += 1
             if len(batch) >= batch_size:
                 flush()
@@ -277,11 +299,18 @@ class Store:
         last = ""
         while rows := self._db.execute(
             f"SELECT a.article_id, a.text, a.published, a.url, a.title, a.read_warnings FROM {source} "
-            f"WHERE {condition} AND a.article_id > ? ORDER BY a.article_id LIMIT 500", (*parameters, last)
+            f"WHERE {condition} AND a.article_id > ? ORDER BY a.article_id LIMIT 500",
+            (*parameters, last),
         ).fetchall():
             for article_id, text, published, url, title, warnings in rows:
-                yield Article(article_id=article_id, text=text, published=published, url=url, title=title,
-                              warnings=json.loads(warnings) if warnings else [])
+                yield Article(
+                    article_id=article_id,
+                    text=text,
+                    published=published,
+                    url=url,
+                    title=title,
+                    warnings=json.loads(warnings) if warnings else [],
+                )
             last = rows[-1][0]
 
     def cached(self, key: str) -> ArticleResult | None:
@@ -299,9 +328,18 @@ class Store:
             self._db.execute(
                 """UPDATE articles SET status = ?, error = ?, seconds = ?, prompt_tokens = ?, completion_tokens = ?,
                    calls = ?, cached = ?, warnings = ?, updated = ? WHERE article_id = ?""",
-                (status, result.error, result.seconds, result.usage.prompt_tokens, result.usage.completion_tokens,
-                 result.usage.calls, int(cached), json.dumps(result.warnings, ensure_ascii=False), time.time(),
-                 result.article_id),
+                (
+                    status,
+                    result.error,
+                    result.seconds,
+                    result.usage.prompt_tokens,
+                    result.usage.completion_tokens,
+                    result.usage.calls,
+                    int(cached),
+                    json.dumps(result.warnings, ensure_ascii=False),
+                    time.time(),
+                    result.article_id,
+                ),
             )
             if cache is not None and status == "done":
                 self.remember(cache, result)
@@ -317,16 +355,18 @@ class Store:
     def remember_text(self, key: str, text: str) -> None:
         """Cache ``text`` (a result's JSON, an adjudication verdict) under ``key``; one statement, so outside a
         transaction it commits on its own."""
-        self._db.execute("INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)",
-                         (key, text, time.time()))
+        self._db.execute(
+            "INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)", (key, text, time.time())
+        )
 
     def mention_keys(self) -> list[tuple[str, int]]:
         """(article id, position) of every mention, in :meth:`mentions` order."""
         return self._db.execute("SELECT article_id, position FROM mentions ORDER BY article_id, position").fetchall()
 
     def mention(self, article_id: str, position: int) -> DealMention:
-        record, deal_id = self._db.execute("SELECT record, deal_id FROM mentions WHERE article_id = ? AND position = ?",
-                                           (article_id, position)).fetchone()
+        record, deal_id = self._db.execute(
+            "SELECT record, deal_id FROM mentions WHERE article_id = ? AND position = ?", (article_id, position)
+        ).fetchone()
         return _mention(record, deal_id)
 
     def mentions(self) -> Iterator[DealMention]:
@@ -334,36 +374,49 @@ class Store:
         last: tuple[str, int] = ("", -1)
         while rows := self._db.execute(
             """SELECT article_id, position, record, deal_id FROM mentions WHERE (article_id, position) > (?, ?)
-               ORDER BY article_id, position LIMIT 1000""", last
+               ORDER BY article_id, position LIMIT 1000""",
+            last,
         ).fetchall():
             for _, _, record, deal_id in rows:
                 yield _mention(record, deal_id)
             last = rows[-1][:2]
 
     def mentions_of(self, deal_id: str) -> list[DealMention]:
-        rows = self._db.execute("SELECT record, deal_id FROM mentions WHERE deal_id = ? ORDER BY article_id, position",
-                                (deal_id,))
+        rows = self._db.execute(
+            "SELECT record, deal_id FROM mentions WHERE deal_id = ? ORDER BY article_id, position", (deal_id,)
+        )
         return [_mention(record, deal) for record, deal in rows]
 
     def set_deal_ids(self, deal_ids: Iterable[str]) -> None:
         """Give the mentions, in :meth:`mentions` order, their deal ids (one transaction)."""
         keys = self.mention_keys()
         with self._transaction():
-            self._db.executemany("UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
-                                 ((deal_id, *key) for key, deal_id in zip(keys, deal_ids, strict=True)))
+            self._db.executemany(
+                "UPDATE mentions SET deal_id = ? WHERE article_id = ? AND position = ?",
+                ((deal_id, *key) for key, deal_id in zip(keys, deal_ids, strict=True)),
+            )
 
     def record_job(self, job_id: str, requests: dict[str, int]) -> None:
         """A remote batch job now holds the requests of these articles (article id → number of requests)."""
         with self._transaction():
-            self._db.execute("INSERT INTO remote_jobs (job_id, submitted, requests) VALUES (?, ?, ?)",
-                             (job_id, time.time(), sum(requests.values())))
-            self._db.executemany("INSERT OR REPLACE INTO submitted (article_id, job_id, requests) VALUES (?, ?, ?)",
-                                 [(article_id, job_id, count) for article_id, count in requests.items()])
-            self._db.executemany("UPDATE articles SET status = 'submitted', updated = ? WHERE article_id = ?",
-                                 [(time.time(), article_id) for article_id in requests])
+            self._db.execute(
+                "INSERT INTO remote_jobs (job_id, submitted, requests) VALUES (?, ?, ?)",
+                (job_id, time.time(), sum(requests.values())),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO submitted (article_id, job_id, requests) VALUES (?, ?, ?)",
+                [(article_id, job_id, count) for article_id, count in requests.items()],
+            )
+            self._db.executemany(
+                "UPDATE articles SET status = 'submitted', updated = ? WHERE article_id = ?",
+                [(time.time(), article_id) for article_id in requests],
+            )
 
     def open_jobs(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT job_id FROM remote_jobs WHERE collected IS NULL ORDER BY submitted")]
+        return [
+            row[0]
+            for row in self._db.execute("SELECT job_id FROM remote_jobs WHERE collected IS NULL ORDER BY submitted")
+        ]
 
     def job_articles(self, job_id: str) -> Iterator[Article]:
         """The articles a remote job holds, in pages (a job may hold 50,000)."""
@@ -383,12 +436,15 @@ class Store:
         return dict(self._db.execute("SELECT status, COUNT(*) FROM articles GROUP BY status").fetchall())
 
     def failures(self) -> list[tuple[str, str]]:
-        return self._db.execute("SELECT article_id, error FROM articles WHERE status = 'failed' ORDER BY article_id").fetchall()
+        return self._db.execute(
+            "SELECT article_id, error FROM articles WHERE status = 'failed' ORDER BY article_id"
+        ).fetchall()
 
     def start_run(self, settings: str) -> int:
         cursor = self._db.execute("INSERT INTO runs (started, settings) VALUES (?, ?)", (time.time(), settings))
         return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, summary: dict[str, object]) -> None:
-        self._db.execute("UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?",
-                         (time.time(), json.dumps(summary), run_id))
+        self._db.execute(
+            "UPDATE runs SET finished = ?, summary = ? WHERE run_id = ?", (time.time(), json.dumps(summary), run_id)
+        )

@@ -62,10 +62,28 @@ def _trimmed(text: str, start: int, end: int) -> Span:
 
 
 _FOLD = {
-    "«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"',
-    "‘": "'", "’": "'", "‚": "'", "′": "'", "`": "'",
-    "–": "-", "—": "-", "−": "-", "‑": "-",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\t": " ", "\n": " ", "\r": " ",
+    "«": '"',
+    "»": '"',
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "′": "'",
+    "`": "'",
+    "–": "-",
+    "—": "-",
+    "−": "-",
+    "‑": "-",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\t": " ",
+    "\n": " ",
+    "\r": " ",
 }
 
 
@@ -138,7 +156,9 @@ class ArticleText:
         # a place or a quote found only there is not in the article's report.
         self._reported = text
         for order in self.orders:
-            self._reported = self._reported[: order.start] + " " * (order.end - order.start) + self._reported[order.end :]
+            self._reported = (
+                self._reported[: order.start] + " " * (order.end - order.start) + self._reported[order.end :]
+            )
         self._folded, self._where = _fold(self._reported)
         self._folded_lower = self._folded.casefold()
 
@@ -158,8 +178,11 @@ class ArticleText:
         starts = [start for start, _ in anchors]
         own = [s for s in self.sentences if any(s.start <= at < s.end for at in starts)]
         paragraphs = [p for p in self.paragraphs if any(p.start <= at < p.end for at in starts)]
-        for spans, where in ((own, "its sentences"), (paragraphs, "its paragraph"),
-                             (self.paragraphs[:1], "the article's lede")):
+        for spans, where in (
+            (own, "its sentences"),
+            (paragraphs, "its paragraph"),
+            (self.paragraphs[:1], "the article's lede"),
+        ):
             if found := stage_cue(" ".join(s.text for s in spans)):
                 return StatedStage(found[0], found[1], where)
         return None

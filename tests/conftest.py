@@ -52,7 +52,9 @@ def _recording(pytestconfig: pytest.Config) -> bool:
 def llm_settings(_recording: bool) -> Iterator[Settings]:
     """Settings whose requests are byte-identical whether recorded from the real server or replayed."""
     base = {
-        "model": EMBEDDED_MODEL_NAME, "mode": StructuredMode.json_object_schema, "strategy": Strategy.guided,
+        "model": EMBEDDED_MODEL_NAME,
+        "mode": StructuredMode.json_object_schema,
+        "strategy": Strategy.guided,
         "api_key": "sk-test-not-a-real-key-0000000000",
     }
     if not _recording:

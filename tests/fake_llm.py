@@ -27,16 +27,29 @@ class Reply:
     error_message: str | None = None  # the error body's message, for a status other than 200
 
 
-def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 10, finish_reason: str = "stop",
-               empty_choices: bool = False) -> dict:
-    choices = [] if empty_choices else [
-        {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
-    ]
+def completion(
+    content: str,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 10,
+    finish_reason: str = "stop",
+    empty_choices: bool = False,
+) -> dict:
+    choices = (
+        []
+        if empty_choices
+        else [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}]
+    )
     return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test",
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test",
         "choices": choices,
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -80,8 +93,13 @@ def fake_llm(replies: list[Reply] | Callable[[dict], Reply], port: int = 0) -> I
                 self.connection.shutdown(2)
                 return
             payload = (
-                completion(reply.content, reply.prompt_tokens, reply.completion_tokens, reply.finish_reason,
-                           reply.empty_choices)
+                completion(
+                    reply.content,
+                    reply.prompt_tokens,
+                    reply.completion_tokens,
+                    reply.finish_reason,
+                    reply.empty_choices,
+                )
                 if reply.content is not None
                 else {"error": {"message": reply.error_message or f"scripted {reply.status}", "type": "server_error"}}
             )
@@ -110,8 +128,9 @@ class BatchService:
 
 
 @contextmanager
-def fake_openai_batch(answer: Callable[[dict], str | None], polls_until_done: int = 1
-                      ) -> Iterator[tuple[str, BatchService]]:
+def fake_openai_batch(
+    answer: Callable[[dict], str | None], polls_until_done: int = 1
+) -> Iterator[tuple[str, BatchService]]:
     """OpenAI's Files and Batches endpoints on 127.0.0.1. A job reports ``in_progress`` for its first
     ``polls_until_done`` polls, then ``completed``; ``answer(body)`` gives each request's assistant message,
     or None for a request that failed (it goes to the job's error file)."""
@@ -125,11 +144,23 @@ def fake_openai_batch(answer: Callable[[dict], str | None], polls_until_done: in
         for request in (json.loads(line) for line in files[job["input_file_id"]].decode().splitlines() if line):
             content = answer(request["body"])
             if content is None:
-                failed.append({"id": "r", "custom_id": request["custom_id"], "response": None,
-                               "error": {"code": "server_error", "message": "scripted failure"}})
+                failed.append(
+                    {
+                        "id": "r",
+                        "custom_id": request["custom_id"],
+                        "response": None,
+                        "error": {"code": "server_error", "message": "scripted failure"},
+                    }
+                )
             else:
-                out.append({"id": "r", "custom_id": request["custom_id"], "error": None,
-                            "response": {"status_code": 200, "request_id": "q", "body": completion(content)}})
+                out.append(
+                    {
+                        "id": "r",
+                        "custom_id": request["custom_id"],
+                        "error": None,
+                        "response": {"status_code": 200, "request_id": "q", "body": completion(content)},
+                    }
+                )
         for kind, records in (("output", out), ("error", failed)):
             if records:
                 files[f"{job['id']}-{kind}"] = "".join(json.dumps(r) + "\n" for r in records).encode()
@@ -141,7 +172,9 @@ def fake_openai_batch(answer: Callable[[dict], str | None], polls_until_done: in
         def _send(self, payload: dict | bytes, status: int = 200) -> None:
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/octet-stream" if isinstance(payload, bytes) else "application/json")
+            self.send_header(
+                "Content-Type", "application/octet-stream" if isinstance(payload, bytes) else "application/json"
+            )
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -151,19 +184,39 @@ def fake_openai_batch(answer: Callable[[dict], str | None], polls_until_done: in
             with lock:
                 if self.path.endswith("/files"):
                     upload = BytesParser().parsebytes(
-                        b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body)
-                    content = next(part.get_payload(decode=True) for part in upload.get_payload()
-                                   if part.get_param("name", header="content-disposition") == "file")
+                        b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
+                    )
+                    content = next(
+                        part.get_payload(decode=True)
+                        for part in upload.get_payload()
+                        if part.get_param("name", header="content-disposition") == "file"
+                    )
                     file_id = f"file-{len(files)}"
                     files[file_id] = content
                     service.uploaded.append([json.loads(line) for line in content.decode().splitlines() if line])
-                    self._send({"id": file_id, "object": "file", "bytes": len(content), "created_at": 0,
-                                "filename": "requests.jsonl", "purpose": "batch", "status": "processed"})
+                    self._send(
+                        {
+                            "id": file_id,
+                            "object": "file",
+                            "bytes": len(content),
+                            "created_at": 0,
+                            "filename": "requests.jsonl",
+                            "purpose": "batch",
+                            "status": "processed",
+                        }
+                    )
                 elif self.path.endswith("/batches"):
                     fields = json.loads(body)
-                    job = {"id": f"batch_{len(jobs)}", "object": "batch", "endpoint": fields["endpoint"],
-                           "input_file_id": fields["input_file_id"], "completion_window": fields["completion_window"],
-                           "status": "in_progress", "created_at": 0, "polls": 0}
+                    job = {
+                        "id": f"batch_{len(jobs)}",
+                        "object": "batch",
+                        "endpoint": fields["endpoint"],
+                        "input_file_id": fields["input_file_id"],
+                        "completion_window": fields["completion_window"],
+                        "status": "in_progress",
+                        "created_at": 0,
+                        "polls": 0,
+                    }
                     jobs[job["id"]] = job
                     self._send({k: v for k, v in job.items() if k != "polls"})
                 else:

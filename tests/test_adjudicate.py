@@ -22,8 +22,14 @@ KINDS = {"greenhouse": "теплицу", "poultry": "птицефабрику"}
 def _mention(article: str, kind: str) -> DealMention:
     quote = f"Компания Hengshui Decheng построит {KINDS[kind]} в Джизакской области."
     return DealMention(
-        article_id=article, published="2018-09", project="", region="UZ-JI", host_country="UZ",
-        sector="agriculture_food", stage="announced", investors=[Investor(name="Hengshui Decheng Machinery", name_normalized="hengshui decheng machinery")],
+        article_id=article,
+        published="2018-09",
+        project="",
+        region="UZ-JI",
+        host_country="UZ",
+        sector="agriculture_food",
+        stage="announced",
+        investors=[Investor(name="Hengshui Decheng Machinery", name_normalized="hengshui decheng machinery")],
         evidence=[Evidence(quote=quote, start=0, end=len(quote))],
     )
 
@@ -39,8 +45,14 @@ def _verdict(body: dict) -> Reply:
 def test_the_model_separates_what_no_field_can(tmp_path: Path) -> None:
     # Three articles each report a greenhouse and a poultry farm by one investor in one region, no figures:
     # the third lists them in the opposite order, as Jizzakh's articles 023-025 do.
-    mentions = [_mention("a1", "greenhouse"), _mention("a1", "poultry"), _mention("a2", "greenhouse"),
-                _mention("a2", "poultry"), _mention("a3", "poultry"), _mention("a3", "greenhouse")]
+    mentions = [
+        _mention("a1", "greenhouse"),
+        _mention("a1", "poultry"),
+        _mention("a2", "greenhouse"),
+        _mention("a2", "poultry"),
+        _mention("a3", "poultry"),
+        _mention("a3", "greenhouse"),
+    ]
     with fake_llm(_verdict) as (url, seen), Store(tmp_path / "store.sqlite") as store:
         settings = Settings(base_url=url, model="m", strategy=Strategy.direct)
         adjudicator = Adjudicator(settings, store)
@@ -57,6 +69,10 @@ def test_the_model_separates_what_no_field_can(tmp_path: Path) -> None:
 def test_without_an_answer_the_deterministic_link_stands() -> None:
     mentions = [_mention("a1", "greenhouse"), _mention("a2", "greenhouse")]
     with fake_llm([Reply(500)]) as (url, _):
-        settings = Settings(base_url=url, model="m", strategy=Strategy.direct,
-                            retry={"max_attempts": 1, "initial_wait": 0.01, "max_wait": 0.01, "jitter": 0})
+        settings = Settings(
+            base_url=url,
+            model="m",
+            strategy=Strategy.direct,
+            retry={"max_attempts": 1, "initial_wait": 0.01, "max_wait": 0.01, "jitter": 0},
+        )
         assert len(reconcile(mentions, Adjudicator(settings))) == 1

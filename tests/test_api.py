@@ -30,25 +30,38 @@ def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monke
     # The key is used once its provider is chosen, and never shown.
     chosen = Settings(model="openai/gpt-4o-mini")
     assert (chosen.provider, chosen.resolved_model, chosen.resolved_base_url) == (
-        Provider.openai, "gpt-4o-mini", "https://api.openai.com/v1")
+        Provider.openai,
+        "gpt-4o-mini",
+        "https://api.openai.com/v1",
+    )
     assert chosen.api_key is not None and chosen.api_key.get_secret_value() == SECRET
     assert chosen.resolved_strategy is Strategy.direct and chosen.resolved_mode is StructuredMode.json_schema
-    assert SECRET not in repr(chosen) and SECRET not in str(chosen.model_dump()) and SECRET not in str(chosen.described())
+    assert (
+        SECRET not in repr(chosen) and SECRET not in str(chosen.model_dump()) and SECRET not in str(chosen.described())
+    )
 
 
-@pytest.mark.parametrize(("model", "base_url", "expected"), [
-    ("ollama/qwen2.5:7b", None, (Provider.compatible, "qwen2.5:7b", "http://localhost:11434/v1")),
-    ("ollama/qwen2.5:7b", "http://gpu:11434/v1", (Provider.compatible, "qwen2.5:7b", "http://gpu:11434/v1")),
-    ("Qwen/Qwen2.5-7B-Instruct", "http://vllm:8000/v1", (Provider.compatible, "Qwen/Qwen2.5-7B-Instruct", "http://vllm:8000/v1")),
-    ("embedded", "http://llama:8080/v1", (Provider.compatible, "default", "http://llama:8080/v1")),
-])
+@pytest.mark.parametrize(
+    ("model", "base_url", "expected"),
+    [
+        ("ollama/qwen2.5:7b", None, (Provider.compatible, "qwen2.5:7b", "http://localhost:11434/v1")),
+        ("ollama/qwen2.5:7b", "http://gpu:11434/v1", (Provider.compatible, "qwen2.5:7b", "http://gpu:11434/v1")),
+        (
+            "Qwen/Qwen2.5-7B-Instruct",
+            "http://vllm:8000/v1",
+            (Provider.compatible, "Qwen/Qwen2.5-7B-Instruct", "http://vllm:8000/v1"),
+        ),
+        ("embedded", "http://llama:8080/v1", (Provider.compatible, "default", "http://llama:8080/v1")),
+    ],
+)
 def test_one_model_string_chooses_the_provider(model: str, base_url: str | None, expected: tuple) -> None:
     settings = Settings(model=model, base_url=base_url)
     assert (settings.provider, settings.resolved_model, settings.resolved_base_url) == expected
 
 
-def test_a_model_with_no_provider_is_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_model_with_no_provider_is_refused_with_the_choices(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(ValueError, match="'openai/<model>'"):
         Settings(model="gpt-4o-mini")
     monkeypatch.setenv("FDI_EXTRACT_MODEL", "gpt-4o-mini")
@@ -57,7 +70,8 @@ def test_a_model_with_no_provider_is_refused_with_the_choices(monkeypatch: pytes
 
 
 def test_config_prints_what_the_settings_resolve_to_without_starting_anything(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     assert main(["config", "--model", "openai/gpt-4o-mini"]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -93,15 +107,26 @@ def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
 ) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
-    (tmp_path / "in" / "good.txt").write_text("title: t\ndate: 2025-01-02\n\nКитайская компания Alpha Co., Ltd. построит завод.")
-    answer = json.dumps({"role": "only talks, visit, trade or cooperation", "project_in_english": "x",
-                         "amount": "none", "capacity": "none", "jobs": "none"})
+    (tmp_path / "in" / "good.txt").write_text(
+        "title: t\ndate: 2025-01-02\n\nКитайская компания Alpha Co., Ltd. построит завод."
+    )
+    answer = json.dumps(
+        {
+            "role": "only talks, visit, trade or cooperation",
+            "project_in_english": "x",
+            "amount": "none",
+            "capacity": "none",
+            "jobs": "none",
+        }
+    )
     with fake_llm([Reply(content=answer)]) as (url, seen):
         monkeypatch.setenv("FDI_EXTRACT_BASE_URL", url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
         monkeypatch.setenv("FDI_EXTRACT_STRATEGY", "guided")
         monkeypatch.setenv("FDI_EXTRACT_MODE", "json_object_schema")
-        code = main(["extract", str(tmp_path / "in"), "-o", str(tmp_path / "m.jsonl"), "--stats", str(tmp_path / "s.jsonl")])
+        code = main(
+            ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "m.jsonl"), "--stats", str(tmp_path / "s.jsonl")]
+        )
     captured = capsys.readouterr()
     stats = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
     assert code == 1 and [s["article_id"] for s in stats] == ["bad", "good"]

@@ -36,8 +36,13 @@ def test_seed_dates_are_read_from_the_text(prefix: str, published: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("18.04.2025, 10:45 Просмотры", "2025-04-18"), ("09:44, 19 August 2018 | GMT +6", "2018-08-19"),
-     ("Май 21, 2025", "2025-05-21"), ("no date here", None), ("в 2025 году", None)],
+    [
+        ("18.04.2025, 10:45 Просмотры", "2025-04-18"),
+        ("09:44, 19 August 2018 | GMT +6", "2018-08-19"),
+        ("Май 21, 2025", "2025-05-21"),
+        ("no date here", None),
+        ("в 2025 году", None),
+    ],
 )
 def test_find_published(text: str, expected: str | None) -> None:
     assert find_published(text) == expected
@@ -64,7 +69,10 @@ def test_quotes_are_found_after_folding_quotes_dashes_and_spaces() -> None:
 def test_grounding_keeps_found_quotes_and_reads_figures_from_the_text() -> None:
     draft = DealDraft(
         evidence=["Компания «VEGA Power» построит завод", "a sentence the article never wrote"],
-        investors=["VEGA Power"], project="plant", amount="47,8 млн долларов", capacity=["34 мегаватта"],
+        investors=["VEGA Power"],
+        project="plant",
+        amount="47,8 млн долларов",
+        capacity=["34 мегаватта"],
         jobs="100 рабочих мест",
     )
     grounded, warnings = ground(draft, ArticleText(TEXT))

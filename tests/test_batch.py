@@ -21,9 +21,21 @@ from tests.fake_llm import Reply, fake_llm
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 
-SENTENCE = "Китайская компания Alpha Machinery Co., Ltd. построит в Актюбинской области завод стоимостью 10 млн долларов США."
-ANSWER = json.dumps({"deals": [{"investor": "Alpha Machinery Co., Ltd.", "project": "plant",
-                                "amount": "10 млн долларов США", "stage": "mou"}]})
+SENTENCE = (
+    "Китайская компания Alpha Machinery Co., Ltd. построит в Актюбинской области завод стоимостью 10 млн долларов США."
+)
+ANSWER = json.dumps(
+    {
+        "deals": [
+            {
+                "investor": "Alpha Machinery Co., Ltd.",
+                "project": "plant",
+                "amount": "10 млн долларов США",
+                "stage": "mou",
+            }
+        ]
+    }
+)
 
 
 def _article(i: int) -> str:
@@ -39,16 +51,25 @@ def _archive(root: Path, count: int) -> Path:
 
 
 def _settings(url: str, **extra: object) -> Settings:
-    return Settings(base_url=url, model="fake", strategy=Strategy.direct,
-                    retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0), **extra)
+    return Settings(
+        base_url=url,
+        model="fake",
+        strategy=Strategy.direct,
+        retry=RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0),
+        **extra,
+    )
 
 
 def test_every_input_kind_and_every_outcome_is_counted(tmp_path: Path) -> None:
     archive = _archive(tmp_path, 3)
     (archive / "more.jsonl").write_text(
-        json.dumps({"id": "j1", "text": _article(7), "url": "https://example.test/j1"}) + "\n"
-        + "{not json\n" + json.dumps({"id": "j2", "title": "no text"}) + "\n"
-        + json.dumps({"id": "j1", "text": _article(7)}) + "\n"  # the same article twice
+        json.dumps({"id": "j1", "text": _article(7), "url": "https://example.test/j1"})
+        + "\n"
+        + "{not json\n"
+        + json.dumps({"id": "j2", "title": "no text"})
+        + "\n"
+        + json.dumps({"id": "j1", "text": _article(7)})
+        + "\n"  # the same article twice
     )
     (archive / "more.csv").write_text('id,date,text\nc1,2025-02-03,"' + _article(8).split("\n\n")[1] + '"\n')
     (archive / "page.html").write_text(
@@ -103,15 +124,32 @@ def test_failures_are_recorded_and_the_batch_goes_on(tmp_path: Path) -> None:
 
 def _mentions_per_article(store: Path) -> dict[str, int]:
     with sqlite3.connect(store) as db:
-        return dict(db.execute("SELECT a.article_id, COUNT(m.position) FROM articles a LEFT JOIN mentions m "
-                               "ON m.article_id = a.article_id GROUP BY a.article_id").fetchall())
+        return dict(
+            db.execute(
+                "SELECT a.article_id, COUNT(m.position) FROM articles a LEFT JOIN mentions m "
+                "ON m.article_id = a.article_id GROUP BY a.article_id"
+            ).fetchall()
+        )
 
 
 def test_sigkill_half_way_then_resume_does_every_article_exactly_once(tmp_path: Path) -> None:
     archive = _archive(tmp_path, 40)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(out), "--strategy", "direct",
-               "--model", "fake", "--concurrency", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "fdi_extract.cli",
+        "run",
+        str(archive),
+        "--out",
+        str(out),
+        "--strategy",
+        "direct",
+        "--model",
+        "fake",
+        "--concurrency",
+        "2",
+    ]
     with fake_llm([Reply(content=ANSWER, delay=0.05)]) as (url, seen):
         env = {**os.environ, "FDI_EXTRACT_BASE_URL": url}
         child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -166,8 +204,21 @@ def test_no_cassette_holds_a_credential() -> None:
 
 
 def _run_command(archive: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "fdi_extract.cli", "run", str(archive), "--out", str(out), "--strategy", "direct",
-            "--model", "fake", "--concurrency", "2"]
+    return [
+        sys.executable,
+        "-m",
+        "fdi_extract.cli",
+        "run",
+        str(archive),
+        "--out",
+        str(out),
+        "--strategy",
+        "direct",
+        "--model",
+        "fake",
+        "--concurrency",
+        "2",
+    ]
 
 
 def _final_outputs(out: Path) -> dict[str, str]:
@@ -183,7 +234,9 @@ def test_kill_9_at_five_points_then_resume_gives_the_outputs_of_an_uninterrupted
         for kill_after in (1, 5, 10, 15, 20):
             out = tmp_path / f"killed-{kill_after}"
             before = len(seen)
-            child = subprocess.Popen(_run_command(archive, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(
+                _run_command(archive, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             deadline = time.monotonic() + 60
             while len(seen) - before < kill_after and time.monotonic() < deadline and child.poll() is None:
                 time.sleep(0.005)
@@ -205,11 +258,28 @@ def test_reconcile_report_and_eval_read_a_store(tmp_path: Path, capsys: pytest.C
     page = (tmp_path / "page" / "report.html").read_text()
     assert "1 deals from 3 articles" in page and '<mark class="amount">' in page  # article text came from the store
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("".join(json.dumps({
-        "article": f"a{i:04d}", "deal": "alpha", "investors": ["Alpha Machinery Co., Ltd."], "investor_country": "CN",
-        "host_country": "KZ", "region": "KZ-15", "sector": "manufacturing",
-        "amount": {"value": 10e6, "currency": "USD", "qualifier": "exact"}, "capacity": [], "jobs": None,
-        "stage": "mou", "aggregate": False}) + "\n" for i in range(3)))
+    gold.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "article": f"a{i:04d}",
+                    "deal": "alpha",
+                    "investors": ["Alpha Machinery Co., Ltd."],
+                    "investor_country": "CN",
+                    "host_country": "KZ",
+                    "region": "KZ-15",
+                    "sector": "manufacturing",
+                    "amount": {"value": 10e6, "currency": "USD", "qualifier": "exact"},
+                    "capacity": [],
+                    "jobs": None,
+                    "stage": "mou",
+                    "aggregate": False,
+                }
+            )
+            + "\n"
+            for i in range(3)
+        )
+    )
     capsys.readouterr()
     assert main(["eval", str(gold), str(tmp_path / "run" / "store.sqlite"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["f1"] == 1.0
@@ -218,10 +288,14 @@ def test_reconcile_report_and_eval_read_a_store(tmp_path: Path, capsys: pytest.C
 def test_a_store_from_before_the_deal_id_column_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite"
     with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE mentions (article_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL, "
-                    "PRIMARY KEY (article_id, position))")
-        old.execute("INSERT INTO mentions VALUES ('a1', 0, ?)", (
-            '{"article_id": "a1", "project": "plant", "sector": "energy", "stage": "mou", "deal_id": "deal-kept"}',))
+        old.execute(
+            "CREATE TABLE mentions (article_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL, "
+            "PRIMARY KEY (article_id, position))"
+        )
+        old.execute(
+            "INSERT INTO mentions VALUES ('a1', 0, ?)",
+            ('{"article_id": "a1", "project": "plant", "sector": "energy", "stage": "mou", "deal_id": "deal-kept"}',),
+        )
     with Store(path) as store:
         (mention,) = store.mentions()
         assert mention.deal_id == "deal-kept"

@@ -12,8 +12,10 @@ from fdi_extract.cli import main
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 
-MENTION = json.dumps({"article_id": "a1", "published": "2024", "investors": [{"name": "Alpha", "name_normalized": "alpha"}]},
-                     ensure_ascii=False)
+MENTION = json.dumps(
+    {"article_id": "a1", "published": "2024", "investors": [{"name": "Alpha", "name_normalized": "alpha"}]},
+    ensure_ascii=False,
+)
 
 
 @pytest.fixture
@@ -77,8 +79,20 @@ def test_a_failed_run_names_each_failed_article_and_its_cause(tmp_path: Path, mo
     monkeypatch.setenv("FDI_EXTRACT_RETRY", '{"max_attempts": 1}')
     archive = _archive(tmp_path, 3)
     with fake_llm([Reply(500)]) as (url, _):
-        code = main(["run", str(archive), "--out", str(tmp_path / "out"), "--base-url", url, "--model", "m",
-                     "--strategy", "direct"])
+        code = main(
+            [
+                "run",
+                str(archive),
+                "--out",
+                str(tmp_path / "out"),
+                "--base-url",
+                url,
+                "--model",
+                "m",
+                "--strategy",
+                "direct",
+            ]
+        )
     err = capsys.readouterr().err
     assert code == 1 and err.count("failed a000") == 3 and "InternalServerError" in err
     # Not a terminal here: plain progress lines instead of a bar.
@@ -96,8 +110,21 @@ def test_extract_into_an_existing_file_keeps_it_when_articles_fail(tmp_path: Pat
     output = tmp_path / "mentions.jsonl"
     output.write_text(MENTION + "\n")
     with fake_llm([Reply(500)]) as (url, _):
-        code = main(["extract", str(tmp_path / "in"), "-o", str(output), "--base-url", url, "--model", "m",
-                     "--strategy", "direct", "--no-table"])
+        code = main(
+            [
+                "extract",
+                str(tmp_path / "in"),
+                "-o",
+                str(output),
+                "--base-url",
+                url,
+                "--model",
+                "m",
+                "--strategy",
+                "direct",
+                "--no-table",
+            ]
+        )
     assert code == 1 and output.read_text() == MENTION + "\n"
     assert "left as it was" in capsys.readouterr().err and (tmp_path / "mentions.jsonl.partial").exists()
 

@@ -33,7 +33,9 @@ def test_the_fingerprint_changes_with_a_table(monkeypatch):
 
     before = fingerprint()
     original = cues._table_text
-    monkeypatch.setattr(cues, "_table_text", lambda language: original(language) + ("\n# edited" if language == "kk" else ""))
+    monkeypatch.setattr(
+        cues, "_table_text", lambda language: original(language) + ("\n# edited" if language == "kk" else "")
+    )
     cues.fingerprint.cache_clear()
     try:
         assert cues.fingerprint() != before

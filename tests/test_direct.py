@@ -33,8 +33,15 @@ def _extract(deals: list[dict], finish_reason: str = "stop", cut_after: int | No
     return result.mentions, result.warnings
 
 
-GLASS = {"investor": "Anatolia Glassworks", "project": "glass factory", "place": "Kostanay region",
-         "amount": "$120 million", "capacity": "500 tons of glass per day", "jobs": "600 jobs", "stage": "announced"}
+GLASS = {
+    "investor": "Anatolia Glassworks",
+    "project": "glass factory",
+    "place": "Kostanay region",
+    "amount": "$120 million",
+    "capacity": "500 tons of glass per day",
+    "jobs": "600 jobs",
+    "stage": "announced",
+}
 
 
 def test_a_proposal_the_article_grounds_becomes_a_mention_with_the_articles_stage() -> None:
@@ -64,8 +71,9 @@ def test_a_sum_that_is_no_investment_gives_no_deal() -> None:
 
 def test_an_answer_cut_at_the_token_limit_keeps_its_complete_deals() -> None:
     whole = json.dumps({"deals": [GLASS, GLASS | {"investor": "Anatolia"}]})
-    mentions, warnings = _extract([GLASS, GLASS | {"investor": "Anatolia"}], finish_reason="length",
-                                  cut_after=len(whole) - 20)
+    mentions, warnings = _extract(
+        [GLASS, GLASS | {"investor": "Anatolia"}], finish_reason="length", cut_after=len(whole) - 20
+    )
     assert [[i.name for i in m.investors] for m in mentions] == [["Anatolia Glassworks"]]
     assert any("token limit" in w for w in warnings)
 
@@ -75,10 +83,11 @@ def test_a_project_in_two_scripts_gets_a_composed_title() -> None:
     assert mention.project == "500 t/day glass factory"
 
 
-
 def test_a_figure_in_the_sentence_after_the_companys_takes_that_company_and_its_stage() -> None:
-    article = ("An agreement was signed with the company Boreal Turbines Ltd on a wind farm in the Aktobe region. "
-               "The project is worth $47 million.")
+    article = (
+        "An agreement was signed with the company Boreal Turbines Ltd on a wind farm in the Aktobe region. "
+        "The project is worth $47 million."
+    )
     content = json.dumps({"deals": [{"investor": "", "project": "wind farm", "amount": "$47 million"}]})
     with fake_llm([Reply(content=content)]) as (url, _):
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
@@ -88,7 +97,9 @@ def test_a_figure_in_the_sentence_after_the_companys_takes_that_company_and_its_
 
 
 def test_one_investors_two_kinds_of_facility_stay_two_deals() -> None:
-    mentions, _ = _extract([GLASS, GLASS | {"project": "brick factory", "amount": None, "capacity": None, "jobs": None}])
+    mentions, _ = _extract(
+        [GLASS, GLASS | {"project": "brick factory", "amount": None, "capacity": None, "jobs": None}]
+    )
     assert sorted(m.project for m in mentions) == ["brick factory", "glass factory"]
 
 
@@ -104,10 +115,12 @@ def test_a_proposal_with_no_company_and_no_figure_is_no_deal() -> None:
 def test_the_stage_is_read_from_the_deals_sentences_then_its_paragraph_then_the_lede() -> None:
     from fdi_extract.text import ArticleText
 
-    article = ("Two investors signed a memorandum with the region on Monday.\n"
-               "The first plant will cost $10 million. Construction began in March.\n"
-               "The second plant will cost $20 million. It will employ 300 people.\n"
-               "A third plant was launched in May; it cost $5 million.")
+    article = (
+        "Two investors signed a memorandum with the region on Monday.\n"
+        "The first plant will cost $10 million. Construction began in March.\n"
+        "The second plant will cost $20 million. It will employ 300 people.\n"
+        "A third plant was launched in May; it cost $5 million."
+    )
     text = ArticleText(article)
 
     def stage_at(phrase: str) -> tuple[Stage, str] | None:

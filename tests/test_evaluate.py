@@ -15,24 +15,41 @@ from tests.conftest import DEV_CORPUS, ROOT
 
 
 def _gold(**fields: object) -> GoldMention:
-    base = {"article": "a", "deal": "d", "investors": [], "investor_country": "CN", "host_country": "KZ",
-            "region": "KZ-15", "sector": "energy", "amount": None, "capacity": [], "jobs": None,
-            "stage": "mou", "aggregate": False}
+    base = {
+        "article": "a",
+        "deal": "d",
+        "investors": [],
+        "investor_country": "CN",
+        "host_country": "KZ",
+        "region": "KZ-15",
+        "sector": "energy",
+        "amount": None,
+        "capacity": [],
+        "jobs": None,
+        "stage": "mou",
+        "aggregate": False,
+    }
     return GoldMention.model_validate(base | fields)
 
 
 def _mention(investors: list[str] = (), amount: tuple[float, str] | None = None, **fields: object) -> DealMention:
     return DealMention(
-        article_id=fields.pop("article_id", "a"), project="p", region=fields.pop("region", "KZ-15"),
+        article_id=fields.pop("article_id", "a"),
+        project="p",
+        region=fields.pop("region", "KZ-15"),
         investors=[Investor(name=n, name_normalized=canonical_company(n), country="CN") for n in investors],
         amount=Amount(value=amount[0], currency=amount[1], text="t") if amount else None,
-        evidence=[Evidence(quote="t", start=0, end=1)], **fields,
+        evidence=[Evidence(quote="t", start=0, end=1)],
+        **fields,
     )
 
 
 def test_investor_spellings_match_one_to_one() -> None:
     gold = [_gold(investors=["SUNGROW Renewables Development Co., Ltd"], amount={"value": 171e6, "currency": "USD"})]
-    predicted = [_mention(["Sungrow Renewables"], (171e6, "USD"), stage=Stage.mou), _mention(["Sungrow"], (171e6, "USD"))]
+    predicted = [
+        _mention(["Sungrow Renewables"], (171e6, "USD"), stage=Stage.mou),
+        _mention(["Sungrow"], (171e6, "USD")),
+    ]
     report = evaluate(gold, predicted)
     assert (report.matched, report.precision, report.recall) == (1, 0.5, 1.0)
     assert report.accuracy("amount") == 1.0 and report.accuracy("stage") == 1.0
@@ -67,7 +84,9 @@ def test_gold_matches_itself_on_the_dev_corpus() -> None:
 
 def test_eval_command_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     predicted = tmp_path / "pred.jsonl"
-    predicted.write_text(_mention(["Yima Machinery Co., Ltd."], article_id="001_a70f3a66ea427b18").model_dump_json() + "\n")
+    predicted.write_text(
+        _mention(["Yima Machinery Co., Ltd."], article_id="001_a70f3a66ea427b18").model_dump_json() + "\n"
+    )
     assert main(["eval", str(ROOT / "tests/gold/seeds.jsonl"), str(predicted), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["gold"] == 20 and figures["matched"] == 1 and figures["precision"] == 1.0
@@ -96,10 +115,12 @@ def test_a_gold_sum_with_no_currency_is_read() -> None:
 
 
 def test_eval_command_is_strict_and_prints_the_lenient_measure_only_when_asked(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     predicted = tmp_path / "pred.jsonl"
-    unnamed_sungrow = _mention([], (171e6, "USD"), article_id="001_a70f3a66ea427b18",
-                               capacity=[Capacity(value=200, unit="MW", text="t")])
+    unnamed_sungrow = _mention(
+        [], (171e6, "USD"), article_id="001_a70f3a66ea427b18", capacity=[Capacity(value=200, unit="MW", text="t")]
+    )
     predicted.write_text(unnamed_sungrow.model_dump_json() + "\n")
     assert main(["eval", str(ROOT / "tests/gold/seeds.jsonl"), str(predicted), "--json", "--lenient"]) == 0
     figures = json.loads(capsys.readouterr().out)

@@ -20,7 +20,9 @@ from tests.fake_llm import Reply, fake_llm
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])
 
-ANSWER = json.dumps({"deals": [{"investor": "Orda Glass Co., Ltd.", "project": "glass plant", "amount": "5 млрд тенге"}]})
+ANSWER = json.dumps(
+    {"deals": [{"investor": "Orda Glass Co., Ltd.", "project": "glass plant", "amount": "5 млрд тенге"}]}
+)
 TEXT = "Компания Orda Glass Co., Ltd. построит стекольный завод в Алматинской области за 5 млрд тенге."
 
 

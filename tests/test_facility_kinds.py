@@ -6,8 +6,12 @@ import pytest
 
 from fdi_extract.normalize.facilities import facility_kinds, facility_patterns
 
-EXAMPLES = [(kind, phrase, expected) for kind, (_, match, miss) in facility_patterns().items()
-            for phrases, expected in ((match, True), (miss, False)) for phrase in phrases]
+EXAMPLES = [
+    (kind, phrase, expected)
+    for kind, (_, match, miss) in facility_patterns().items()
+    for phrases, expected in ((match, True), (miss, False))
+    for phrase in phrases
+]
 
 
 @pytest.mark.parametrize(("kind", "phrase", "expected"), EXAMPLES)

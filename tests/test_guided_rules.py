@@ -26,8 +26,11 @@ def _page(text: str) -> Page:
 def test_companies_of_seed_001() -> None:
     names = _names(seed("001").text)
     expected = [
-        "SUNGROW Renewables Development Co., Ltd", "Universal Energy Co., Ltd", "Yima Machinery Co., Ltd.",
-        "China Non-Ferrous Mining", "Sinoma (SUZHOU) Construction Co., Ltd.",
+        "SUNGROW Renewables Development Co., Ltd",
+        "Universal Energy Co., Ltd",
+        "Yima Machinery Co., Ltd.",
+        "China Non-Ferrous Mining",
+        "Sinoma (SUZHOU) Construction Co., Ltd.",
     ]
     assert [n for n in names if n in expected] == expected
     assert "SM Minerals" not in names  # "казахстанской SM Minerals": a local partner
@@ -76,7 +79,9 @@ def test_stage_cues(sentence: str, stage: Stage | None) -> None:
 
 def test_totals_and_non_deals() -> None:
     assert is_total("Общая стоимость инвестиций составила 218,8 млн долларов США.")
-    assert is_total("подписано 15 меморандумов между областью Абай и китайскими инвесторами на сумму 1,568 млрд долларов")
+    assert is_total(
+        "подписано 15 меморандумов между областью Абай и китайскими инвесторами на сумму 1,568 млрд долларов"
+    )
     assert not is_total("Его стоимость – 171 млн долларов США.")
     assert is_not_a_deal("Актюбинская область должна привлечь не менее 1,5 триллиона тенге инвестиций")
     assert is_not_a_deal("товарооборот между странами превысил 4,2 миллиарда долларов")
@@ -96,13 +101,26 @@ def test_chunks_are_paragraph_aligned_and_bounded() -> None:
 
 
 def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() -> None:
-    page = _page("Китайская Orda Group (Steppe Biotech Co., Ltd) построит завод по глубокой переработке кукурузы. "
-                 "Стоимость проекта 175 млрд тенге, мощность 500 тыс. тонн в год. Рядом Alatau Wind Co., Ltd. "
-                 "построит ветровую станцию.")
-    group = DealDraft(evidence=["a"], investors=["Orda Group"], project="corn plant", capacity=["1 млн тонн"],
-                      reasons=["investor Orda Group: asked"])
-    subsidiary = DealDraft(evidence=["b"], investors=["Steppe Biotech Co., Ltd"], project="plant",
-                           amount="175 млрд тенге", capacity=["500 тыс. тонн", "1 млн тонн"], stage=Stage.construction)
+    page = _page(
+        "Китайская Orda Group (Steppe Biotech Co., Ltd) построит завод по глубокой переработке кукурузы. "
+        "Стоимость проекта 175 млрд тенге, мощность 500 тыс. тонн в год. Рядом Alatau Wind Co., Ltd. "
+        "построит ветровую станцию."
+    )
+    group = DealDraft(
+        evidence=["a"],
+        investors=["Orda Group"],
+        project="corn plant",
+        capacity=["1 млн тонн"],
+        reasons=["investor Orda Group: asked"],
+    )
+    subsidiary = DealDraft(
+        evidence=["b"],
+        investors=["Steppe Biotech Co., Ltd"],
+        project="plant",
+        amount="175 млрд тенге",
+        capacity=["500 тыс. тонн", "1 млн тонн"],
+        stage=Stage.construction,
+    )
     other = DealDraft(evidence=["c"], investors=["Alatau Wind Co., Ltd."], project="wind farm")
     drafts = [group, subsidiary, other]
     rules.join_named_as_one(page, drafts, [c.name for c in page.companies])
@@ -115,8 +133,10 @@ def test_a_subsidiary_named_in_brackets_after_its_group_joins_the_groups_deal() 
 
 def test_two_investors_side_by_side_are_not_joined() -> None:
     page = _page("Orda Glass Co., Ltd. и Steppe Solar Co., Ltd. построят завод и солнечную станцию.")
-    drafts = [DealDraft(evidence=["a"], investors=["Orda Glass Co., Ltd."], project="glass plant"),
-              DealDraft(evidence=["b"], investors=["Steppe Solar Co., Ltd."], project="solar plant")]
+    drafts = [
+        DealDraft(evidence=["a"], investors=["Orda Glass Co., Ltd."], project="glass plant"),
+        DealDraft(evidence=["b"], investors=["Steppe Solar Co., Ltd."], project="solar plant"),
+    ]
     rules.join_named_as_one(page, drafts, [c.name for c in page.companies])
     assert len(drafts) == 2
 
@@ -135,7 +155,8 @@ def test_the_recognizer_adds_organisations_that_no_pattern_finds() -> None:
     assert not any("Жайык" in name or "Уральская" in name for name in names)  # no foreign mark: no candidate
     # The foreign mark must be in the organisation's own sentence, not at the start of the next one.
     assert _names("Делегация посетила завод «Тенгри». Китайская корпорация «Орда Строй» построит фабрику.") == [
-        "Орда Строй"]
+        "Орда Строй"
+    ]
 
 
 def test_a_partner_marked_local_is_no_candidate_whoever_finds_it() -> None:
@@ -150,7 +171,9 @@ def _draft(**fields: object) -> DealDraft:
 
 
 def test_figures_of_one_unnamed_project_are_one_draft() -> None:
-    page = _page("Ветровой парк мощностью 1 ГВт. Мощность 1000 МВт. Стоимость проекта 1 млрд долларов. Создадут 300 рабочих мест.")
+    page = _page(
+        "Ветровой парк мощностью 1 ГВт. Мощность 1000 МВт. Стоимость проекта 1 млрд долларов. Создадут 300 рабочих мест."
+    )
     drafts = [
         _draft(capacity=["1 ГВт"], sector="energy"),
         _draft(capacity=["1000 МВт"], sector="energy"),
@@ -179,8 +202,10 @@ def test_a_figure_no_company_took_stays_apart_from_named_investors_and_totals() 
 
 
 def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two() -> None:
-    page = _page("Tianma Steel построит завод на 40 МВт. Компания Tianma Steel Group вложит 200 млн долларов. "
-                 "Второй завод Tianma на 90 МВт.")
+    page = _page(
+        "Tianma Steel построит завод на 40 МВт. Компания Tianma Steel Group вложит 200 млн долларов. "
+        "Второй завод Tianma на 90 МВт."
+    )
     first = _draft(investors=["Tianma Steel"], capacity=["40 МВт"], sector="metals")
     spelling = _draft(investors=["Tianma Steel Group"], amount="200 млн долларов", sector="metals")
     assert rules.one_per_project(page, [first, spelling]) == [first] and first.amount == "200 млн долларов"
@@ -191,19 +216,27 @@ def test_two_spellings_of_one_company_are_one_draft_but_its_two_plants_stay_two(
 
 
 def test_a_state_body_joined_by_and_to_a_company_is_no_part_of_its_name() -> None:
-    text = ("A memorandum was signed by the Ministry of Energy of Ruritania and Northern Star Power Group Co. Ltd. "
-            "The Ministry of Culture and Youth Policy and Golden Lotus Film Company Ltd. will shoot a series. "
-            "The Ministry of Culture, Sport and Youth Policy and Silver Crane Media Co. Ltd. will shoot another.")
-    assert _names(text) == ["Northern Star Power Group Co. Ltd.", "Golden Lotus Film Company Ltd.",
-                            "Silver Crane Media Co. Ltd."]
+    text = (
+        "A memorandum was signed by the Ministry of Energy of Ruritania and Northern Star Power Group Co. Ltd. "
+        "The Ministry of Culture and Youth Policy and Golden Lotus Film Company Ltd. will shoot a series. "
+        "The Ministry of Culture, Sport and Youth Policy and Silver Crane Media Co. Ltd. will shoot another."
+    )
+    assert _names(text) == [
+        "Northern Star Power Group Co. Ltd.",
+        "Golden Lotus Film Company Ltd.",
+        "Silver Crane Media Co. Ltd.",
+    ]
     # "and" inside a company's own name is no join of two parties.
     assert _names("The Chinese Orda Machinery and Equipment Co. Ltd company signed an agreement.") == [
-        "Orda Machinery and Equipment Co. Ltd"]
+        "Orda Machinery and Equipment Co. Ltd"
+    ]
 
 
 def test_several_things_built_in_one_sentence_of_a_section_ask_for_its_facilities() -> None:
-    several = _page("Китайская компания Orda Build Co., Ltd. подписала соглашение. Инвесторы построят гостиницу, "
-                    "теплицу и птицефабрику.")
+    several = _page(
+        "Китайская компания Orda Build Co., Ltd. подписала соглашение. Инвесторы построят гостиницу, "
+        "теплицу и птицефабрику."
+    )
     one = _page("Китайская компания Orda Build Co., Ltd. построит стекольный завод. Завод даст 300 рабочих мест.")
     products = _page("Orda Build Co., Ltd. откроет завод электронных дисплеев и энергосберегающих ламп.")
     parts = _page("Orda Build Co., Ltd. построит комплекс, который будет включать в себя завод и два цеха.")
@@ -214,26 +247,45 @@ def test_several_things_built_in_one_sentence_of_a_section_ask_for_its_facilitie
 
 
 def test_listed_facilities_become_deals_each_with_its_own_sentences_stage() -> None:
-    page = _page("Orda Build Co., Ltd. подписала меморандум о строительстве цементного завода и гостиницы "
-                 "на 700 млн долларов.\n\nSteppe Agro Co., Ltd. подписала соглашение о поставках зерна. Инвесторы "
-                 "также намерены построить теплицу и птицефабрику.\n\nAlatau Glass Co., Ltd. построит стекольный завод.")
+    page = _page(
+        "Orda Build Co., Ltd. подписала меморандум о строительстве цементного завода и гостиницы "
+        "на 700 млн долларов.\n\nSteppe Agro Co., Ltd. подписала соглашение о поставках зерна. Инвесторы "
+        "также намерены построить теплицу и птицефабрику.\n\nAlatau Glass Co., Ltd. построит стекольный завод."
+    )
     orda, steppe, alatau = (c.name for c in page.companies)
-    with_total = DealDraft(evidence=["a"], investors=[orda], project="projects", amount="$700 million",
-                           stage=Stage.mou, reasons=[f"investor {orda}: asked"])
+    with_total = DealDraft(
+        evidence=["a"],
+        investors=[orda],
+        project="projects",
+        amount="$700 million",
+        stage=Stage.mou,
+        reasons=[f"investor {orda}: asked"],
+    )
     without = DealDraft(evidence=["b"], investors=[steppe], project="farms", stage=Stage.agreement)
     single = DealDraft(evidence=["c"], investors=[alatau], project="glass plant")
     first, second, third = page.sentences[0], page.sentences[2], page.sentences[3]
-    drafts = rules.one_per_facility(page, [with_total, without, single], [
-        (with_total, ["cement plant", "hotel"], [first]), (without, ["greenhouse", "poultry farm"], [second]),
-        (single, ["glass plant"], [third])])
+    drafts = rules.one_per_facility(
+        page,
+        [with_total, without, single],
+        [
+            (with_total, ["cement plant", "hotel"], [first]),
+            (without, ["greenhouse", "poultry farm"], [second]),
+            (single, ["glass plant"], [third]),
+        ],
+    )
     assert [(d.investors, d.project, d.aggregate, d.amount, d.stage) for d in drafts] == [
         ([orda], "projects", True, "$700 million", Stage.mou),
-        ([orda], "cement plant", False, None, Stage.mou), ([orda], "hotel", False, None, Stage.mou),
+        ([orda], "cement plant", False, None, Stage.mou),
+        ([orda], "hotel", False, None, Stage.mou),
         # "also intend to build": further plans, not the agreement of the sentence before
-        ([steppe], "greenhouse", False, None, Stage.announced), ([steppe], "poultry farm", False, None, Stage.announced),
-        ([alatau], "glass plant", False, None, Stage.announced)]
-    assert drafts[2].reasons == [(f"project “hotel”: one of 2 facilities the model listed for {orda}, whose section "
-                                 "names several things built"), "stage mou: “меморандум” in its sentence"]
+        ([steppe], "greenhouse", False, None, Stage.announced),
+        ([steppe], "poultry farm", False, None, Stage.announced),
+        ([alatau], "glass plant", False, None, Stage.announced),
+    ]
+    assert drafts[2].reasons == [
+        (f"project “hotel”: one of 2 facilities the model listed for {orda}, whose section names several things built"),
+        "stage mou: “меморандум” in its sentence",
+    ]
 
 
 def test_a_facility_takes_the_sentence_that_names_its_kind() -> None:
@@ -244,16 +296,20 @@ def test_a_facility_takes_the_sentence_that_names_its_kind() -> None:
 
 
 def test_stage_from_its_own_sentence_before_the_one_before_and_a_lede_about_another_company() -> None:
-    page = _page("Orda Build Co., Ltd. подписала инвестиционное соглашение о строительстве завода стекла и зеркал "
-                 "в Алматинской области.\n\nSteppe Agro Co., Ltd. подписала соглашение с акиматом. Еще подписан "
-                 "меморандум с Nomad Feed Co., Ltd. о строительстве комбикормового завода.\n\n"
-                 "Alatau Solar Co., Ltd. построит солнечную станцию на 50 МВт.")
+    page = _page(
+        "Orda Build Co., Ltd. подписала инвестиционное соглашение о строительстве завода стекла и зеркал "
+        "в Алматинской области.\n\nSteppe Agro Co., Ltd. подписала соглашение с акиматом. Еще подписан "
+        "меморандум с Nomad Feed Co., Ltd. о строительстве комбикормового завода.\n\n"
+        "Alatau Solar Co., Ltd. построит солнечную станцию на 50 МВт."
+    )
     orda, _steppe, nomad, alatau = page.companies
     assert page.stage_near(nomad.mentions[0].start, nomad.mentions[0].end, company=nomad)[0] is Stage.mou
     # the lede is about another company's agreement: not this one's stage
     solar = page.sentences[-1]
-    assert page.stage_near(solar.start, solar.end, company=alatau) == (Stage.announced,
-                                                                       "stage announced: no stage words around it")
+    assert page.stage_near(solar.start, solar.end, company=alatau) == (
+        Stage.announced,
+        "stage announced: no stage words around it",
+    )
     assert page.stage_near(orda.mentions[0].start, orda.mentions[0].end, company=orda)[0] is Stage.agreement
 
 

@@ -45,7 +45,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node] = "open"
         for target in sorted(graph.get(node, ())):
             if state.get(target) == "open":
-                return [*path[path.index(target):], target] if target in path else [node, target]
+                return [*path[path.index(target) :], target] if target in path else [node, target]
             if target not in state and (found := visit(target, [*path, target])):
                 return found
         state[node] = "done"
@@ -86,14 +86,17 @@ print(json.dumps({
 """
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages([str(PACKAGE)], prefix="fdi_extract.")
+    name
+    for _, name, _ in pkgutil.walk_packages([str(PACKAGE)], prefix="fdi_extract.")
     if name != "fdi_extract.cli"  # the command line is an application: it sets up logging, as it should
 )
 
 
 @pytest.mark.parametrize("module", ["fdi_extract", *MODULES])
 def test_importing_a_module_changes_nothing_process_wide(module: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _PROBE, module], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, module], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     changed = {what: value for what, value in json.loads(done.stdout.splitlines()[-1]).items() if value}
     assert changed == {}, f"importing {module} changed: {changed}"
@@ -121,7 +124,9 @@ def test_using_it_changes_nothing_process_wide(monkeypatch: pytest.MonkeyPatch) 
     registered: list[object] = []
     monkeypatch.setattr(atexit, "register", lambda f, *a, **k: registered.append(f))
     factory, limit, handlers = logging.getLogRecordFactory(), csv.field_size_limit(), list(logging.getLogger().handlers)
-    answer = json_module.dumps({"deals": [{"investor": "Orda Glass Co., Ltd.", "amount": "5 млрд тенге", "project": "glass"}]})
+    answer = json_module.dumps(
+        {"deals": [{"investor": "Orda Glass Co., Ltd.", "amount": "5 млрд тенге", "project": "glass"}]}
+    )
     text = "Компания Orda Glass Co., Ltd. построит стекольный завод в Алматинской области за 5 млрд тенге."
     with fake_llm([Reply(content=answer)]) as (url, _):
         settings = Settings(base_url=url, model="m", strategy=Strategy.direct, api_key="sk-test-0123456789abcdef")

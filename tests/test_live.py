@@ -17,8 +17,15 @@ pytestmark = [pytest.mark.live, pytest.mark.block_network(allowed_hosts=["127\\.
 
 @pytest.fixture
 def embedded_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name in ("FDI_EXTRACT_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "FDI_EXTRACT_API_KEY",
-                 "FDI_EXTRACT_STRATEGY", "FDI_EXTRACT_MODE", "FDI_EXTRACT_MODEL"):
+    for name in (
+        "FDI_EXTRACT_BASE_URL",
+        "OPENAI_BASE_URL",
+        "OPENAI_API_KEY",
+        "FDI_EXTRACT_API_KEY",
+        "FDI_EXTRACT_STRATEGY",
+        "FDI_EXTRACT_MODE",
+        "FDI_EXTRACT_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return Settings()
 
@@ -46,7 +53,9 @@ def test_embedded_model_extracts_a_seed_article(embedded_settings: Settings) -> 
 
 
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGKILL"])
-def test_the_server_dies_with_its_parent_however_it_is_stopped(embedded_settings: Settings, tmp_path, stop: str) -> None:
+def test_the_server_dies_with_its_parent_however_it_is_stopped(
+    embedded_settings: Settings, tmp_path, stop: str
+) -> None:
     import os
     import signal
     import subprocess
@@ -63,7 +72,9 @@ def test_the_server_dies_with_its_parent_however_it_is_stopped(embedded_settings
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     os.kill(child, 0)  # running
-    parent.send_signal(getattr(signal, stop))  # SIGINT: its finalizer stops it at exit; SIGTERM, SIGKILL: the kernel does
+    parent.send_signal(
+        getattr(signal, stop)
+    )  # SIGINT: its finalizer stops it at exit; SIGTERM, SIGKILL: the kernel does
     parent.wait(timeout=30)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -94,7 +105,8 @@ def test_two_processes_each_get_their_own_server(embedded_settings: Settings, tm
     def ask(base_url: str, api_key: str) -> str:
         client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
         answer = client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "Say OK."}], max_tokens=3, temperature=0)
+            model="m", messages=[{"role": "user", "content": "Say OK."}], max_tokens=3, temperature=0
+        )
         return answer.choices[0].message.content or ""
 
     with local.EmbeddedServer(embedded_settings) as first:

@@ -96,7 +96,9 @@ def test_exhausted_re_asks_are_an_answer_error_not_a_transport_error() -> None:
 
 
 def test_a_raw_line_break_inside_a_string_is_read_as_a_space() -> None:
-    with fake_llm([Reply(content='{"deals": [{"evidence": ["x"], "project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]) as (url, seen):
+    with fake_llm(
+        [Reply(content='{"deals": [{"evidence": ["x"], "project": "wind\\nfarm"}]}'.replace("\\n", "\n"))]
+    ) as (url, seen):
         answer, _ = _ask(url, validation_retries=0)
     assert answer.deals[0].project == "wind farm" and len(seen) == 1
 
@@ -117,7 +119,8 @@ def test_every_fault_ends_in_a_bounded_llm_error(reply: Reply, cause: str) -> No
 
 
 def test_a_key_echoed_by_the_endpoint_is_in_neither_the_error_nor_its_chain_nor_a_log(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     secret = "sk-proj-DONOTLEAK0123456789abcdef"
     echo = Reply(401, error_message=f"Incorrect API key provided: {secret}")
     with caplog.at_level(logging.DEBUG), fake_llm([echo]) as (url, _), pytest.raises(LLMError) as raised:
@@ -150,8 +153,12 @@ def test_request_bodies_need_none_of_the_sdks_request_transform(mode: Structured
 
     llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
     messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "Статья: «ветропарк» 200 МВт"}]
-    for model in (FoundDeals, PairVerdict, company_answer_model(["$5 million"], ["200 MW"], []),
-                  figure_answer_model(["SUNGROW", "Universal Energy"])):
+    for model in (
+        FoundDeals,
+        PairVerdict,
+        company_answer_model(["$5 million"], ["200 MW"], []),
+        figure_answer_model(["SUNGROW", "Universal Energy"]),
+    ):
         body = llm.request_body(model, messages)
         assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
 
@@ -204,7 +211,17 @@ def test_a_request_past_its_timeout_is_said_and_the_default_fits_the_provider(ca
 
 def test_an_over_long_phrase_is_cut_not_a_failed_answer() -> None:
     # Without a grammar a small model sometimes copies half a sentence into a field; the article is not lost.
-    deal = FoundDeals.model_validate_json(json.dumps({"deals": [{
-        "project": "a plant " * 40, "jobs": "6 000 рабочих мест в период строительства и " * 5, "amount": "5 млрд тенге"}]})
+    deal = FoundDeals.model_validate_json(
+        json.dumps(
+            {
+                "deals": [
+                    {
+                        "project": "a plant " * 40,
+                        "jobs": "6 000 рабочих мест в период строительства и " * 5,
+                        "amount": "5 млрд тенге",
+                    }
+                ]
+            }
+        )
     ).deals[0]
     assert len(deal.project) == 120 and len(deal.jobs) == 80 and deal.amount == "5 млрд тенге"

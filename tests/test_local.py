@@ -52,7 +52,9 @@ def test_missing_parts_say_how_to_install_them(monkeypatch: pytest.MonkeyPatch) 
         local._part_files()
 
 
-def test_two_processes_assembling_at_once_both_get_the_verified_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_processes_assembling_at_once_both_get_the_verified_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hashlib
     import multiprocessing
 
@@ -74,6 +76,9 @@ def test_two_processes_assembling_at_once_both_get_the_verified_model(tmp_path: 
     assert [w.exitcode for w in workers] == [0, 0]
     models = tmp_path / "cache" / "models"
     assert sorted(p.name for p in models.iterdir()) == [
-        ".assembling.lock", local.MODEL_FILE, local.MODEL_FILE + ".sha256-verified"]
+        ".assembling.lock",
+        local.MODEL_FILE,
+        local.MODEL_FILE + ".sha256-verified",
+    ]
     monkeypatch.setattr(local, "_part_files", lambda: pytest.fail("the marker left behind does not match the file"))
     assert local.ensure_model(settings).read_bytes() == b"".join(chunks)

@@ -66,10 +66,14 @@ def test_canonical_key_never_raises(name: str) -> None:
     [
         ("ветроэлектростанции мощностью 200 мегаватт", [(200, "MW")]),
         ("завода мощностью 5000 тонн клинкера в сутки", [(5000, "t/day")]),
-        ("от 500 тыс. до 1 млн тонн кукурузы в год с последующим увеличением до 3 млн тонн",
-         [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")]),
-        ("The annual capacity of the plant is 500,000 - 1 million tons of corn, with further increase to 3 million tons",
-         [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")]),
+        (
+            "от 500 тыс. до 1 млн тонн кукурузы в год с последующим увеличением до 3 млн тонн",
+            [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")],
+        ),
+        (
+            "The annual capacity of the plant is 500,000 - 1 million tons of corn, with further increase to 3 million tons",
+            [(5e5, "t/year"), (1e6, "t/year"), (3e6, "t/year")],
+        ),
         ("up to 1 million tons of corn per year", [(1e6, "t/year")]),
         ("a 1000Wt power plant and a coal plant with a capacity of 1320MWt", [(1000, "other"), (1320, "MW")]),
         ("construction of 435-room hotel", [(435, "rooms")]),
@@ -109,13 +113,20 @@ def test_jobs(text: str, expected: list[int]) -> None:
 @pytest.mark.parametrize(
     ("description", "sector"),
     [
-        ("wind farm", Sector.energy), ("cement plant 5000 t clinker", Sector.construction_materials),
-        ("cotton cluster", Sector.textiles), ("chip and display factory", Sector.ict_electronics),
-        ("city sanitation services", Sector.utilities_municipal), ("deep corn processing plant", Sector.agriculture_food),
-        ("oil catalyst processing plant", Sector.chemicals), ("copper deposit development", Sector.mining),
-        ("medium-carbon alloy steel plant", Sector.metals), ("435-room hotel", Sector.tourism_real_estate),
-        ("bypass road and highway", Sector.transport_infrastructure), ("transformer plant", Sector.manufacturing),
-        ("завод по глубокой переработке кукурузы", Sector.agriculture_food), ("something", Sector.other),
+        ("wind farm", Sector.energy),
+        ("cement plant 5000 t clinker", Sector.construction_materials),
+        ("cotton cluster", Sector.textiles),
+        ("chip and display factory", Sector.ict_electronics),
+        ("city sanitation services", Sector.utilities_municipal),
+        ("deep corn processing plant", Sector.agriculture_food),
+        ("oil catalyst processing plant", Sector.chemicals),
+        ("copper deposit development", Sector.mining),
+        ("medium-carbon alloy steel plant", Sector.metals),
+        ("435-room hotel", Sector.tourism_real_estate),
+        ("bypass road and highway", Sector.transport_infrastructure),
+        ("transformer plant", Sector.manufacturing),
+        ("завод по глубокой переработке кукурузы", Sector.agriculture_food),
+        ("something", Sector.other),
     ],
 )
 def test_sectors(description: str, sector: Sector) -> None:

@@ -52,9 +52,15 @@ def test_submit_then_collect_gives_the_records_of_a_live_run(tmp_path: Path) -> 
     (live_archive / "txt" / "a0003.txt").unlink()
     with fake_llm([Reply(content=ANSWER)]) as (url, seen):
         run_batch([live_archive], tmp_path / "live" / "out", _settings(url))
-    batch_bodies = [line["body"] for line in service.uploaded[0] if "номер 3." not in line["body"]["messages"][-1]["content"]]
-    assert sorted(json.dumps(b, sort_keys=True) for b in seen) == sorted(json.dumps(b, sort_keys=True) for b in batch_bodies)
-    assert (tmp_path / "out" / "mentions.jsonl").read_text() == (tmp_path / "live" / "out" / "mentions.jsonl").read_text()
+    batch_bodies = [
+        line["body"] for line in service.uploaded[0] if "номер 3." not in line["body"]["messages"][-1]["content"]
+    ]
+    assert sorted(json.dumps(b, sort_keys=True) for b in seen) == sorted(
+        json.dumps(b, sort_keys=True) for b in batch_bodies
+    )
+    assert (tmp_path / "out" / "mentions.jsonl").read_text() == (
+        tmp_path / "live" / "out" / "mentions.jsonl"
+    ).read_text()
     assert '<mark class="amount">10 млн долларов США</mark>' in (tmp_path / "out" / "report.html").read_text()
 
 
@@ -65,8 +71,9 @@ def test_the_guided_strategy_and_the_embedded_model_are_refused_with_a_reason(tm
         submit_batch([tmp_path], tmp_path / "out", Settings(strategy=Strategy.direct))
 
 
-def test_the_command_line_submits_and_collects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_submits_and_collects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from fdi_extract.cli import main
 
     archive = _archive(tmp_path, 2)

@@ -15,15 +15,33 @@ from fdi_extract.reconcile import cluster_scores, reconcile
 from tests.conftest import DEV_CORPUS
 
 
-def _m(article: str, investor: str | None, *, region: str = "KZ-15", published: str = "2025-05", usd: float | None = None,
-       currency: str = "USD", value: float | None = None, mw: float | None = None, stage: Stage = Stage.mou,
-       aggregate: bool = False, sector: str = "energy") -> DealMention:
+def _m(
+    article: str,
+    investor: str | None,
+    *,
+    region: str = "KZ-15",
+    published: str = "2025-05",
+    usd: float | None = None,
+    currency: str = "USD",
+    value: float | None = None,
+    mw: float | None = None,
+    stage: Stage = Stage.mou,
+    aggregate: bool = False,
+    sector: str = "energy",
+) -> DealMention:
     amount = None
     if usd is not None:
         amount = Amount(value=value if value is not None else usd, currency=currency, text=f"{value or usd}", usd=usd)
     return DealMention(
-        article_id=article, published=published, project="wind farm", region=region, host_country=region[:2],
-        sector=sector, stage=stage, aggregate=aggregate, amount=amount,
+        article_id=article,
+        published=published,
+        project="wind farm",
+        region=region,
+        host_country=region[:2],
+        sector=sector,
+        stage=stage,
+        aggregate=aggregate,
+        amount=amount,
         investors=[Investor(name=investor, name_normalized=canonical_company(investor))] if investor else [],
         capacity=[Capacity(value=mw, unit="MW", text=f"{mw} MW")] if mw else [],
     )
@@ -31,14 +49,32 @@ def _m(article: str, investor: str | None, *, region: str = "KZ-15", published: 
 
 def test_same_deal_across_languages_currencies_and_stages() -> None:
     mentions = [
-        _m("a1", "Horgos Jiuhe Silk Bridge New Energy Co. Ltd", region="KZ-47", published="2018-07",
-           usd=20e9 / 344.7, currency="KZT", value=20e9),
+        _m(
+            "a1",
+            "Horgos Jiuhe Silk Bridge New Energy Co. Ltd",
+            region="KZ-47",
+            published="2018-07",
+            usd=20e9 / 344.7,
+            currency="KZT",
+            value=20e9,
+        ),
         _m("a2", "Horgos Jiuhe SilkBridge New Energy Co., Ltd", region="KZ-47", published="2018-08", usd=50e6, mw=42),
-        _m("a3", "Horgos Jiuhe SilkBridge New Energy Co.,Ltd", region="KZ-47", published="2018-08-19", usd=50_290_700,
-           mw=42, stage=Stage.construction),
+        _m(
+            "a3",
+            "Horgos Jiuhe SilkBridge New Energy Co.,Ltd",
+            region="KZ-47",
+            published="2018-08-19",
+            usd=50_290_700,
+            mw=42,
+            stage=Stage.construction,
+        ),
     ]
     (deal,) = reconcile(mentions)
-    assert deal.stage is Stage.construction and [e.stage for e in deal.timeline] == [Stage.mou, Stage.mou, Stage.construction]
+    assert deal.stage is Stage.construction and [e.stage for e in deal.timeline] == [
+        Stage.mou,
+        Stage.mou,
+        Stage.construction,
+    ]
     assert deal.amount.value == 50_290_700  # the most recent report
     (conflict,) = deal.conflicts
     assert conflict.field == "amount" and {v.article_id for v in conflict.values} == {"a1", "a2", "a3"}
@@ -81,14 +117,19 @@ def test_a_capacity_whose_unit_was_not_read_still_agrees_on_its_figure() -> None
 
 
 def test_two_projects_of_one_article_never_merge() -> None:
-    mentions = [_m("c1", "Hengshui Decheng", sector="construction_materials"),
-                _m("c1", "Hengshui Decheng", sector="construction_materials")]
+    mentions = [
+        _m("c1", "Hengshui Decheng", sector="construction_materials"),
+        _m("c1", "Hengshui Decheng", sector="construction_materials"),
+    ]
     assert len(reconcile(mentions)) == 2
 
 
 def test_aggregate_links_its_projects() -> None:
-    mentions = [_m("d1", "SUNGROW", usd=171e6, mw=200), _m("d1", "Universal Energy", usd=47.8e6, mw=100),
-                _m("d1", None, usd=218.8e6, aggregate=True)]
+    mentions = [
+        _m("d1", "SUNGROW", usd=171e6, mw=200),
+        _m("d1", "Universal Energy", usd=47.8e6, mw=100),
+        _m("d1", None, usd=218.8e6, aggregate=True),
+    ]
     deals = reconcile(mentions)
     umbrella = next(d for d in deals if d.aggregate)
     assert len(umbrella.components) == 2
@@ -96,7 +137,10 @@ def test_aggregate_links_its_projects() -> None:
 
 
 def test_ids_are_stable_across_runs_and_increments() -> None:
-    first = [_m("e1", "Fufeng Group", sector="agriculture_food"), _m("e2", "Dalian Hesheng Holdings", sector="agriculture_food")]
+    first = [
+        _m("e1", "Fufeng Group", sector="agriculture_food"),
+        _m("e2", "Dalian Hesheng Holdings", sector="agriculture_food"),
+    ]
     ids = {d.deal_id for d in reconcile(first)}
     again = [m.model_copy(update={"deal_id": None}) for m in first]
     assert {d.deal_id for d in reconcile(again)} == ids  # a re-run names deals alike
@@ -143,8 +187,16 @@ def test_cluster_scores() -> None:
 
 
 def test_a_company_in_a_thousand_articles_stays_fast_and_apart_by_region() -> None:
-    mentions = [_m(f"g{i}", "Fufeng Group", region="KZ-31" if i % 2 else "KZ-11", sector="agriculture_food",
-                   published=f"20{18 + i % 8}-01") for i in range(1000)]
+    mentions = [
+        _m(
+            f"g{i}",
+            "Fufeng Group",
+            region="KZ-31" if i % 2 else "KZ-11",
+            sector="agriculture_food",
+            published=f"20{18 + i % 8}-01",
+        )
+        for i in range(1000)
+    ]
     started = time.perf_counter()
     deals = reconcile(mentions)
     assert time.perf_counter() - started < 30
@@ -153,17 +205,25 @@ def test_a_company_in_a_thousand_articles_stays_fast_and_apart_by_region() -> No
 
 
 def test_a_sector_read_two_ways_merges_only_when_a_figure_agrees() -> None:
-    agreeing = [_m("a1", "Xinjiang Lihua Group Co., Ltd.", region="KZ-61", usd=420e6, sector="agriculture_food"),
-                _m("a2", "Xinjiang Lihua Group Co Ltd", region="KZ-61", usd=420e6, sector="textiles")]
+    agreeing = [
+        _m("a1", "Xinjiang Lihua Group Co., Ltd.", region="KZ-61", usd=420e6, sector="agriculture_food"),
+        _m("a2", "Xinjiang Lihua Group Co Ltd", region="KZ-61", usd=420e6, sector="textiles"),
+    ]
     assert len(reconcile(agreeing)) == 1
-    silent = [_m("a1", "Hengshui Decheng Machinery", region="UZ-JI", sector="tourism_real_estate"),
-              _m("a2", "Hengshui Decheng Machinery", region="UZ-JI", sector="construction_materials")]
+    silent = [
+        _m("a1", "Hengshui Decheng Machinery", region="UZ-JI", sector="tourism_real_estate"),
+        _m("a2", "Hengshui Decheng Machinery", region="UZ-JI", sector="construction_materials"),
+    ]
     assert len(reconcile(silent)) == 2
 
 
 def test_a_local_subsidiary_named_after_the_host_country_is_its_parents_deal() -> None:
-    deals = reconcile([_m("s1", "Orda Motors Qazaqstan", mw=70, sector="manufacturing"),
-                       _m("s2", "Orda Motors Corporation", mw=70, sector="manufacturing")])
+    deals = reconcile(
+        [
+            _m("s1", "Orda Motors Qazaqstan", mw=70, sector="manufacturing"),
+            _m("s2", "Orda Motors Corporation", mw=70, sector="manufacturing"),
+        ]
+    )
     assert len(deals) == 1
 
 
@@ -178,15 +238,24 @@ def test_a_group_and_a_subsidiary_named_from_it_meet_on_a_figure_and_a_region() 
 
 
 def test_a_cyrillic_kh_meets_a_pinyin_h() -> None:
-    deals = reconcile([_m("k1", "Hua Lun", sector="construction_materials"),
-                       _m("k2", "ОсОО «Хуа Лун»", sector="construction_materials", usd=10e6)])
+    deals = reconcile(
+        [
+            _m("k1", "Hua Lun", sector="construction_materials"),
+            _m("k2", "ОсОО «Хуа Лун»", sector="construction_materials", usd=10e6),
+        ]
+    )
     assert len(deals) == 1
 
 
 def test_one_investors_two_plants_in_one_region_stay_two() -> None:
-    car = [_m("c1", "Orda Motors", mw=70, usd=250e6, sector="manufacturing"),
-           _m("c2", "Orda Motors", mw=70, usd=250e6, sector="manufacturing")]
-    parts = [_m("c2", "Orda Motors", sector="manufacturing"), _m("c3", "Orda Motors Corporation", sector="manufacturing")]
+    car = [
+        _m("c1", "Orda Motors", mw=70, usd=250e6, sector="manufacturing"),
+        _m("c2", "Orda Motors", mw=70, usd=250e6, sector="manufacturing"),
+    ]
+    parts = [
+        _m("c2", "Orda Motors", sector="manufacturing"),
+        _m("c3", "Orda Motors Corporation", sector="manufacturing"),
+    ]
     reconcile([*car, *parts])
     assert car[0].deal_id == car[1].deal_id and parts[0].deal_id == parts[1].deal_id != car[0].deal_id
 
@@ -219,29 +288,41 @@ def test_a_report_that_names_no_investor_joins_the_named_one_on_region_and_figur
 
 def test_two_things_built_are_two_projects_whatever_else_they_share() -> None:
     """One investor, one region, no figures: a greenhouse and a poultry farm, reported in two languages."""
-    greenhouses = [_project(_m("g1", "Orda Agro", sector="agriculture_food"), "теплица для выращивания овощей"),
-                   _project(_m("g2", "Orda Agro", sector="agriculture_food"), "modern greenhouses")]
-    farms = [_project(_m("g1", "Orda Agro", sector="agriculture_food"), "птицефабрика"),
-             _project(_m("g2", "Orda Agro", sector="agriculture_food"), "a poultry farm")]
+    greenhouses = [
+        _project(_m("g1", "Orda Agro", sector="agriculture_food"), "теплица для выращивания овощей"),
+        _project(_m("g2", "Orda Agro", sector="agriculture_food"), "modern greenhouses"),
+    ]
+    farms = [
+        _project(_m("g1", "Orda Agro", sector="agriculture_food"), "птицефабрика"),
+        _project(_m("g2", "Orda Agro", sector="agriculture_food"), "a poultry farm"),
+    ]
     reconcile([greenhouses[0], farms[0], farms[1], greenhouses[1]])
     assert greenhouses[0].deal_id == greenhouses[1].deal_id != farms[0].deal_id == farms[1].deal_id
 
 
 def test_an_updated_figure_stays_one_deal() -> None:
     """A later report gives a new amount for the same investor's plant in the same region."""
-    first, later = _m("v1", "Orda Textiles", usd=420e6, sector="textiles"), _m("v2", "Orda Textiles", usd=600e6,
-                                                                               sector="textiles", published="2025-09")
+    first, later = (
+        _m("v1", "Orda Textiles", usd=420e6, sector="textiles"),
+        _m("v2", "Orda Textiles", usd=600e6, sector="textiles", published="2025-09"),
+    )
     (deal,) = reconcile([first, later])
     assert deal.amount.usd == 600e6 and [c.field for c in deal.conflicts] == ["amount"]
 
 
 def test_what_must_stay_apart_stays_apart() -> None:
-    one_investor_two_countries = [_m("c1", "Orda Cement", sector="construction_materials", usd=100e6),
-                                  _m("c2", "Orda Cement", sector="construction_materials", usd=100e6, region="UZ-JI")]
-    two_investors_one_district = [_m("c3", "Orda Cement", sector="construction_materials"),
-                                  _m("c4", "Tengri Stone", sector="construction_materials")]
-    subsidiary_of_another = [_m("c5", "Tengri Qazaqstan", mw=70, sector="manufacturing"),
-                             _m("c6", "Orda Motors Group", mw=70, sector="manufacturing")]
+    one_investor_two_countries = [
+        _m("c1", "Orda Cement", sector="construction_materials", usd=100e6),
+        _m("c2", "Orda Cement", sector="construction_materials", usd=100e6, region="UZ-JI"),
+    ]
+    two_investors_one_district = [
+        _m("c3", "Orda Cement", sector="construction_materials"),
+        _m("c4", "Tengri Stone", sector="construction_materials"),
+    ]
+    subsidiary_of_another = [
+        _m("c5", "Tengri Qazaqstan", mw=70, sector="manufacturing"),
+        _m("c6", "Orda Motors Group", mw=70, sector="manufacturing"),
+    ]
     for pair in (one_investor_two_countries, two_investors_one_district, subsidiary_of_another):
         for mention in pair:
             mention.district = "Shu district"
@@ -251,18 +332,23 @@ def test_what_must_stay_apart_stays_apart() -> None:
 def test_reconcile_command_writes_parquet_beside_jsonl_and_skips_a_bad_line(tmp_path: Path) -> None:
     records = tmp_path / "mentions.jsonl"
     good = [_m("p1", "Orda Wind Power", mw=200), _m("p2", "Orda Wind Power", mw=200), _m("p3", None, usd=5e6)]
-    records.write_text(good[0].model_dump_json() + "\n{not a record}\n"
-                       + "".join(m.model_dump_json() + "\n" for m in good[1:]))
+    records.write_text(
+        good[0].model_dump_json() + "\n{not a record}\n" + "".join(m.model_dump_json() + "\n" for m in good[1:])
+    )
     assert main(["reconcile", str(records), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
     import duckdb
 
-    rows = duckdb.sql(f"SELECT article_id, deal_id FROM '{tmp_path / 'out' / 'mentions.parquet'}' ORDER BY 1").fetchall()
+    rows = duckdb.sql(
+        f"SELECT article_id, deal_id FROM '{tmp_path / 'out' / 'mentions.parquet'}' ORDER BY 1"
+    ).fetchall()
     assert [article for article, _ in rows] == ["p1", "p2", "p3"] and rows[0][1] == rows[1][1] != rows[2][1]
     (deals,) = duckdb.sql(f"SELECT COUNT(*) FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[0]
     assert deals == 2 == len((tmp_path / "out" / "deals.jsonl").read_text().splitlines())
     # The schema is the model's, not what these records happen to hold: no district anywhere, still a text column.
-    types = dict(duckdb.sql(f"DESCRIBE SELECT district, amount FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[i][:2]
-                 for i in range(2))
+    types = dict(
+        duckdb.sql(f"DESCRIBE SELECT district, amount FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[i][:2]
+        for i in range(2)
+    )
     assert types["district"] == "VARCHAR" and types["amount"].startswith("STRUCT(")
 
 
@@ -270,8 +356,15 @@ def test_a_crowded_first_word_still_lets_one_companys_reports_meet() -> None:
     # 450 companies "Steppe <word> Holding" in one region: too many to compare whole. Two reports of one of
     # them, years and sectors apart in the order a sliding window would use, must still meet; others not.
     words = [f"{a}{b}{c}" for a in "bdfgklmnprstvz" for b in "aeiou" for c in ("rk", "nd", "lt", "sh", "mb", "ng", "x")]
-    filler = [_m(f"f{n}", f"Steppe {word.capitalize()} Holding", published=f"20{10 + n % 15}-01",
-                 sector=("energy", "mining", "manufacturing")[n % 3]) for n, word in enumerate(words[:450])]
+    filler = [
+        _m(
+            f"f{n}",
+            f"Steppe {word.capitalize()} Holding",
+            published=f"20{10 + n % 15}-01",
+            sector=("energy", "mining", "manufacturing")[n % 3],
+        )
+        for n, word in enumerate(words[:450])
+    ]
     first = _m("x1", "Steppe Qorvath Holding", published="2010-01", sector="energy", mw=60)
     second = _m("x2", "Steppe Qorvath Holding Ltd", published="2011-01", sector="energy", mw=60)
     deals = reconcile([first, *filler, second])
@@ -302,11 +395,16 @@ def test_an_archive_merged_in_chunks_of_a_few_deals_gives_the_deals_of_reconcile
     from fdi_extract.reconcile import archive
 
     monkeypatch.setattr(archive, "_DEALS_PER_TASK", 2)
-    mentions = [_m("t1", "Orda Wind Power", mw=200, usd=300e6), _m("t2", "ORDA WIND POWER LLP", mw=200),
-                _m("t3", "Kestrel Cement", mw=None, usd=90e6, sector="manufacturing"),
-                _m("t1", None, usd=700e6, aggregate=True), _m("t4", "Kestrel Cement JSC", usd=91e6, sector="manufacturing"),
-                _m("t5", "Borealis Glass", usd=40e6, sector="manufacturing", region="KZ-31"),
-                _m("t1", "Tamarisk Solar", mw=50, usd=60e6), _m("t6", "Tamarisk Solar Ltd", mw=50)]
+    mentions = [
+        _m("t1", "Orda Wind Power", mw=200, usd=300e6),
+        _m("t2", "ORDA WIND POWER LLP", mw=200),
+        _m("t3", "Kestrel Cement", mw=None, usd=90e6, sector="manufacturing"),
+        _m("t1", None, usd=700e6, aggregate=True),
+        _m("t4", "Kestrel Cement JSC", usd=91e6, sector="manufacturing"),
+        _m("t5", "Borealis Glass", usd=40e6, sector="manufacturing", region="KZ-31"),
+        _m("t1", "Tamarisk Solar", mw=50, usd=60e6),
+        _m("t6", "Tamarisk Solar Ltd", mw=50),
+    ]
     path = tmp_path / "mentions.jsonl"
     path.write_text("".join(m.model_dump_json() + "\n" for m in mentions), encoding="utf-8")
     result = archive.reconcile_archive([path], tmp_path / "out", workers=2)

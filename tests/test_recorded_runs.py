@@ -29,8 +29,13 @@ _TWO_SCRIPTS = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[^\W\d_A-Za-z])\w+\b")
 @pytest.fixture(scope="module")
 def recorded() -> dict[str, list[DealMention]]:
     """Every article's mentions, by set."""
-    settings = Settings(model=EMBEDDED_MODEL_NAME, base_url=REPLAY_BASE_URL, strategy=Strategy.direct,
-                        mode=StructuredMode.json, api_key="sk-test-not-a-real-key-0000000000")
+    settings = Settings(
+        model=EMBEDDED_MODEL_NAME,
+        base_url=REPLAY_BASE_URL,
+        strategy=Strategy.direct,
+        mode=StructuredMode.json,
+        api_key="sk-test-not-a-real-key-0000000000",
+    )
     replay = vcr.VCR(record_mode="none", match_on=["method", "path", "body"])
     _, dev_articles = load_gold(DEV_CORPUS / "gold.jsonl")
     found: dict[str, list[DealMention]] = {}

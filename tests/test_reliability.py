@@ -34,8 +34,12 @@ QUICK = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0)
 
 
 def _mention(**fields: object) -> DealMention:
-    record = {"article_id": "a1", "published": "2024-05-01", "project": "glass plant",
-              "investors": [{"name": "Orda Glass", "name_normalized": "orda glass"}]} | fields
+    record = {
+        "article_id": "a1",
+        "published": "2024-05-01",
+        "project": "glass plant",
+        "investors": [{"name": "Orda Glass", "name_normalized": "orda glass"}],
+    } | fields
     return DealMention.model_validate(record)
 
 
@@ -62,8 +66,12 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # 1
 def test_only_an_http_or_https_url_becomes_a_link(tmp_path: Path) -> None:
-    urls = ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", " JavaScript:x",
-            "https://example.org/a?b=1&c=2"]
+    urls = [
+        "javascript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        " JavaScript:x",
+        "https://example.org/a?b=1&c=2",
+    ]
     _write(tmp_path, [_mention(article_id=f"a{i}", url=url) for i, url in enumerate(urls)])
     page = (tmp_path / "report.html").read_text()
     hrefs = [chunk.split('"')[0] for chunk in page.split('href="')[1:]]
@@ -75,8 +83,13 @@ def test_only_an_http_or_https_url_becomes_a_link(tmp_path: Path) -> None:
 # 2
 def test_a_csv_cell_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> None:
     formulas = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
-    _write(tmp_path, [_mention(article_id=f"a{i}", project=f, investors=[{"name": f, "name_normalized": f"x{i}"}])
-                      for i, f in enumerate(formulas)])
+    _write(
+        tmp_path,
+        [
+            _mention(article_id=f"a{i}", project=f, investors=[{"name": f, "name_normalized": f"x{i}"}])
+            for i, f in enumerate(formulas)
+        ],
+    )
     with (tmp_path / "deals.csv").open(newline="", encoding="utf-8") as table:
         rows = list(csv.DictReader(table))
     cells = [row[column] for row in rows for column in ("investors", "project")]
@@ -88,8 +101,12 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> No
 def test_a_jsonl_line_nested_deep_or_holding_a_lone_surrogate_costs_that_line_only(tmp_path: Path, capsys) -> None:
     archive = tmp_path / "in.jsonl"
     good = json.dumps({"id": "good", "text": ARTICLE}, ensure_ascii=False)
-    lines = [good, "[" * 1000 + "]" * 1000, '{"id": "nested", "text": ' + '{"a":' * 1000 + "1" + "}" * 1000 + "}",
-             '{"id": "surrogate", "text": "' + ARTICLE + ' \\ud800 end"}']
+    lines = [
+        good,
+        "[" * 1000 + "]" * 1000,
+        '{"id": "nested", "text": ' + '{"a":' * 1000 + "1" + "}" * 1000 + "}",
+        '{"id": "surrogate", "text": "' + ARTICLE + ' \\ud800 end"}',
+    ]
     archive.write_text("\n".join(lines) + "\n")
     with fake_llm([NO_DEALS]) as (url, _):
         code = _run([str(archive), "--out", str(tmp_path / "out")], url)
@@ -104,8 +121,9 @@ def test_a_jsonl_line_nested_deep_or_holding_a_lone_surrogate_costs_that_line_on
 # 4
 def test_one_invalid_byte_in_one_csv_row_costs_that_row_only(tmp_path: Path) -> None:
     table = tmp_path / "in.csv"
-    table.write_bytes(b'id,text\none,"first article"\ntwo,"broken \xff byte"\nthree,"third\narticle on two lines"\n'
-                      b'four,"fourth"\n')
+    table.write_bytes(
+        b'id,text\none,"first article"\ntwo,"broken \xff byte"\nthree,"third\narticle on two lines"\nfour,"fourth"\n'
+    )
     bad: list = []
     ids = [a.article_id for a in read_inputs([table], bad.append)]
     assert ids == ["one", "three", "four"]
@@ -128,8 +146,10 @@ def test_a_figure_beyond_any_float_is_refused_where_it_enters(tmp_path: Path, ca
     records = tmp_path / "records.jsonl"
     record = _mention().model_dump(mode="json")
     amount = {"value": 1.0, "currency": "USD", "text": "$1", "usd": 1.0}
-    lines = [json.dumps(record)] + [json.dumps(record | {"article_id": f"b{i}", "amount": amount}).replace(
-        '"value": 1.0', f'"value": {bad}') for i, bad in enumerate(["NaN", "Infinity", "-Infinity", "1e999"])]
+    lines = [json.dumps(record)] + [
+        json.dumps(record | {"article_id": f"b{i}", "amount": amount}).replace('"value": 1.0', f'"value": {bad}')
+        for i, bad in enumerate(["NaN", "Infinity", "-Infinity", "1e999"])
+    ]
     records.write_text("\n".join(lines) + "\n")
     capsys.readouterr()
     assert main(["reconcile", str(records), "--out", str(tmp_path / "deals")]) == 0
@@ -162,8 +182,9 @@ class _Dribbling(BaseHTTPRequestHandler):
 
 def test_the_request_timeout_bounds_the_whole_request() -> None:
     with _serving(_Dribbling) as url:
-        settings = Settings(base_url=url, model="m", strategy=Strategy.direct, request_timeout=2,
-                            retry=RetryPolicy(max_attempts=1))
+        settings = Settings(
+            base_url=url, model="m", strategy=Strategy.direct, request_timeout=2, retry=RetryPolicy(max_attempts=1)
+        )
         started = time.monotonic()
         with pytest.raises(LLMError, match="2 s"):
             extract_deals(ARTICLE, settings=settings)
@@ -201,8 +222,9 @@ def test_a_dead_endpoint_is_named_for_what_it_is() -> None:
     assert "timeout" not in message.lower() and "event loop" not in message
 
 
-def test_a_dead_endpoint_stops_a_batch_early_and_leaves_the_rest_to_resume(tmp_path: Path, quick_retries,
-                                                                            capsys) -> None:
+def test_a_dead_endpoint_stops_a_batch_early_and_leaves_the_rest_to_resume(
+    tmp_path: Path, quick_retries, capsys
+) -> None:
     url = _closed_port_url()
     started = time.monotonic()
     code = _run([str(_archive(tmp_path, 12)), "--out", str(tmp_path / "out"), "--concurrency", "1"], url)
@@ -232,9 +254,11 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, damage: str, caps
     path = out / "store.sqlite"
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3] if damage == "truncated" else b"\x00garbage" * 500)
-    for argv in (["report", str(out), "--out", str(tmp_path / "page")], ["eval", str(tmp_path / "g.jsonl"), str(path)],
-                 ["run", str(tmp_path / "archive"), "--out", str(out), "--base-url", "http://127.0.0.1:9/v1",
-                  "--model", "m"]):
+    for argv in (
+        ["report", str(out), "--out", str(tmp_path / "page")],
+        ["eval", str(tmp_path / "g.jsonl"), str(path)],
+        ["run", str(tmp_path / "archive"), "--out", str(out), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"],
+    ):
         (tmp_path / "g.jsonl").write_text(json.dumps({"article": "a00", "deal": "d", "investors": []}) + "\n")
         assert main(argv) == 2
         err = capsys.readouterr().err
@@ -290,8 +314,10 @@ def test_ids_and_endpoint_errors_holding_markup_are_printed_as_text(tmp_path: Pa
 @pytest.mark.parametrize("depth", [300, 5000])
 def test_a_deeply_nested_html_page_keeps_its_text(tmp_path: Path, depth: int) -> None:
     page = tmp_path / "deep.html"
-    page.write_text(f"<html><head><title>t</title><script>var x = 1;</script></head><body>{'<div>' * depth}"
-                    f"<p>{ARTICLE}</p>{'</div>' * depth}</body></html>")
+    page.write_text(
+        f"<html><head><title>t</title><script>var x = 1;</script></head><body>{'<div>' * depth}"
+        f"<p>{ARTICLE}</p>{'</div>' * depth}</body></html>"
+    )
     bad: list = []
     [article] = read_inputs([page], bad.append)
     assert ARTICLE in article.text and "var x" not in article.text and not bad

@@ -34,8 +34,9 @@ def test_seed_001_aktobe(llm_settings: Settings) -> None:
     assert (sinoma.amount.value, sinoma.stage, sinoma.capacity[0].unit.value) == (220e6, Stage.agreement, "t/day")
     assert "YTO Cargo Airlines" not in by_investor  # flights are no investment
     # Why each field is as it is, in the mention itself: the answer or rule that chose it.
-    assert sungrow.reasons[0] == ("investor SUNGROW Renewables Development Co., Ltd: the model judged it an investor "
-                                  "in a concrete project")
+    assert sungrow.reasons[0] == (
+        "investor SUNGROW Renewables Development Co., Ltd: the model judged it an investor in a concrete project"
+    )
     assert any(r.startswith("amount “171") for r in sungrow.reasons)
     assert any(r.startswith("stage mou: “") for r in sungrow.reasons)
     assert result.usage.calls >= 5 and result.usage.prompt_tokens > 1000
@@ -51,7 +52,11 @@ def test_seed_003_talks_only_is_no_deal(llm_settings: Settings) -> None:
 def test_seed_000_umbrella_sum_and_unnamed_investor(llm_settings: Settings) -> None:
     result = _extract(llm_settings, "000")
     (umbrella,) = [m for m in result.mentions if m.aggregate]
-    assert (umbrella.amount.value, umbrella.amount.currency, umbrella.amount.qualifier.value) == (134e9, "KZT", "at_least")
+    assert (umbrella.amount.value, umbrella.amount.currency, umbrella.amount.qualifier.value) == (
+        134e9,
+        "KZT",
+        "at_least",
+    )
     assert umbrella.amount.usd == pytest.approx(134e9 / 521.035) and "WDI" in umbrella.amount.usd_rate_source
     vega = next(m for m in result.mentions if [i.name for i in m.investors] == ["VEGA Power"])
     assert (vega.amount.value, vega.amount.currency, vega.region) == (30e6, "USD", "KZ-27")
@@ -106,10 +111,18 @@ def test_a_kazakh_article(llm_settings: Settings) -> None:
     by_investor = {m.investors[0].name: m for m in result.mentions if m.investors}
     sungrow = by_investor["SUNGROW Renewables Development Co., Ltd"]
     assert (sungrow.amount.usd, [str(c) for c in sungrow.capacity], sungrow.stage, sungrow.region) == (
-        171e6, ["200 MW"], Stage.mou, "KZ-15")
+        171e6,
+        ["200 MW"],
+        Stage.mou,
+        "KZ-15",
+    )
     sinoma = by_investor["Sinoma (SUZHOU) Construction Co., Ltd"]
     assert (sinoma.amount.usd, [str(c) for c in sinoma.capacity], sinoma.jobs, sinoma.stage) == (
-        220e6, ["5,000 t/day"], 500, Stage.agreement)
+        220e6,
+        ["5,000 t/day"],
+        500,
+        Stage.agreement,
+    )
     for mention in result.mentions:
         for evidence in mention.evidence:
             assert KAZAKH[evidence.start : evidence.end] == evidence.quote

@@ -27,23 +27,57 @@ pytestmark = [
 
 # Three reports: two of one plant (a memorandum in dollars, then the construction start in tenge), one of another.
 REPORTS = [
-    ("a0", "2024-03-05", ("Alpha Machinery Co., Ltd. подписала меморандум о строительстве завода в Актюбинской области "
-                         "стоимостью 10 млн долларов США."), "10 млн долларов США", "mou"),
-    ("a1", "2024-09-12", ("Alpha Machinery Co., Ltd. начала строительство завода в Актюбинской области стоимостью "
-                         "4,6 млрд тенге."), "4,6 млрд тенге", "construction"),
-    ("a2", "2024-10-01", "Beta Cement Group построит цементный завод в Жамбылской области стоимостью 300 млн долларов США.",
-     "300 млн долларов США", "agreement"),
-    ("a3", "2025-02-20", ("Gamma Solar Co., Ltd. подписала меморандум о строительстве солнечной станции в Туркестанской "
-                         "области стоимостью 50 млн долларов США."), "50 млн долларов США", "mou"),
+    (
+        "a0",
+        "2024-03-05",
+        (
+            "Alpha Machinery Co., Ltd. подписала меморандум о строительстве завода в Актюбинской области "
+            "стоимостью 10 млн долларов США."
+        ),
+        "10 млн долларов США",
+        "mou",
+    ),
+    (
+        "a1",
+        "2024-09-12",
+        ("Alpha Machinery Co., Ltd. начала строительство завода в Актюбинской области стоимостью 4,6 млрд тенге."),
+        "4,6 млрд тенге",
+        "construction",
+    ),
+    (
+        "a2",
+        "2024-10-01",
+        "Beta Cement Group построит цементный завод в Жамбылской области стоимостью 300 млн долларов США.",
+        "300 млн долларов США",
+        "agreement",
+    ),
+    (
+        "a3",
+        "2025-02-20",
+        (
+            "Gamma Solar Co., Ltd. подписала меморандум о строительстве солнечной станции в Туркестанской "
+            "области стоимостью 50 млн долларов США."
+        ),
+        "50 млн долларов США",
+        "mou",
+    ),
 ]
 
 
 def _browser(*arguments: str, user_data: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None, "CI must install Debian's chromium (see .ci/run)"
     # The flags keep a root, offline, display-less Chromium from trying the network or a sandbox it cannot have.
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={user_data}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={user_data}",
+    ]
     return subprocess.run([CHROMIUM, *flags, *arguments], capture_output=True, text=True, timeout=120, check=True)
 
 
@@ -61,11 +95,17 @@ def _run_reports(tmp_path: Path) -> Path:
     for article_id, date, sentence, amount, stage in REPORTS:
         (archive / f"{article_id}.txt").write_text(f"date: {date}\n\nНовости региона. {sentence} Подробности позже.")
         investor = re.split(" подписала| начала| построит", sentence)[0]
-        replies.append(Reply(content=json.dumps({"deals": [{
-            "investor": investor, "project": "plant", "amount": amount, "stage": stage}]})))
+        replies.append(
+            Reply(
+                content=json.dumps(
+                    {"deals": [{"investor": investor, "project": "plant", "amount": amount, "stage": stage}]}
+                )
+            )
+        )
     with fake_llm(replies) as (url, _):
-        summary = run_batch([archive], tmp_path / "out", Settings(base_url=url, model="fake", strategy=Strategy.direct),
-                            concurrency=1)
+        summary = run_batch(
+            [archive], tmp_path / "out", Settings(base_url=url, model="fake", strategy=Strategy.direct), concurrency=1
+        )
     assert (summary.done, summary.deals) == (4, 3)
     return tmp_path
 
@@ -75,12 +115,14 @@ def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(
 
     dom = _browser("--dump-dom", page.as_uri(), user_data=tmp_path / "profile").stdout
     assert dom.count('<section class="deal"') == 3
-    cards = dom[dom.index('<section class="deal"'):]
-    alpha = cards[cards.index("Alpha Machinery"):cards.index("Beta Cement")]
+    cards = dom[dom.index('<section class="deal"') :]
+    alpha = cards[cards.index("Alpha Machinery") : cards.index("Beta Cement")]
     assert "<caption>Conflicts</caption>" in alpha and "4,6 млрд тенге" in alpha and "10 млн долларов США" in alpha
     assert alpha.index("2024-03-05 mou") < alpha.index("2024-09-12 construction")  # the timeline in date order
     assert '<mark class="amount">4,6 млрд тенге</mark>' in alpha
-    assert '<details class="reasons">' in alpha and "stage construction: “начала строительств” in its sentences" in alpha
+    assert (
+        '<details class="reasons">' in alpha and "stage construction: “начала строительств” in its sentences" in alpha
+    )
 
     # The overview: four charts, and the deals table that the page's script sorts and filters.
     assert sorted(re.findall(r'data-chart="(\w+)"', dom)) == ["region", "sector", "stage", "year"]
@@ -95,21 +137,28 @@ def test_the_report_renders_in_chromium_with_its_deals_conflicts_and_highlights(
 def _visible_rows(dom: str) -> list[str]:
     """The investors of the table rows the script left visible, in their order on the page."""
     rows = re.findall(r'<tr id="row-[^"]*"([^>]*)>', dom)
-    return [re.search(r'data-investor="([^"]*)"', attributes).group(1).split()[0]
-            for attributes in rows if " hidden" not in attributes]
+    return [
+        re.search(r'data-investor="([^"]*)"', attributes).group(1).split()[0]
+        for attributes in rows
+        if " hidden" not in attributes
+    ]
 
 
-@pytest.mark.parametrize(("view", "expected"), [
-    ("sort=-usd", ["Beta", "Gamma", "Alpha"]),  # Alpha's 4,6 млрд тенге is about $9 M at 2024's rate
-    ("sort=usd", ["Alpha", "Gamma", "Beta"]),
-    ("sort=investor", ["Alpha", "Beta", "Gamma"]),
-    ("stage=mou", ["Gamma"]),
-    ("min=20&max=100", ["Gamma"]),
-    ("investor=beta&sort=-usd", ["Beta"]),
-    ("region=KZ-15", ["Alpha"]),
-])
-def test_the_deals_table_sorts_and_filters_in_chromium(tmp_path: Path, view: str, expected: list[str],
-                                                       report_page: Path) -> None:
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        ("sort=-usd", ["Beta", "Gamma", "Alpha"]),  # Alpha's 4,6 млрд тенге is about $9 M at 2024's rate
+        ("sort=usd", ["Alpha", "Gamma", "Beta"]),
+        ("sort=investor", ["Alpha", "Beta", "Gamma"]),
+        ("stage=mou", ["Gamma"]),
+        ("min=20&max=100", ["Gamma"]),
+        ("investor=beta&sort=-usd", ["Beta"]),
+        ("region=KZ-15", ["Alpha"]),
+    ],
+)
+def test_the_deals_table_sorts_and_filters_in_chromium(
+    tmp_path: Path, view: str, expected: list[str], report_page: Path
+) -> None:
     dom = _browser("--dump-dom", f"{report_page.as_uri()}#{view}", user_data=tmp_path / "profile").stdout
     assert _visible_rows(dom) == expected
     assert f"{len(expected)} of 3 deals shown" in dom

@@ -30,10 +30,23 @@ def _archive() -> list[DealMention]:
     gold, _ = load_gold(DEV_CORPUS / "gold.jsonl")
     words = load_project_words(Path(__file__).parent / "gold" / "dev_project_words.jsonl")
     mentions = [mention_from_gold(g, project=words.get((g.article, g.deal), "")) for g in gold]
-    mentions += [_m("n1", "Orda Wind Power", mw=200, usd=250e6), _m("n2", None, mw=200, usd=250e6),
-                 _m("n3", None, usd=300e6, aggregate=True), _m("n4", None, usd=300e6, aggregate=True)]
-    mentions += [_m(f"w{i}", "Orda Cement Group", region="KZ-31" if i % 2 else "KZ-11", sector="construction_materials",
-                    usd=(100 + i % 3 * 50) * 1e6, published=f"20{18 + i % 6}-0{1 + i % 9}") for i in range(200)]
+    mentions += [
+        _m("n1", "Orda Wind Power", mw=200, usd=250e6),
+        _m("n2", None, mw=200, usd=250e6),
+        _m("n3", None, usd=300e6, aggregate=True),
+        _m("n4", None, usd=300e6, aggregate=True),
+    ]
+    mentions += [
+        _m(
+            f"w{i}",
+            "Orda Cement Group",
+            region="KZ-31" if i % 2 else "KZ-11",
+            sector="construction_materials",
+            usd=(100 + i % 3 * 50) * 1e6,
+            published=f"20{18 + i % 6}-0{1 + i % 9}",
+        )
+        for i in range(200)
+    ]
     return mentions
 
 
@@ -55,5 +68,5 @@ def test_spark_local_mode_gives_the_same_deals_as_duckdb(tmp_path: Path) -> None
     records.write_text("".join(m.model_copy(update={"deal_id": None}).model_dump_json() + "\n" for m in _archive()))
     for out, extra in (("duckdb", []), ("spark", ["--spark", "local[1]"])):
         assert main(["reconcile", str(records), "--out", str(tmp_path / out), *extra]) == 0
-    assert (load_mentions(tmp_path / "spark" / "mentions.jsonl") == load_mentions(tmp_path / "duckdb" / "mentions.jsonl"))
+    assert load_mentions(tmp_path / "spark" / "mentions.jsonl") == load_mentions(tmp_path / "duckdb" / "mentions.jsonl")
     assert (tmp_path / "spark" / "deals.parquet").is_file()

@@ -18,15 +18,17 @@ def test_the_tables_examples(words: str, title: str) -> None:
     assert clean_words(words) == title
 
 
-@pytest.mark.parametrize("words", [
-    "строительство Wосточной дороги",  # two scripts in one word
-    "pererabotka zerna i prodazha muki",  # Russian in Latin letters
-    "Hightech Silk Road Ltd",  # only the investor's name again
-    "机场 expansion",
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "строительство Wосточной дороги",  # two scripts in one word
+        "pererabotka zerna i prodazha muki",  # Russian in Latin letters
+        "Hightech Silk Road Ltd",  # only the investor's name again
+        "机场 expansion",
+    ],
+)
 def test_words_that_are_not_clean_english_give_a_composed_title(words: str) -> None:
-    title = project_title(words, about="ветропарк мощностью 50 МВт", size="50 MW",
-                          investors=["Hightech Silk Road Ltd"])
+    title = project_title(words, about="ветропарк мощностью 50 МВт", size="50 MW", investors=["Hightech Silk Road Ltd"])
     assert title == "50 MW wind farm"
 
 
@@ -42,12 +44,23 @@ def test_with_no_kind_of_facility_the_sector_names_the_project() -> None:
     assert project_title("", sector="other") == "investment project"
 
 
-@pytest.mark.parametrize(("name", "company"), [
-    ("Turkey", False), ("Korea", False), ("Chinese investors", False), ("китайская сторона", False),
-    ("Kazakhstan", False), ("Ministry of Industry", False), ("the Asian Development Bank", False),
-    ("the Astana Investment Forum", False), ("ТОО", False),
-    ("China Power International Development Limited", True), ("Masdar", True), ("ОсОО «Жаны Жол»", True),
-])
+@pytest.mark.parametrize(
+    ("name", "company"),
+    [
+        ("Turkey", False),
+        ("Korea", False),
+        ("Chinese investors", False),
+        ("китайская сторона", False),
+        ("Kazakhstan", False),
+        ("Ministry of Industry", False),
+        ("the Asian Development Bank", False),
+        ("the Astana Investment Forum", False),
+        ("ТОО", False),
+        ("China Power International Development Limited", True),
+        ("Masdar", True),
+        ("ОсОО «Жаны Жол»", True),
+    ],
+)
 def test_what_can_name_an_investing_company(name: str, company: bool) -> None:
     assert is_company_name(name) is company
 

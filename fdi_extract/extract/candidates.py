@@ -31,7 +31,9 @@ _LEGAL = (
     r"(?:,?\s*(?:Co\.?,?\s*Ltd\.?|Co\.?|Ltd\.?|Company\s+Limited|Limited|LLC|LLP|Llp|Inc\.?|Corp\.?|"
     r"Corporation|Group|Holdings?|JSC|PLC|GmbH|S\.A\.))+"
 )
-_LATIN_NAME = re.compile(rf"(?<![\w])(?P<name>[A-Z][\w’'&.]*(?:-[\w’']+)*(?:\s+(?:[-–]\s+)?{_WORD})*)(?P<legal>{_LEGAL})?")
+_LATIN_NAME = re.compile(
+    rf"(?<![\w])(?P<name>[A-Z][\w’'&.]*(?:-[\w’']+)*(?:\s+(?:[-–]\s+)?{_WORD})*)(?P<legal>{_LEGAL})?"
+)
 _QUOTED = re.compile(r"[«\"“](?P<name>[^«»\"“”\n]{2,80})[»\"”]")
 _NATIONALITY_REACH = 60  # characters before a recognized organisation where its nationality may be stated
 _AFTER_NAME = 20  # and after it ("корпорация Китая")
@@ -41,8 +43,23 @@ _LEGAL_AT_END = re.compile(rf"{_LEGAL}$")
 _LEADING_NOISE = {"the", "a", "an", "this", "that", "another", "chinese", "china’s", "china's", "its", "our"}
 _LOCAL_LEGAL = re.compile(r"\b(?:LLP|Llp|TOO|ТОО)\b")
 _NOT_COMPANIES = {  # capitalized words that head sentences, not companies
-    "photo", "the", "this", "president", "governor", "akimat", "ministry", "head", "state", "belt", "road", "kazakhstan",
-    "uzbekistan", "central", "asia", "europe", "usa",
+    "photo",
+    "the",
+    "this",
+    "president",
+    "governor",
+    "akimat",
+    "ministry",
+    "head",
+    "state",
+    "belt",
+    "road",
+    "kazakhstan",
+    "uzbekistan",
+    "central",
+    "asia",
+    "europe",
+    "usa",
 }
 # "South Wind Power LLP and Horgos … Co., Ltd": two companies, not one name.
 _JOINED_AFTER_LEGAL = re.compile(r"(?<=LLP|LLC|Llp|Ltd|Inc)\.?\s+(?:and|&)\s+")
@@ -75,7 +92,7 @@ def _latin_names(text: str) -> Iterator[tuple[str, int]]:
 
 
 def _last_party(text: str, name: str, start: int) -> tuple[str, int]:
-    """"Ministry of Energy and China Energy Group Co. Ltd": two parties, a state body (the ``not_a_company``
+    """ "Ministry of Energy and China Energy Group Co. Ltd": two parties, a state body (the ``not_a_company``
     cue, in the name's head or just before it: "Ministry of Culture, Sport and Youth Policy and …") and the
     company after the last "and". "Machinery and Equipment Co. Ltd" is one name: no state body is there."""
     head, joint, tail = name.rpartition(" and ")
@@ -92,7 +109,7 @@ _DATELINE = re.compile(r"[A-Z][A-Z-]+\s+[-–—]\s+")  # "ASTANA – " opening 
 
 
 def _strip_leading_noise(name: str, start: int) -> tuple[str, int]:
-    """"The Chinese Hengshui … Co. Ltd" → "Hengshui … Co. Ltd", "ASTANA – Kia Motors" → "Kia Motors",
+    """ "The Chinese Hengshui … Co. Ltd" → "Hengshui … Co. Ltd", "ASTANA – Kia Motors" → "Kia Motors",
     with the start moved along."""
     if dateline := _DATELINE.match(name):
         name, start = name[dateline.end() :], start + dateline.end()
@@ -184,8 +201,11 @@ def _with_names(candidates: list[CompanyCandidate], spans: list[Span]) -> list[C
     :func:`recognized_organisations`), in order of first mention: a span overlapping a candidate's mention is
     skipped, one of a company already there adds a mention to it."""
     named = sorted(
-        ((span, canonical_company(span.text)) for span in spans
-         if not any(_overlap(span, m) for c in candidates for m in c.mentions)),
+        (
+            (span, canonical_company(span.text))
+            for span in spans
+            if not any(_overlap(span, m) for c in candidates for m in c.mentions)
+        ),
         key=lambda item: item[0].start,
     )
     return sorted(_merged(candidates, named), key=lambda c: min(m.start for m in c.mentions))
@@ -211,6 +231,6 @@ def _merged(candidates: list[CompanyCandidate], found: list[tuple[Span, str]]) -
 
 
 def _same_key(a: str, b: str) -> bool:
-    """"Fufeng" and "Fufeng Group": one key is the other's leading words."""
+    """ "Fufeng" and "Fufeng Group": one key is the other's leading words."""
     short, long = sorted((a.split(), b.split()), key=len)
     return long[: len(short)] == short

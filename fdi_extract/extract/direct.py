@@ -117,6 +117,7 @@ def _attach_the_named_company(draft: DealDraft, companies: list[CompanyCandidate
     recognizer, extract/candidates.py), else the one the nearest earlier sentence of its paragraph names
     ("… an agreement with X Co. on a wind farm. The project costs $47.8 million."), whose words then
     count for its stage too. The recognizer is a hint here, never a gate."""
+
     def named_in(sentence: str) -> dict[str, str]:
         return {c.key: c.name for c in companies for m in c.mentions if m.text in sentence}
 
@@ -173,9 +174,14 @@ def _one_project(a: DealDraft, b: DealDraft) -> bool:
     kinds_a, kinds_b = facility_kinds(a.project), facility_kinds(b.project)
     if a.aggregate != b.aggregate or (kinds_a and kinds_b and not kinds_a & kinds_b):
         return False
-    return all(x is None or y is None or x == y for x, y in
-               ((a.amount, b.amount), (a.capacity[0] if a.capacity else None, b.capacity[0] if b.capacity else None),
-                (a.jobs, b.jobs)))
+    return all(
+        x is None or y is None or x == y
+        for x, y in (
+            (a.amount, b.amount),
+            (a.capacity[0] if a.capacity else None, b.capacity[0] if b.capacity else None),
+            (a.jobs, b.jobs),
+        )
+    )
 
 
 def _join(kept: DealDraft, other: DealDraft) -> None:
@@ -190,8 +196,10 @@ def _join(kept: DealDraft, other: DealDraft) -> None:
 def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list[str]) -> DealDraft | None:
     investor = without_descriptors(deal.investor.strip()) or None  # grounding drops one the article does not name
     if investor and not is_company_name(investor):
-        warnings.append(f"{deal.project or 'a deal'}: {investor!r} is no company (a country, a state body, a "
-                        "forum, the press), the deal names no investor")
+        warnings.append(
+            f"{deal.project or 'a deal'}: {investor!r} is no company (a country, a state body, a "
+            "forum, the press), the deal names no investor"
+        )
         investor = None
     # A small model re-types what it copies ("500,000 tons" for "500 тыс. тонн", a legal form added to a
     # name): each phrase is taken back to the article's own phrase for the same figure or name.
@@ -205,8 +213,10 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
     if investor and name_at and (tagged := person_or_place_at(text.text, *name_at)):
         # natasha (Russian text) tags the name a person or a place: a governor or a region, no investor.
-        warnings.append(f"{deal.project or 'a deal'}: {investor!r} is a {'person' if tagged == 'PER' else 'place'} "
-                        "in the article, the deal names no investor")
+        warnings.append(
+            f"{deal.project or 'a deal'}: {investor!r} is a {'person' if tagged == 'PER' else 'place'} "
+            "in the article, the deal names no investor"
+        )
         investor = name_at = None
     if investor and name_at and not text.locate_all(investor):
         investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
@@ -220,10 +230,15 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     # "construction" for a plan); where no words around the deal state a stage, it was announced.
     stated = text.stage_near(anchors)
     reasons = [f"investor {investor}: the model's answer" if investor else "investor: the model named none"]
-    for kind, written, kept in (("amount", deal.amount, amount), ("capacity", deal.capacity, capacity),
-                                ("jobs", deal.jobs, jobs)):
+    for kind, written, kept in (
+        ("amount", deal.amount, amount),
+        ("capacity", deal.capacity, capacity),
+        ("jobs", deal.jobs, jobs),
+    ):
         if kept:
-            reasons.append(f"{kind} “{kept}”: the model's answer" + (f" (it wrote “{written}”)" if written != kept else ""))
+            reasons.append(
+                f"{kind} “{kept}”: the model's answer" + (f" (it wrote “{written}”)" if written != kept else "")
+            )
     reasons.append(stated.reason if stated else "stage announced: no stage words around it")
     return DealDraft(
         evidence=evidence[:3],
@@ -250,8 +265,10 @@ def _article_phrase(phrase: str | None, figures: Sequence[Money | Quantity], tex
     phrase of the article with the same value (and currency or unit); None when the article has none."""
     if not phrase or text.locate_all(phrase):
         return phrase
-    wanted = {(f.value, getattr(f, "currency", None) or getattr(f, "unit", None))
-              for f in (parse_money(phrase) or parse_capacities(phrase) or parse_jobs(phrase))}
+    wanted = {
+        (f.value, getattr(f, "currency", None) or getattr(f, "unit", None))
+        for f in (parse_money(phrase) or parse_capacities(phrase) or parse_jobs(phrase))
+    }
     same = {f.text for f in figures if (f.value, getattr(f, "currency", None) or getattr(f, "unit", None)) in wanted}
     return same.pop() if len(same) == 1 else None
 

@@ -49,7 +49,9 @@ def entities(text: str) -> tuple[tuple[int, int, str], ...]:
 def person_or_place_at(text: str, start: int, end: int) -> str | None:
     """PER or LOC where the tagger tags the whole span start–end as (part of) a person or a place, and no
     organisation overlaps it; else None. A company named after its city ("… города Линьи") is not one."""
-    kinds = {kind for s, e, kind in entities(text) if (s <= start and end <= e) or (kind == "ORG" and s < end and start < e)}
+    kinds = {
+        kind for s, e, kind in entities(text) if (s <= start and end <= e) or (kind == "ORG" and s < end and start < e)
+    }
     return None if "ORG" in kinds else next(iter(sorted(kinds & {"PER", "LOC"})), None)
 
 

@@ -67,16 +67,21 @@ class FoundDeal(BaseModel):
     asked for: evidence is the article's own sentences that hold the investor's name or the figures.
     """
 
-    investor: str = Field(max_length=_NAME_CHARS,
-                          description="The foreign company that invests in or builds the project, as written in the article.")
+    investor: str = Field(
+        max_length=_NAME_CHARS,
+        description="The foreign company that invests in or builds the project, as written in the article.",
+    )
     investor_country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code of the investor's country.")
     project: str = Field(default="", max_length=_NAME_CHARS, description="What is built, in a few English words.")
-    place: str | None = Field(default=None, max_length=_NAME_CHARS,
-                              description="Region, district or city of the project, as written.")
-    amount: str | None = Field(default=None, max_length=_PHRASE_CHARS,
-                               description="The investment amount, as written (number and currency).")
-    capacity: str | None = Field(default=None, max_length=_PHRASE_CHARS,
-                                 description="The capacity, as written (number and unit).")
+    place: str | None = Field(
+        default=None, max_length=_NAME_CHARS, description="Region, district or city of the project, as written."
+    )
+    amount: str | None = Field(
+        default=None, max_length=_PHRASE_CHARS, description="The investment amount, as written (number and currency)."
+    )
+    capacity: str | None = Field(
+        default=None, max_length=_PHRASE_CHARS, description="The capacity, as written (number and unit)."
+    )
     jobs: str | None = Field(default=None, max_length=_PHRASE_CHARS, description="Jobs created, as written.")
     stage: Stage = Stage.announced
     aggregate: bool = Field(default=False, description="True when the amount is a total over several projects.")

@@ -22,10 +22,46 @@ from fdi_extract.normalize.places import resolve_place
 # Legal forms and words that only qualify a name when they trail it; a host country's name trails the
 # name of a local subsidiary ("KIA Qazaqstan", "Suto Kazakhstan"), which is its parent's project.
 _LEGAL_FORMS = {
-    "qazaqstan", "kazakstan", "uzbekistan", "ozbekiston", "kyrgyzstan", "tajikistan",
-    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "plc",
-    "jsc", "ojsc", "cjsc", "pjsc", "gmbh", "ag", "sa", "bv", "too", "ao", "oao", "zao", "pao", "ooo", "tov",
-    "tdo", "ip", "kazakhstan", "group", "holding", "holdings", "international", "intl",
+    "qazaqstan",
+    "kazakstan",
+    "uzbekistan",
+    "ozbekiston",
+    "kyrgyzstan",
+    "tajikistan",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "plc",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "gmbh",
+    "ag",
+    "sa",
+    "bv",
+    "too",
+    "ao",
+    "oao",
+    "zao",
+    "pao",
+    "ooo",
+    "tov",
+    "tdo",
+    "ip",
+    "kazakhstan",
+    "group",
+    "holding",
+    "holdings",
+    "international",
+    "intl",
 }
 # Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
 _CYRILLIC_LEGAL = re.compile(r"\b(?:ТОО|АО|ОАО|ЗАО|ПАО|ООО|ОсОО|ИП|Компания|компания|Группа|группа)\b")
@@ -55,7 +91,7 @@ def canonical_company(name: str) -> str:
 
 
 def is_bare_legal_form(name: str) -> bool:
-    """"Ltd", "JSC", "ТОО": a legal form with no name (what a recognizer may tag on its own)."""
+    """ "Ltd", "JSC", "ТОО": a legal form with no name (what a recognizer may tag on its own)."""
     words = re.findall(r"[a-z0-9]+", unidecode(_CYRILLIC_LEGAL.sub(" ", _QUOTES.sub(" ", name))).lower())
     return all(word in _LEGAL_FORMS for word in words)
 
@@ -165,8 +201,11 @@ def infer_country(*texts: str) -> str | None:
 
 # Words that say what kind of party a name is, not which one: "Chinese investors", "a Korean company",
 # "китайская сторона" name no company. Nationalities are the table above; company words are the cue's.
-_KIND_WORDS = re.compile(r"(?:the|a|an|from|of|and|its|side|partners?|investors?|businesses|business|firms?|"
-                         r"сторон\w*|партн[её]р\w*|бизнес\w*|из|и|инвестор\w*)", re.IGNORECASE)
+_KIND_WORDS = re.compile(
+    r"(?:the|a|an|from|of|and|its|side|partners?|investors?|businesses|business|firms?|"
+    r"сторон\w*|партн[её]р\w*|бизнес\w*|из|и|инвестор\w*)",
+    re.IGNORECASE,
+)
 
 
 def _says_a_kind_of_party(word: str) -> bool:

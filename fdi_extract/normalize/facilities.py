@@ -18,8 +18,10 @@ def _table() -> dict[str, dict[str, object]]:
 @lru_cache(maxsize=1)
 def facility_patterns() -> dict[str, tuple[re.Pattern[str], list[str], list[str]]]:
     """Each kind's pattern with its example phrases: (pattern, must match, must not match)."""
-    return {kind: (re.compile(str(entry["pattern"]), re.IGNORECASE), entry["match"], entry["miss"])  # type: ignore[misc]
-            for kind, entry in _table().items()}
+    return {
+        kind: (re.compile(str(entry["pattern"]), re.IGNORECASE), entry["match"], entry["miss"])  # type: ignore[misc]
+        for kind, entry in _table().items()
+    }
 
 
 @lru_cache(maxsize=1)

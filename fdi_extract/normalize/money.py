@@ -80,10 +80,47 @@ _CURRENCY_CODES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
-    (("свыше", "более", "более чем", "больше", "не менее", "не меньше", "over", "more than", "above", "at least",
-      "in excess of", "exceeding", "астам", "с лишним", "и более", "or more"), Qualifier.at_least),
-    (("около", "порядка", "примерно", "приблизительно", "почти", "ориентировочно", "about", "around",
-      "approximately", "roughly", "nearly", "almost", "some", "шамамен", "~"), Qualifier.about),
+    (
+        (
+            "свыше",
+            "более",
+            "более чем",
+            "больше",
+            "не менее",
+            "не меньше",
+            "over",
+            "more than",
+            "above",
+            "at least",
+            "in excess of",
+            "exceeding",
+            "астам",
+            "с лишним",
+            "и более",
+            "or more",
+        ),
+        Qualifier.at_least,
+    ),
+    (
+        (
+            "около",
+            "порядка",
+            "примерно",
+            "приблизительно",
+            "почти",
+            "ориентировочно",
+            "about",
+            "around",
+            "approximately",
+            "roughly",
+            "nearly",
+            "almost",
+            "some",
+            "шамамен",
+            "~",
+        ),
+        Qualifier.about,
+    ),
     (("до", "up to", "дейін"), Qualifier.up_to),
 )
 

@@ -70,5 +70,3 @@ def scale_factor(word: str | None) -> float:
         if any(word == p or (len(p) > 1 and word.startswith(p)) for p in prefixes):
             return factor
     raise ValueError(f"unknown scale word {word!r}")
-
-

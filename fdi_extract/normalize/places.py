@@ -28,7 +28,9 @@ class Place:
     via_locality: bool  # named through a district or city, not the region itself
 
 
-_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a hyphen joins words ("Иссык-Кульской"), never ends one ("ЗКО-"); "_" is no letter
+_TOKEN = re.compile(
+    r"[^\W_]+(?:-[^\W_]+)*"
+)  # a hyphen joins words ("Иссык-Кульской"), never ends one ("ЗКО-"); "_" is no letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +110,10 @@ def find_places(text: str, country: str | None = None) -> list[Place]:
 @lru_cache(maxsize=1 << 16)  # an article's words repeat, and most of them start no alias at all
 def _aliases_starting(first: str) -> tuple[_Alias, ...]:
     aliases = _aliases()
-    return (*aliases.by_word.get(first, ()),
-            *(a for n in aliases.stem_lengths if n <= len(first) for a in aliases.by_stem.get(first[:n], ())))
+    return (
+        *aliases.by_word.get(first, ()),
+        *(a for n in aliases.stem_lengths if n <= len(first) for a in aliases.by_stem.get(first[:n], ())),
+    )
 
 
 def _longest_alias(words: list[str], index: int) -> tuple[tuple[str, bool], int] | None:

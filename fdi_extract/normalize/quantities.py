@@ -99,8 +99,15 @@ def parse_capacities(text: str) -> list[Quantity]:
     for match in _AREA.finditer(text):
         found.extend(_with_low(match, CapacityUnit.ha))
     for match in _ROOMS.finditer(text):
-        found.append(Quantity(_value(match["num"], match["scale"], match.group(0)), CapacityUnit.rooms,
-                              match.group(0), match.start(), match.end()))
+        found.append(
+            Quantity(
+                _value(match["num"], match["scale"], match.group(0)),
+                CapacityUnit.rooms,
+                match.group(0),
+                match.start(),
+                match.end(),
+            )
+        )
     last_period: CapacityUnit | None = None
     for match in _TONNES.finditer(text):
         period = (match["period"] or "").lower()

@@ -72,8 +72,9 @@ def is_clean_english(words: str, investors: Iterable[str] = ()) -> bool:
     return sum(w in known for w in longer) * 3 >= len(longer) * 2
 
 
-def project_title(words: str, *, about: str = "", size: str | None = None, sector: str = "other",
-                  investors: Iterable[str] = ()) -> str:
+def project_title(
+    words: str, *, about: str = "", size: str | None = None, sector: str = "other", investors: Iterable[str] = ()
+) -> str:
     """A short English title. ``words`` are the model's; ``about`` is the article's text on the deal (its
     evidence), read for the kind of facility; ``size`` is the normalized capacity ("200 MW").
 

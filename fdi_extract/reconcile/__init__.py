@@ -7,6 +7,18 @@ from fdi_extract.reconcile.plan import DealPlan, Judge, LinkingTables, open_data
 from fdi_extract.reconcile.scoring import compare
 
 __all__ = [
-    "ArchiveResult", "ClusterScores", "DealPlan", "DuckDBEngine", "Judge", "LinkEngine", "LinkingTables",
-    "SparkEngine", "cluster_scores", "compare", "open_database", "reconcile", "reconcile_archive", "spark_session",
+    "ArchiveResult",
+    "ClusterScores",
+    "DealPlan",
+    "DuckDBEngine",
+    "Judge",
+    "LinkEngine",
+    "LinkingTables",
+    "SparkEngine",
+    "cluster_scores",
+    "compare",
+    "open_database",
+    "reconcile",
+    "reconcile_archive",
+    "spark_session",
 ]

@@ -64,9 +64,16 @@ class ArchiveResult:
 Source = Path | Iterable[DealMention]
 
 
-def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | None = None,
-                      engine: LinkEngine | None = None, workers: int = 1, memory_limit: str = "512MB",
-                      shown: int = 20) -> ArchiveResult:
+def reconcile_archive(
+    new: Iterable[Source],
+    out_dir: Path,
+    *,
+    judge: Judge | None = None,
+    engine: LinkEngine | None = None,
+    workers: int = 1,
+    memory_limit: str = "512MB",
+    shown: int = 20,
+) -> ArchiveResult:
     """Reconcile the ``new`` mentions with those of an earlier run in ``out_dir/mentions.jsonl`` (which keep
     their deal ids; those of an article that ``new`` reports again are replaced), and write the outputs
     into ``out_dir``. ``judge`` (e.g. :class:`fdi_extract.adjudicate.Adjudicator`) is asked about
@@ -100,8 +107,9 @@ def reconcile_archive(new: Iterable[Source], out_dir: Path, *, judge: Judge | No
             del renewed
             result.mentions = tables.count
             _log.info("read %d mentions in %.1f s", result.mentions, time.perf_counter() - started)
-            plan = DealPlan.of_tables(db, None if judge is None else _by_index(db, judge),
-                                      engine=engine or DuckDBEngine(workers=workers))
+            plan = DealPlan.of_tables(
+                db, None if judge is None else _by_index(db, judge), engine=engine or DuckDBEngine(workers=workers)
+            )
             result.deals = len(plan.groups)
             _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
             with Workers(workers) as pool:
@@ -116,8 +124,10 @@ def _read_file(path: Path, pool: Workers, tables: LinkingTables, work: Path, ski
     """A JSONL file of mention records into the linking tables. Each worker reads a range of the file itself
     and leaves its tables as Parquet for DuckDB to load: passing the lines and their tables through this
     process cost it more than the parsing cost the workers (1,000,000 records: 46–52 s before, 38 s after)."""
-    tasks = ((path, start, end, first, work / f"part-{index}") for index, (start, end, first) in
-             enumerate(_line_ranges(path, _BYTES_PER_TASK)))
+    tasks = (
+        (path, start, end, first, work / f"part-{index}")
+        for index, (start, end, first) in enumerate(_line_ranges(path, _BYTES_PER_TASK))
+    )
     for part, rows, problems in pool.map(_read_range, tasks):
         skipped.extend(problems)
         tables.add_parquet(part, rows)
@@ -149,8 +159,9 @@ def _read_range(task: tuple[Path, int, int, int, Path]) -> tuple[Path, int, list
         file.seek(start)
         lines = file.read(end - start).splitlines()
     problems: list[str] = []
-    features, blocks, records = encode_mentions(parse_records(path, lines, first=first, skipped=problems.append),
-                                                records=True)
+    features, blocks, records = encode_mentions(
+        parse_records(path, lines, first=first, skipped=problems.append), records=True
+    )
     part.mkdir()
     for name, table in (("features", features), ("blocks", blocks), ("records", records)):
         pq.write_table(table, part / f"{name}.parquet", compression="none")
@@ -164,6 +175,7 @@ def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:
 
 def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
     """``judge`` asked about pairs of mention indices, the mentions read from the records table."""
+
     def ask(pairs: list[tuple[int, int]]) -> list[bool]:
         wanted = sorted({i for pair in pairs for i in pair})
         records = dict(db.execute("SELECT idx, record FROM records WHERE list_contains(?, idx)", [wanted]).fetchall())
@@ -196,8 +208,9 @@ def _merge_chunk(task: _MergeTask) -> tuple[Path, list[str]]:
     in JSONL and Parquet → (part, the first ``shown`` deal lines)."""
     links: dict[int, list[Link]] = defaultdict(list)
     table = _read_rows(*task.links)
-    for order, key_a, key_b, score, reasons in zip(*(table.column(name).to_pylist() for name in (
-            "deal_order", "key_a", "key_b", "score", "reasons")), strict=True):
+    for order, key_a, key_b, score, reasons in zip(
+        *(table.column(name).to_pylist() for name in ("deal_order", "key_a", "key_b", "score", "reasons")), strict=True
+    ):
         links[order].append(Link(a=key_a, b=key_b, score=score, reasons=reasons))
     records = _read_rows(*task.records)
     rows = zip(*(records.column(name).to_pylist() for name in ("deal_order", "deal_id", "record")), strict=True)
@@ -208,13 +221,14 @@ def _merge_chunk(task: _MergeTask) -> tuple[Path, list[str]]:
             mention.deal_id = deal_id
             mention_lines.append(mention.model_dump_json() + "\n")
         components, part_of = task.aggregates.get(order, ([], []))
-        deal_lines.append(merge_deal(deal_id, mentions, links.get(order, []), components, part_of).model_dump_json()
-                          + "\n")
+        deal_lines.append(
+            merge_deal(deal_id, mentions, links.get(order, []), components, part_of).model_dump_json() + "\n"
+        )
     task.part.mkdir()
     for name, model, lines in (("deals", Deal, deal_lines), ("mentions", DealMention, mention_lines)):
         (task.part / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
         jsonl_to_parquet(task.part / f"{name}.jsonl", task.part / f"{name}.parquet", model)
-    return task.part, deal_lines[:task.shown]
+    return task.part, deal_lines[: task.shown]
 
 
 def _read_rows(path: Path, start: int, stop: int) -> pa.Table:
@@ -240,11 +254,18 @@ def _merge_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan, work: Path, show
     for name, query, order in (("records", _RECORDS, _RECORD_ORDER), ("links", LINKS, LINK_ORDER)):
         path = sql_string(work / f"{name}.parquet")
         db.execute(f"COPY (SELECT * FROM ({query}) ORDER BY {order}) TO {path} (FORMAT parquet, ROW_GROUP_SIZE 8192)")
-        rows = dict(db.execute(f"SELECT deal_order // {_DEALS_PER_TASK}, COUNT(*) FROM read_parquet({path}) "
-                               "GROUP BY 1").fetchall())
+        rows = dict(
+            db.execute(
+                f"SELECT deal_order // {_DEALS_PER_TASK}, COUNT(*) FROM read_parquet({path}) GROUP BY 1"
+            ).fetchall()
+        )
         bounds[name] = list(itertools.accumulate((rows.get(chunk, 0) for chunk in range(chunks)), initial=0))
-    _log.info("sorted %d records and %d links by deal in %.1f s", bounds["records"][-1], bounds["links"][-1],
-              time.perf_counter() - started)
+    _log.info(
+        "sorted %d records and %d links by deal in %.1f s",
+        bounds["records"][-1],
+        bounds["links"][-1],
+        time.perf_counter() - started,
+    )
     by_chunk: dict[int, dict[int, tuple[list[str], list[str]]]] = defaultdict(dict)
     for order, merging in plan.aggregates_by_order().items():
         by_chunk[order // _DEALS_PER_TASK][order] = merging
@@ -252,19 +273,33 @@ def _merge_tasks(db: duckdb.DuckDBPyConnection, plan: DealPlan, work: Path, show
         yield _MergeTask(
             records=(work / "records.parquet", bounds["records"][chunk], bounds["records"][chunk + 1]),
             links=(work / "links.parquet", bounds["links"][chunk], bounds["links"][chunk + 1]),
-            aggregates=by_chunk.pop(chunk, {}), part=work / f"merged-{chunk}", shown=shown)
+            aggregates=by_chunk.pop(chunk, {}),
+            part=work / f"merged-{chunk}",
+            shown=shown,
+        )
 
 
-def _write(db: duckdb.DuckDBPyConnection, plan: DealPlan, pool: Workers, out_dir: Path, work: Path,
-           result: ArchiveResult, shown: int) -> None:
+def _write(
+    db: duckdb.DuckDBPyConnection,
+    plan: DealPlan,
+    pool: Workers,
+    out_dir: Path,
+    work: Path,
+    result: ArchiveResult,
+    shown: int,
+) -> None:
     """The workers merge chunks of deals and leave each chunk's outputs as files; this process only joins
     them in order (bytes for JSONL, Arrow batches for Parquet), as passing every line through it cost more
     than the merging."""
     with ExitStack() as outputs:
-        jsonl = {name: outputs.enter_context(replaced_when_done(out_dir / f"{name}.jsonl", "wb"))
-                 for name in ("deals", "mentions")}
-        parquet = {name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", arrow_schema(model)))
-                   for name, model in (("deals", Deal), ("mentions", DealMention))}
+        jsonl = {
+            name: outputs.enter_context(replaced_when_done(out_dir / f"{name}.jsonl", "wb"))
+            for name in ("deals", "mentions")
+        }
+        parquet = {
+            name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", arrow_schema(model)))
+            for name, model in (("deals", Deal), ("mentions", DealMention))
+        }
         for part, first_lines in pool.map(_merge_chunk, _merge_tasks(db, plan, work, shown)):
             wanted = shown - len(result.first_deals)
             result.first_deals += [Deal.model_validate_json(line) for line in first_lines[:wanted]]

@@ -23,15 +23,23 @@ from fdi_extract.reconcile.scoring import score
 _CHECKED_MEMBERS = 25
 
 # A member row (linked_to null) gives a mention its cluster's root; a link row (linked_to set) is a link kept.
-CLUSTERED = pa.schema([("idx", pa.int64()), ("root", pa.int64()), ("linked_to", pa.int64()),
-                       ("score", pa.float64()), ("reasons", pa.list_(pa.string()))])
+CLUSTERED = pa.schema(
+    [
+        ("idx", pa.int64()),
+        ("root", pa.int64()),
+        ("linked_to", pa.int64()),
+        ("score", pa.float64()),
+        ("reasons", pa.list_(pa.string())),
+    ]
+)
 
 
 class _Clusters:
     """Union-find over mentions that refuses merges breaking the one-mention-per-article rule or a hard rule."""
 
-    def __init__(self, features: dict[int, MentionFeatures], apart: list[tuple[int, int]],
-                 linked: set[tuple[int, int]]):
+    def __init__(
+        self, features: dict[int, MentionFeatures], apart: list[tuple[int, int]], linked: set[tuple[int, int]]
+    ):
         self.parent = {i: i for i in features}
         self.members = {i: [i] for i in features}
         # Each cluster's articles, kept as clusters join: rebuilding them for every link tried made a large
@@ -98,8 +106,9 @@ def cluster_components(rows: pa.Table) -> pa.Table:
     features = distinct_features(rows.filter(is_mention))
     pairs = rows.filter(pc.invert(is_mention))
     out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "reasons": []}
-    pair_rows = zip(*(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")),
-                    strict=True)
+    pair_rows = zip(
+        *(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")), strict=True
+    )
     for _, component in groupby(pair_rows, key=itemgetter(0)):
         links: list[tuple[float, int, int, list[str]]] = []
         apart: list[tuple[int, int]] = []

@@ -134,8 +134,15 @@ class DuckDBEngine:
         started = time.perf_counter()
         with Workers(self.workers) as pool:
             # Scored pairs are few (about two per mention), so they gather in memory before going back in.
-            pairs = pa.concat_tables([SCORED.empty_table(), *pool.map(score_blocks, _whole_groups(
-                db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows))])
+            pairs = pa.concat_tables(
+                [
+                    SCORED.empty_table(),
+                    *pool.map(
+                        score_blocks,
+                        _whole_groups(db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows),
+                    ),
+                ]
+            )
             db.register("pairs", pairs)
             db.execute(f"CREATE OR REPLACE TABLE scored AS {_DISTINCT_PAIRS}")
             db.unregister("pairs")
@@ -143,11 +150,20 @@ class DuckDBEngine:
             del pairs
             if adjudicate is not None:
                 _mark_apart(db, adjudicate)
-            _label_components(lambda name, query: db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}"),
-                              lambda query: db.execute(query).fetchall()[0][0])
+            _label_components(
+                lambda name, query: db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}"),
+                lambda query: db.execute(query).fetchall()[0][0],
+            )
             _log.info("found the connected components, %.1f s", time.perf_counter() - started)
-            clustered = pa.concat_tables([CLUSTERED.empty_table(), *pool.map(cluster_components, _whole_groups(
-                db.sql(f"{_COMPONENT_PAIRS} ORDER BY component"), "component", self.chunk_rows))])
+            clustered = pa.concat_tables(
+                [
+                    CLUSTERED.empty_table(),
+                    *pool.map(
+                        cluster_components,
+                        _whole_groups(db.sql(f"{_COMPONENT_PAIRS} ORDER BY component"), "component", self.chunk_rows),
+                    ),
+                ]
+            )
             _log.info("clustered the components where not every pair scored, %.1f s", time.perf_counter() - started)
         db.register("clustered", clustered)
         db.execute(f"CREATE OR REPLACE TABLE memberships AS {_MEMBERSHIPS}")
@@ -161,13 +177,18 @@ def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> None:
     """Ask ``adjudicate`` about the borderline links (none of capacity, amount or project words behind them)."""
     specific = ", ".join(f"'{reason}'" for reason in sorted(SPECIFIC_REASONS))
     borderline = db.execute(
-        f"SELECT i, j FROM scored WHERE NOT list_has_any(reasons, [{specific}]) ORDER BY i, j").fetchall()
+        f"SELECT i, j FROM scored WHERE NOT list_has_any(reasons, [{specific}]) ORDER BY i, j"
+    ).fetchall()
     if not borderline:
         return
     verdicts = adjudicate(borderline)
-    apart = pa.table({"i": [i for (i, _), same in zip(borderline, verdicts, strict=True) if not same],
-                      "j": [j for (_, j), same in zip(borderline, verdicts, strict=True) if not same]},
-                     schema=pa.schema([("i", pa.int64()), ("j", pa.int64())]))
+    apart = pa.table(
+        {
+            "i": [i for (i, _), same in zip(borderline, verdicts, strict=True) if not same],
+            "j": [j for (_, j), same in zip(borderline, verdicts, strict=True) if not same],
+        },
+        schema=pa.schema([("i", pa.int64()), ("j", pa.int64())]),
+    )
     db.register("apart_arrow", apart)
     db.execute("UPDATE scored SET apart = TRUE FROM apart_arrow p WHERE scored.i = p.i AND scored.j = p.j")
     db.unregister("apart_arrow")
@@ -242,14 +263,17 @@ class SparkEngine:
             pairs = spark.sql(_BLOCK_MEMBERS).groupBy("block").applyInArrow(score_blocks, _ddl(SCORED))
             pairs.createOrReplaceTempView("pairs")
             self._view("scored", spark.sql(_DISTINCT_PAIRS))
-            _label_components(lambda name, query: self._view(name, spark.sql(query)),
-                              lambda query: spark.sql(query).collect()[0][0])
+            _label_components(
+                lambda name, query: self._view(name, spark.sql(query)), lambda query: spark.sql(query).collect()[0][0]
+            )
             components = spark.sql(_COMPONENT_PAIRS).groupBy("component")
             components.applyInArrow(cluster_components, _ddl(CLUSTERED)).createOrReplaceTempView("clustered")
             for table, query in (("memberships", _MEMBERSHIPS), ("kept_links", _KEPT_LINKS)):
                 spark.sql(query).write.parquet(str(work / table))
-                db.execute(f"CREATE OR REPLACE TABLE {table} AS "
-                           f"SELECT * FROM read_parquet({sql_string(work / table / '*.parquet')})")
+                db.execute(
+                    f"CREATE OR REPLACE TABLE {table} AS "
+                    f"SELECT * FROM read_parquet({sql_string(work / table / '*.parquet')})"
+                )
 
     def _view(self, name: str, frame: DataFrame) -> None:
         # Checkpointed, so an iteration of label propagation does not carry the plan of every one before.
@@ -279,5 +303,10 @@ def spark_session(master: str = "local[2]") -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     cores = master.removeprefix("local[").removesuffix("]")
     partitions = int(cores) * 2 if cores.isdigit() else 200
-    return (SparkSession.builder.master(master).appName("fdi-extract").config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", str(partitions)).getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName("fdi-extract")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .getOrCreate()
+    )

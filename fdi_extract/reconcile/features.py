@@ -59,7 +59,6 @@ def figure_cells(f: MentionFeatures) -> set[str]:
     return cells
 
 
-
 @dataclass(slots=True)
 class MentionFeatures:
     """The facts scoring and clustering compare, and ``idx``, the mention's place in the input."""
@@ -84,11 +83,19 @@ class MentionFeatures:
     @classmethod
     def of(cls, idx: int, mention: DealMention) -> MentionFeatures:
         return cls(
-            idx=idx, article_id=mention.article_id, published=mention.published, key=mention_key(mention),
-            carried_id=mention.deal_id, investors=tuple(i.name for i in mention.investors),
+            idx=idx,
+            article_id=mention.article_id,
+            published=mention.published,
+            key=mention_key(mention),
+            carried_id=mention.deal_id,
+            investors=tuple(i.name for i in mention.investors),
             investor_keys=tuple(key for i in mention.investors if (key := canonical_company(i.name))),
-            host_country=mention.host_country, region=mention.region, district=mention.district,
-            sector=mention.sector, project=mention.project, aggregate=mention.aggregate,
+            host_country=mention.host_country,
+            region=mention.region,
+            district=mention.district,
+            sector=mention.sector,
+            project=mention.project,
+            aggregate=mention.aggregate,
             usd=mention.amount.usd if mention.amount else None,
             capacity=tuple((c.unit.value, c.value) for c in mention.capacity),
             kinds=tuple(sorted(facility_kinds(mention.project))),
@@ -106,12 +113,16 @@ class MentionFeatures:
         region); with no investor, its region and sector. And, in its region, each figure it states
         (:func:`figure_cells`), where a report that names no investor meets one that does."""
         rows: set[tuple[str, str | None]] = (
-            {(f"{FIGURE_BLOCK}{self.region}:{cell}", None) for cell in figure_cells(self)} if self.region else set())
+            {(f"{FIGURE_BLOCK}{self.region}:{cell}", None) for cell in figure_cells(self)} if self.region else set()
+        )
         if self.investor_keys:
             firsts = [key.split()[0] for key in self.investor_keys]
             place = self.region or self.host_country or ""
-            return (rows | {(f"investor:{skeleton(first) or first}", None) for first in firsts}
-                    | {(f"{FAMILY_BLOCK}{first[:4]}:{place}", first) for first in firsts})
+            return (
+                rows
+                | {(f"investor:{skeleton(first) or first}", None) for first in firsts}
+                | {(f"{FAMILY_BLOCK}{first[:4]}:{place}", first) for first in firsts}
+            )
         return rows | {(f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}", None)}
 
 
@@ -127,23 +138,66 @@ def distinct_features(rows: pa.RecordBatch | pa.Table) -> dict[int, MentionFeatu
     columns = [distinct.column(name).to_pylist() for name in FEATURES.names]
     return {
         idx: MentionFeatures(
-            idx=idx, article_id=article_id, published=published, key=key, carried_id=carried_id,
-            investors=tuple(investors), investor_keys=tuple(investor_keys), host_country=host_country,
-            region=region, district=district, sector=Sector(sector), project=project, aggregate=aggregate,
-            usd=usd, capacity=tuple(zip(units, values, strict=True)), kinds=tuple(kinds))
-        for (idx, article_id, published, key, carried_id, investors, investor_keys, host_country, region, district,
-             sector, project, aggregate, usd, units, values, kinds) in zip(*columns, strict=True)
+            idx=idx,
+            article_id=article_id,
+            published=published,
+            key=key,
+            carried_id=carried_id,
+            investors=tuple(investors),
+            investor_keys=tuple(investor_keys),
+            host_country=host_country,
+            region=region,
+            district=district,
+            sector=Sector(sector),
+            project=project,
+            aggregate=aggregate,
+            usd=usd,
+            capacity=tuple(zip(units, values, strict=True)),
+            kinds=tuple(kinds),
+        )
+        for (
+            idx,
+            article_id,
+            published,
+            key,
+            carried_id,
+            investors,
+            investor_keys,
+            host_country,
+            region,
+            district,
+            sector,
+            project,
+            aggregate,
+            usd,
+            units,
+            values,
+            kinds,
+        ) in zip(*columns, strict=True)
     }
 
 
-FEATURES = pa.schema([
-    ("idx", pa.int64()), ("article_id", pa.string()), ("published", pa.string()), ("key", pa.string()),
-    ("carried_id", pa.string()), ("investors", pa.list_(pa.string())), ("investor_keys", pa.list_(pa.string())),
-    ("host_country", pa.string()), ("region", pa.string()), ("district", pa.string()), ("sector", pa.string()),
-    ("project", pa.string()), ("aggregate", pa.bool_()), ("usd", pa.float64()),
-    ("capacity_units", pa.list_(pa.string())), ("capacity_values", pa.list_(pa.float64())),
-    ("kinds", pa.list_(pa.string())),
-])
+FEATURES = pa.schema(
+    [
+        ("idx", pa.int64()),
+        ("article_id", pa.string()),
+        ("published", pa.string()),
+        ("key", pa.string()),
+        ("carried_id", pa.string()),
+        ("investors", pa.list_(pa.string())),
+        ("investor_keys", pa.list_(pa.string())),
+        ("host_country", pa.string()),
+        ("region", pa.string()),
+        ("district", pa.string()),
+        ("sector", pa.string()),
+        ("project", pa.string()),
+        ("aggregate", pa.bool_()),
+        ("usd", pa.float64()),
+        ("capacity_units", pa.list_(pa.string())),
+        ("capacity_values", pa.list_(pa.float64())),
+        ("kinds", pa.list_(pa.string())),
+    ]
+)
 # One row per (block, mention), in a family block per (block, mention, leading name word: ``word``);
 # ``named``: whether the mention names an investor.
 BLOCKS = pa.schema([("block", pa.string()), ("idx", pa.int64()), ("named", pa.bool_()), ("word", pa.string())])
@@ -153,18 +207,28 @@ def feature_batches(features: list[MentionFeatures]) -> tuple[pa.Table, pa.Table
     """Features and their block rows as Arrow tables, built a column at a time (a dict per mention, then a
     list per column, took a fifth of reading an archive)."""
     columns: dict[str, list[Any]] = {
-        "idx": [f.idx for f in features], "article_id": [f.article_id for f in features],
-        "published": [f.published for f in features], "key": [f.key for f in features],
-        "carried_id": [f.carried_id for f in features], "investors": [f.investors for f in features],
-        "investor_keys": [f.investor_keys for f in features], "host_country": [f.host_country for f in features],
-        "region": [f.region for f in features], "district": [f.district for f in features],
-        "sector": [f.sector.value for f in features], "project": [f.project for f in features],
-        "aggregate": [f.aggregate for f in features], "usd": [f.usd for f in features],
+        "idx": [f.idx for f in features],
+        "article_id": [f.article_id for f in features],
+        "published": [f.published for f in features],
+        "key": [f.key for f in features],
+        "carried_id": [f.carried_id for f in features],
+        "investors": [f.investors for f in features],
+        "investor_keys": [f.investor_keys for f in features],
+        "host_country": [f.host_country for f in features],
+        "region": [f.region for f in features],
+        "district": [f.district for f in features],
+        "sector": [f.sector.value for f in features],
+        "project": [f.project for f in features],
+        "aggregate": [f.aggregate for f in features],
+        "usd": [f.usd for f in features],
         "capacity_units": [[unit for unit, _ in f.capacity] for f in features],
         "capacity_values": [[value for _, value in f.capacity] for f in features],
         "kinds": [f.kinds for f in features],
     }
-    rows = [(block, f.idx, bool(f.investors), word) for f in features
-            for block, word in sorted(f.block_rows(), key=lambda row: (row[0], row[1] or ""))]
+    rows = [
+        (block, f.idx, bool(f.investors), word)
+        for f in features
+        for block, word in sorted(f.block_rows(), key=lambda row: (row[0], row[1] or ""))
+    ]
     blocks = {name: [row[i] for row in rows] for i, name in enumerate(BLOCKS.names)}
     return pa.table(columns, schema=FEATURES), pa.table(blocks, schema=BLOCKS)

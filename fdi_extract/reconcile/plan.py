@@ -78,8 +78,9 @@ def _most_common(values: Iterable[str | None]) -> str | None:
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 
 
-def open_database(path: Path | str = ":memory:", *, memory_limit: str = "1GB",
-                  temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+def open_database(
+    path: Path | str = ":memory:", *, memory_limit: str = "1GB", temp_directory: Path | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection for linking: past ``memory_limit`` DuckDB spills to ``temp_directory``."""
     db = duckdb.connect(str(path))
     if not _MEMORY.fullmatch(memory_limit):
@@ -91,8 +92,9 @@ def open_database(path: Path | str = ":memory:", *, memory_limit: str = "1GB",
     return db
 
 
-def encode_mentions(mentions: Iterable[DealMention], *, records: bool = False
-                    ) -> tuple[pa.Table, pa.Table, pa.Table | None]:
+def encode_mentions(
+    mentions: Iterable[DealMention], *, records: bool = False
+) -> tuple[pa.Table, pa.Table, pa.Table | None]:
     """Mentions as rows of the tables linking reads, numbered from 0: ``features``, ``blocks`` and, with
     ``records``, ``records`` (idx, the mention's JSON) for merging later."""
     features: list[MentionFeatures] = []
@@ -102,8 +104,11 @@ def encode_mentions(mentions: Iterable[DealMention], *, records: bool = False
         if records:
             texts.append(mention.model_dump_json())
     feature_rows, block_rows = feature_batches(features)
-    return (feature_rows, block_rows,
-            pa.table({"idx": pa.array(range(len(texts)), pa.int64()), "record": texts}) if records else None)
+    return (
+        feature_rows,
+        block_rows,
+        pa.table({"idx": pa.array(range(len(texts)), pa.int64()), "record": texts}) if records else None,
+    )
 
 
 class LinkingTables:
@@ -137,8 +142,10 @@ class LinkingTables:
         for name in ("features", "blocks", "records"):
             if name == "records" and not self.records:
                 continue
-            self.db.execute(f"INSERT INTO {name} SELECT * REPLACE (idx + {self.count} AS idx) "
-                            f"FROM read_parquet({sql_string(folder / f'{name}.parquet')})")
+            self.db.execute(
+                f"INSERT INTO {name} SELECT * REPLACE (idx + {self.count} AS idx) "
+                f"FROM read_parquet({sql_string(folder / f'{name}.parquet')})"
+            )
         self.count += rows
 
     def add_encoded(self, features: pa.Table, blocks: pa.Table, records: pa.Table | None) -> None:
@@ -146,8 +153,11 @@ class LinkingTables:
         for name, table in (("features", features), ("blocks", blocks), ("records", records)):
             if table is None or not self.records and name == "records":
                 continue
-            shifted = table.set_column(table.schema.get_field_index("idx"), "idx",
-                                       pc.add(table.column("idx"), pa.scalar(self.count, pa.int64())))
+            shifted = table.set_column(
+                table.schema.get_field_index("idx"),
+                "idx",
+                pc.add(table.column("idx"), pa.scalar(self.count, pa.int64())),
+            )
             self.db.register(f"{name}_batch", shifted)
             self.db.execute(f"INSERT INTO {name} SELECT * FROM {name}_batch")
             self.db.unregister(f"{name}_batch")
@@ -162,8 +172,14 @@ class DealPlan:
     output order (by each deal's earliest report).
     """
 
-    def __init__(self, mentions: Iterable[DealMention], adjudicate: Adjudicate | None = None, *,
-                 engine: LinkEngine | None = None, memory_limit: str = "1GB"):
+    def __init__(
+        self,
+        mentions: Iterable[DealMention],
+        adjudicate: Adjudicate | None = None,
+        *,
+        engine: LinkEngine | None = None,
+        memory_limit: str = "1GB",
+    ):
         """``adjudicate``, when given, is asked about the borderline links (no capacity, amount or project
         words behind them) as pairs of mention indices, and answers True where they are one project
         (see :mod:`fdi_extract.adjudicate`). ``engine`` links (default: :class:`DuckDBEngine`)."""
@@ -179,8 +195,9 @@ class DealPlan:
                 db.close()
 
     @classmethod
-    def of_tables(cls, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None, *,
-                  engine: LinkEngine | None = None) -> DealPlan:
+    def of_tables(
+        cls, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None, *, engine: LinkEngine | None = None
+    ) -> DealPlan:
         """The plan of the mentions already in ``db`` (filled by :class:`LinkingTables`); leaves the tables
         ``deal_of`` (idx, deal_id, deal_order) and ``kept_links`` there. Its links stay there: read them with
         :data:`LINKS` (or in deal order with :func:`link_rows`) and pass them to :func:`merge_deal`."""
@@ -188,8 +205,13 @@ class DealPlan:
         plan._plan(db, adjudicate, engine, load_links=False)
         return plan
 
-    def _plan(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None, engine: LinkEngine | None,
-              load_links: bool = True) -> None:
+    def _plan(
+        self,
+        db: duckdb.DuckDBPyConnection,
+        adjudicate: Adjudicate | None,
+        engine: LinkEngine | None,
+        load_links: bool = True,
+    ) -> None:
         started = time.perf_counter()
         (engine or DuckDBEngine()).link(db, adjudicate)
         _log.info("linking took %.1f s", time.perf_counter() - started)
@@ -203,13 +225,17 @@ class DealPlan:
     def _name_deals(self, db: duckdb.DuckDBPyConnection) -> None:
         """Deal ids: the id the members carry from an earlier run, or a hash of the earliest member."""
         clusters: list[tuple[tuple[str, str], int, str, list[str], list[int]]] = []
-        for members in row_runs(db.sql(
+        for members in row_runs(
+            db.sql(
                 """SELECT COALESCE(c.root, f.idx) AS root, f.idx, f.published, f.article_id, f.key, f.carried_id
-                   FROM features f LEFT JOIN memberships c ON c.idx = f.idx ORDER BY root, f.idx""")):
+                   FROM features f LEFT JOIN memberships c ON c.idx = f.idx ORDER BY root, f.idx"""
+            )
+        ):
             earliest = min(members, key=lambda m: (report_order(m[2], m[3]), m[4]))
             carried = [deal_id for deal_id, _ in Counter(m[5] for m in members if m[5]).most_common()]
-            clusters.append((report_order(earliest[2], earliest[3]), members[0][1], earliest[4], carried,
-                             [m[1] for m in members]))
+            clusters.append(
+                (report_order(earliest[2], earliest[3]), members[0][1], earliest[4], carried, [m[1] for m in members])
+            )
         clusters.sort(key=lambda c: (c[0], c[1]))
         self.deal_ids: list[str] = [""] * sum(len(c[4]) for c in clusters)
         self.groups: list[tuple[str, list[int]]] = []
@@ -225,11 +251,16 @@ class DealPlan:
             for i in members:
                 self.deal_ids[i] = deal_id
             self.groups.append((deal_id, members))
-        db.register("deal_of_arrow", pa.table({
-            "idx": [i for _, members in self.groups for i in members],
-            "deal_id": [deal_id for deal_id, members in self.groups for _ in members],
-            "deal_order": [order for order, (_, members) in enumerate(self.groups) for _ in members],
-        }))
+        db.register(
+            "deal_of_arrow",
+            pa.table(
+                {
+                    "idx": [i for _, members in self.groups for i in members],
+                    "deal_id": [deal_id for deal_id, members in self.groups for _ in members],
+                    "deal_order": [order for order, (_, members) in enumerate(self.groups) for _ in members],
+                }
+            ),
+        )
         db.execute("CREATE OR REPLACE TABLE deal_of AS SELECT * FROM deal_of_arrow")
         db.unregister("deal_of_arrow")
 
@@ -250,8 +281,11 @@ class DealPlan:
         """Deal order (its place in ``groups``) → (components, part_of) for the few deals that total
         projects or are part of a total."""
         wanted = self._components.keys() | self._part_of.keys()
-        return {order: (self._components.get(deal_id, []), self._part_of.get(deal_id, []))
-                for order, (deal_id, _) in enumerate(self.groups) if deal_id in wanted}
+        return {
+            order: (self._components.get(deal_id, []), self._part_of.get(deal_id, []))
+            for order, (deal_id, _) in enumerate(self.groups)
+            if deal_id in wanted
+        }
 
     def merge(self, deal_id: str, mentions: Iterable[DealMention]) -> Deal:
         """The deal ``deal_id`` from its mentions (those whose ``deal_ids`` entry is ``deal_id``)."""
@@ -262,8 +296,9 @@ class DealPlan:
         return self._links.get(deal_id, []), self._components.get(deal_id, []), self._part_of.get(deal_id, [])
 
 
-def merge_deal(deal_id: str, mentions: Iterable[DealMention], links: list[Link], components: list[str],
-               part_of: list[str]) -> Deal:
+def merge_deal(
+    deal_id: str, mentions: Iterable[DealMention], links: list[Link], components: list[str], part_of: list[str]
+) -> Deal:
     """One deal from its mentions, links, the projects it totals (``components``) and the totals it is part of."""
     deal = _merge(deal_id, sorted(mentions, key=lambda m: report_order(m.published, m.article_id)), links)
     deal.components, deal.part_of = components, part_of
@@ -279,8 +314,10 @@ LINK_ORDER = "deal_order, score DESC, i, j"
 def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Link]]]:
     """(deal id, its links, strongest first) in deal order, for the deals that have any."""
     for run in row_runs(db.sql(f"SELECT * FROM ({LINKS}) ORDER BY {LINK_ORDER}")):
-        yield run[0][1], [Link(a=key_a, b=key_b, score=score, reasons=reasons) for _, _, key_a, key_b, score, reasons, *_
-                          in run]
+        yield (
+            run[0][1],
+            [Link(a=key_a, b=key_b, score=score, reasons=reasons) for _, _, key_a, key_b, score, reasons, *_ in run],
+        )
 
 
 def row_runs(relation: duckdb.DuckDBPyRelation) -> Iterator[list[tuple]]:
@@ -306,8 +343,9 @@ class _GroupFacts:
     aggregate: bool
 
 
-def _aggregate_links(features: dict[int, MentionFeatures], groups: list[tuple[str, list[int]]]
-                     ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _aggregate_links(
+    features: dict[int, MentionFeatures], groups: list[tuple[str, list[int]]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """An aggregate covers the projects reported beside it in the same article, in its region or by its investors."""
     summary: dict[str, _GroupFacts] = {}
     by_article: dict[str, list[str]] = defaultdict(list)
@@ -353,15 +391,31 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
     conflicts = []
     distinct_amounts = {(m.amount.currency, m.amount.value) for m in with_amount}
     if len(distinct_amounts) > 1:
-        conflicts.append(Conflict(field="amount", values=[
-            ConflictValue(value=f"{m.amount.text} = {m.amount.currency} {m.amount.value:,.0f}", article_id=m.article_id,
-                          published=m.published) for m in with_amount
-        ]))
+        conflicts.append(
+            Conflict(
+                field="amount",
+                values=[
+                    ConflictValue(
+                        value=f"{m.amount.text} = {m.amount.currency} {m.amount.value:,.0f}",
+                        article_id=m.article_id,
+                        published=m.published,
+                    )
+                    for m in with_amount
+                ],
+            )
+        )
     regions = {m.region for m in mentions if m.region}
     if len(regions) > 1:
-        conflicts.append(Conflict(field="region", values=[
-            ConflictValue(value=m.region, article_id=m.article_id, published=m.published) for m in mentions if m.region
-        ]))
+        conflicts.append(
+            Conflict(
+                field="region",
+                values=[
+                    ConflictValue(value=m.region, article_id=m.article_id, published=m.published)
+                    for m in mentions
+                    if m.region
+                ],
+            )
+        )
     capacity = []
     for c in (c for m in mentions for c in m.capacity):
         if not any(c.unit == k.unit and c.value == k.value for k in capacity):
@@ -382,26 +436,38 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
         jobs=max((m.jobs for m in mentions if m.jobs is not None), default=None),
         stage=most_advanced(m.stage for m in mentions),
         aggregate=mentions[0].aggregate,
-        sources=[Source(article_id=m.article_id, published=m.published, url=m.url, stage=m.stage, amount=m.amount,
-                        evidence=m.evidence, reasons=m.reasons) for m in mentions],
+        sources=[
+            Source(
+                article_id=m.article_id,
+                published=m.published,
+                url=m.url,
+                stage=m.stage,
+                amount=m.amount,
+                evidence=m.evidence,
+                reasons=m.reasons,
+            )
+            for m in mentions
+        ],
         conflicts=conflicts,
         timeline=[TimelineEntry(published=m.published, stage=m.stage, article_id=m.article_id) for m in mentions],
         links=links,
     )
 
 
-def reconcile(mentions: list[DealMention], adjudicate: Judge | None = None, *,
-              engine: LinkEngine | None = None) -> list[Deal]:
+def reconcile(
+    mentions: list[DealMention], adjudicate: Judge | None = None, *, engine: LinkEngine | None = None
+) -> list[Deal]:
     """Group mentions into deals; returns the deals and sets ``deal_id`` on every mention.
 
     Mentions that already carry a ``deal_id`` (from an earlier run) keep it when their deal does.
     ``adjudicate`` (optional, e.g. :class:`fdi_extract.adjudicate.Adjudicator`) judges borderline pairs.
     """
     with fewer_collections():
-        plan = DealPlan(mentions, None if adjudicate is None else
-                        lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]), engine=engine)
+        plan = DealPlan(
+            mentions,
+            None if adjudicate is None else lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]),
+            engine=engine,
+        )
         for mention, deal_id in zip(mentions, plan.deal_ids, strict=True):
             mention.deal_id = deal_id
         return [plan.merge(deal_id, (mentions[i] for i in members)) for deal_id, members in plan.groups]
-
-

@@ -48,8 +48,12 @@ def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
     none agrees; None when that cannot be told."""
     if not (a.capacity and b.capacity):
         return None
-    if any(abs(x - y) <= CAPACITY_TOLERANCE * max(x, y) for x_unit, x in a.capacity for y_unit, y in b.capacity
-           if x_unit == y_unit or CapacityUnit.other.value in (x_unit, y_unit)):
+    if any(
+        abs(x - y) <= CAPACITY_TOLERANCE * max(x, y)
+        for x_unit, x in a.capacity
+        for y_unit, y in b.capacity
+        if x_unit == y_unit or CapacityUnit.other.value in (x_unit, y_unit)
+    ):
         return True
     return False if {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity} else None
 
@@ -94,8 +98,12 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
         if similarity >= SAME_INVESTOR:
             total += 3.0
             reasons.append(f"investor {similarity:.0f}")
-        elif (capacity or usd) and a.region and a.region == b.region and any(
-                same_family_keys(x, y) for x in a.investor_keys for y in b.investor_keys):
+        elif (
+            (capacity or usd)
+            and a.region
+            and a.region == b.region
+            and any(same_family_keys(x, y) for x in a.investor_keys for y in b.investor_keys)
+        ):
             total += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
             reasons.append("investor family")
         else:
@@ -192,16 +200,18 @@ def _second_word(key: str) -> str:
     return skeleton(words[1]) if len(words) > 1 else ""
 
 
-def _window(members: list[MentionFeatures], kind: Callable[[MentionFeatures], bool] | None = None
-            ) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+def _window(
+    members: list[MentionFeatures], kind: Callable[[MentionFeatures], bool] | None = None
+) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
     """Each mention with its next neighbours in (sector, date) order — of the other ``kind`` when given."""
     ordered = sorted(members, key=lambda f: (f.sector.value, f.published or "", f.idx))
     for x, a in enumerate(ordered):
-        yield from ((a, b) for b in ordered[x + 1: x + 1 + NEIGHBOURHOOD] if kind is None or kind(a) != kind(b))
+        yield from ((a, b) for b in ordered[x + 1 : x + 1 + NEIGHBOURHOOD] if kind is None or kind(a) != kind(b))
 
 
-def _across(these: list[MentionFeatures], those: list[MentionFeatures], kind: Callable[[MentionFeatures], bool]
-            ) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
+def _across(
+    these: list[MentionFeatures], those: list[MentionFeatures], kind: Callable[[MentionFeatures], bool]
+) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
     """Each of ``these`` with each of ``those``, or, where that is too many, each with its neighbours of the
     other ``kind`` in (sector, date) order."""
     if len(these) * len(those) <= MAX_FULL_BLOCK * MAX_FULL_BLOCK // 2:
@@ -217,7 +227,7 @@ def _sector_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeature
     for f in group:
         by_sector[f.sector].append(f)
     for sector, same in by_sector.items():
-        yield from ((a, b) for x, a in enumerate(same) for b in same[x + 1:])
+        yield from ((a, b) for x, a in enumerate(same) for b in same[x + 1 :])
         if sector is not Sector.other:
             continue
         yield from ((a, b) for a in same for other, rest in by_sector.items() if other is not sector for b in rest)
@@ -229,7 +239,7 @@ def _sector_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeature
     seen: set[tuple[int, int]] = set()
     for members in by_cell.values():
         for x, a in enumerate(members):
-            for b in members[x + 1:]:
+            for b in members[x + 1 :]:
                 pair = (min(a.idx, b.idx), max(a.idx, b.idx))
                 if a.sector is not b.sector and pair not in seen:
                     seen.add(pair)
@@ -252,8 +262,9 @@ def _family_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatu
 def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures, MentionFeatures]]:
     """In a block of one figure in one region: each report that names no investor with each that does
     (two named ones meet in their investor's block, two unnamed ones in their place's)."""
-    yield from _across([f for f in members if not f.investors], [f for f in members if f.investors],
-                       lambda f: bool(f.investors))
+    yield from _across(
+        [f for f in members if not f.investors], [f for f in members if f.investors], lambda f: bool(f.investors)
+    )
 
 
 def score_blocks(rows: pa.Table) -> pa.Table:
@@ -262,10 +273,16 @@ def score_blocks(rows: pa.Table) -> pa.Table:
     (:data:`SCORED`, i < j). The one function both engines run: over a chunk of blocks, or over one block."""
     scored: dict[str, list] = {"i": [], "j": [], "score": [], "reasons": []}
     features = distinct_features(rows)
-    for block, members in groupby(zip(rows.column("block").to_pylist(), rows.column("idx").to_pylist(), strict=True),
-                                  key=itemgetter(0)):
-        pairs = (_family_pairs if block.startswith(FAMILY_BLOCK) else
-                 _named_with_unnamed if block.startswith(FIGURE_BLOCK) else _candidate_pairs)
+    for block, members in groupby(
+        zip(rows.column("block").to_pylist(), rows.column("idx").to_pylist(), strict=True), key=itemgetter(0)
+    ):
+        pairs = (
+            _family_pairs
+            if block.startswith(FAMILY_BLOCK)
+            else _named_with_unnamed
+            if block.startswith(FIGURE_BLOCK)
+            else _candidate_pairs
+        )
         for a, b in pairs(sorted((features[idx] for _, idx in members), key=lambda f: f.idx)):
             if (found := score(a, b)) is not None:
                 scored["i"].append(min(a.idx, b.idx))

@@ -68,15 +68,18 @@ class Page:
         lede = next((p for p in self.paragraphs if len(p.text) >= _LEDE_MIN_CHARS), None)
         self._lede_stage = stage_cue(lede.text) if lede else None
         # The lede's stage is that of what it reports: one company's project, or several projects at once.
-        self._lede_companies = {i for i, c in enumerate(self.companies)
-                                if lede and covering(c.mentions, lede.start, lede.end)}
+        self._lede_companies = {
+            i for i, c in enumerate(self.companies) if lede and covering(c.mentions, lede.start, lede.end)
+        }
         self._lede_is_total = bool(lede and is_total(lede.text))
 
     def anchors(self) -> list[Span]:
         return [m for c in self.companies for m in c.mentions] + [Span(f.start, f.end, f.text) for f in self.figures]
 
     def sentence_of(self, figure: Figure) -> Span:
-        return next(iter(covering(self.sentences, figure.start, figure.end)), Span(figure.start, figure.end, figure.text))
+        return next(
+            iter(covering(self.sentences, figure.start, figure.end)), Span(figure.start, figure.end, figure.text)
+        )
 
     def mention_sentences(self, company: CompanyCandidate) -> list[Span]:
         return list(dict.fromkeys(s for m in company.mentions for s in covering(self.sentences, m.start, m.end)))
@@ -119,8 +122,13 @@ class Page:
         plans opens many reports)."""
         facility, parts = cue("facility"), cue("parts_of_one")
         first = min(m.start for m in company.mentions)
-        return [s for p in self.own_paragraphs(company) if p.end > first for s in covering(self.sentences, p.start, p.end)
-                if len(facility.findall(s.text)) >= 2 and not parts.search(s.text)]
+        return [
+            s
+            for p in self.own_paragraphs(company)
+            if p.end > first
+            for s in covering(self.sentences, p.start, p.end)
+            if len(facility.findall(s.text)) >= 2 and not parts.search(s.text)
+        ]
 
     def is_project_figure(self, figure: Figure) -> bool:
         """Totals and sums that are no investment are nobody's project figure; they are judged on their own."""
@@ -139,8 +147,9 @@ class Page:
             return Stage.announced, f"stage announced: “{plan.group(0)}” states a further plan, with no stage words"
         return None
 
-    def stage_near(self, start: int, end: int, own: list[Span] | None = None,
-                   company: CompanyCandidate | None = None) -> tuple[Stage, str]:
+    def stage_near(
+        self, start: int, end: int, own: list[Span] | None = None, company: CompanyCandidate | None = None
+    ) -> tuple[Stage, str]:
         """The stage the words around a span state, with where they were read: its own sentence first
         (:meth:`stated_stage`), then the sentence before it in its paragraph, its paragraphs (``own``: a
         company's section), and the article's lede.
@@ -153,13 +162,19 @@ class Page:
             return stated
         sentences = covering(self.sentences, start, end)
         paragraph = covering(self.paragraphs, start, end)
-        before = " ".join(s.text for s in around(self.sentences, start, end)
-                          if s not in sentences and paragraph and s.start >= paragraph[0].start)
+        before = " ".join(
+            s.text
+            for s in around(self.sentences, start, end)
+            if s not in sentences and paragraph and s.start >= paragraph[0].start
+        )
         paragraph_text = " ".join(p.text for p in (own or paragraph))
         me = {self.companies.index(company)} if company in self.companies else set()
         lede_stage = self._lede_stage if self._lede_is_total or self._lede_companies <= me else None
-        for found, where in ((stage_cue(before), "the sentence before"), (stage_cue(paragraph_text), "its paragraphs"),
-                             (lede_stage, "the article's lede")):
+        for found, where in (
+            (stage_cue(before), "the sentence before"),
+            (stage_cue(paragraph_text), "its paragraphs"),
+            (lede_stage, "the article's lede"),
+        ):
             if found:
                 return found[0], f"stage {found[0].value}: “{found[1]}” in {where}"
         return Stage.announced, "stage announced: no stage words around it"

@@ -97,12 +97,15 @@ class Questions:
     async def facilities_of(self, name: str, passage: list[Span]) -> list[str]:
         """The separate facilities ``passage`` says ``name`` builds or runs, in a few words each, as the model
         lists them (:func:`rules.listed_facilities` keeps those that can be)."""
-        question = self._prompt.render("facilities", company=name, passage=" ".join(" ".join(s.text.split()) for s in passage))
+        question = self._prompt.render(
+            "facilities", company=name, passage=" ".join(" ".join(s.text.split()) for s in passage)
+        )
         answer = await self._llm.ask(FacilitiesAnswer, self._messages(question), max_tokens=_ANSWER_TOKENS)
         return list(dict.fromkeys(f.strip() for f in answer.facilities if f.strip()))
 
     async def about_figure(self, figure: Figure, sentence: Span, investor_names: list[str]) -> Any:
         """What a figure no company took is: a total, one project's (of which investor), or something else."""
         question = self._prompt.render("figure", figure=phrase(figure), sentence=" ".join(sentence.text.split()))
-        return await self._llm.ask(figure_answer_model(investor_names), self._messages(question),
-                                   max_tokens=_ANSWER_TOKENS)
+        return await self._llm.ask(
+            figure_answer_model(investor_names), self._messages(question), max_tokens=_ANSWER_TOKENS
+        )

@@ -43,8 +43,9 @@ def own_figure(kind: str, picked: Figure | None, offered: dict[str, Figure]) -> 
     return None, None
 
 
-def believed_owner(page: Page, figure: Figure, named: str | None, found: dict[str, tuple[DealDraft, list[Span]]]
-                   ) -> tuple[DealDraft | None, str | None]:
+def believed_owner(
+    page: Page, figure: Figure, named: str | None, found: dict[str, tuple[DealDraft, list[Span]]]
+) -> tuple[DealDraft | None, str | None]:
     """The deal a figure no company took belongs to: the one the model named when the figure is inside that
     company's section, else the nearest company's; a company from elsewhere in the article is not believed."""
     nearest = page.owner_of(figure)
@@ -60,12 +61,22 @@ def join_named_as_one(page: Page, drafts: list[DealDraft], names: list[str]) -> 
     group and the subsidiary that carries the project) are one deal: the model, asked company by company,
     splits the project's figures between them."""
     companies = [c for c in page.companies if c.name in names]
-    pairs = [(first.name, second.name) for first in companies for second in companies if first is not second
-             and any(_OPENING_BRACKET.fullmatch(page.text, a.end, b.start)
-                     for a in first.mentions for b in second.mentions if a.end <= b.start)]
+    pairs = [
+        (first.name, second.name)
+        for first in companies
+        for second in companies
+        if first is not second
+        and any(
+            _OPENING_BRACKET.fullmatch(page.text, a.end, b.start)
+            for a in first.mentions
+            for b in second.mentions
+            if a.end <= b.start
+        )
+    ]
     for first, second in pairs:
-        kept, joined = (next((d for d in drafts if d.investors == [name] and not d.aggregate), None)
-                        for name in (first, second))
+        kept, joined = (
+            next((d for d in drafts if d.investors == [name] and not d.aggregate), None) for name in (first, second)
+        )
         if kept is None or joined is None:
             continue
         kept.investors.append(second)
@@ -91,15 +102,30 @@ def one_per_project(page: Page, drafts: list[DealDraft]) -> list[DealDraft]:
     into it (seed 000's 34 MW gas plant into another company's deal)."""
     named = [d for d in drafts if d.investors and not d.aggregate]
     for first, second in [(a, b) for i, a in enumerate(named) for b in named[i + 1 :]]:
-        if first in drafts and second in drafts and _one_project(page, first, second) and any(
-                same_company(x, y) for x in first.investors for y in second.investors):
-            _join_into(page, first, second, drafts, f"joined with the draft of {', '.join(second.investors)}: "
-                                                     "the same company, sector agrees, no figure conflicts")
+        if (
+            first in drafts
+            and second in drafts
+            and _one_project(page, first, second)
+            and any(same_company(x, y) for x in first.investors for y in second.investors)
+        ):
+            _join_into(
+                page,
+                first,
+                second,
+                drafts,
+                f"joined with the draft of {', '.join(second.investors)}: "
+                "the same company, sector agrees, no figure conflicts",
+            )
     unnamed = [d for d in drafts if not d.investors and not d.aggregate]
     for draft in unnamed[1:]:
         if _one_project(page, unnamed[0], draft):
-            _join_into(page, unnamed[0], draft, drafts, "joined with another figure of no named investor: "
-                                                        "sector agrees, no figure conflicts")
+            _join_into(
+                page,
+                unnamed[0],
+                draft,
+                drafts,
+                "joined with another figure of no named investor: sector agrees, no figure conflicts",
+            )
     return drafts
 
 
@@ -120,8 +146,7 @@ def _one_project(page: Page, a: DealDraft, b: DealDraft) -> bool:
         return False
     capacities = [page.value(c) for c in a.capacity]
     return all(
-        page.value(c) in capacities or all(unit != page.value(c)[1] for _, unit in capacities)
-        for c in b.capacity
+        page.value(c) in capacities or all(unit != page.value(c)[1] for _, unit in capacities) for c in b.capacity
     )
 
 
@@ -141,8 +166,9 @@ def facility_sentence(facility: str, passage: list[Span]) -> Span | None:
     return next((s for s in passage if kinds & facility_kinds(s.text)), None)
 
 
-def one_per_facility(page: Page, drafts: list[DealDraft],
-                     listed: list[tuple[DealDraft, list[str], list[Span]]]) -> list[DealDraft]:
+def one_per_facility(
+    page: Page, drafts: list[DealDraft], listed: list[tuple[DealDraft, list[str], list[Span]]]
+) -> list[DealDraft]:
     """A company whose section names several things it builds, and for which the model listed several
     facilities, gets a deal per facility ("a hotel, a greenhouse and a poultry farm" are three projects of one
     investor), each with the stage its own sentence states, else the company's. The company's own figure over
@@ -152,8 +178,10 @@ def one_per_facility(page: Page, drafts: list[DealDraft],
         if company_draft not in drafts or len(facilities) < 2:
             continue
         name = ", ".join(company_draft.investors)
-        company_stage = next((r for r in company_draft.reasons if r.startswith("stage ")),
-                             f"stage {company_draft.stage.value}: that of {name}'s deal")
+        company_stage = next(
+            (r for r in company_draft.reasons if r.startswith("stage ")),
+            f"stage {company_draft.stage.value}: that of {name}'s deal",
+        )
         position = drafts.index(company_draft)
         if company_draft.amount:
             company_draft.aggregate = True
@@ -166,11 +194,22 @@ def one_per_facility(page: Page, drafts: list[DealDraft],
             sentence = facility_sentence(facility, passage)
             stated = page.stated_stage(sentence.start, sentence.end) if sentence else None
             stage, stage_reason = stated or (company_draft.stage, company_stage)
-            drafts.insert(position + offset, DealDraft(
-                evidence=company_draft.evidence, investors=list(company_draft.investors), project=facility,
-                place=company_draft.place, sector=company_draft.sector if sector is Sector.other else sector,
-                stage=stage,
-                reasons=[(f"project “{facility}”: one of {len(facilities)} facilities the model listed for {name}, "
-                         "whose section names several things built"), stage_reason],
-            ))
+            drafts.insert(
+                position + offset,
+                DealDraft(
+                    evidence=company_draft.evidence,
+                    investors=list(company_draft.investors),
+                    project=facility,
+                    place=company_draft.place,
+                    sector=company_draft.sector if sector is Sector.other else sector,
+                    stage=stage,
+                    reasons=[
+                        (
+                            f"project “{facility}”: one of {len(facilities)} facilities the model listed for {name}, "
+                            "whose section names several things built"
+                        ),
+                        stage_reason,
+                    ],
+                ),
+            )
     return drafts

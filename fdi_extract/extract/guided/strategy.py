@@ -127,8 +127,9 @@ class GuidedStrategy:
         return draft, [f for f in chosen.values() if f is not None]
 
     @staticmethod
-    def _figure_deal(figure: Figure, sentence: Span, answer: object, page: Page,
-                     found: dict[str, tuple[DealDraft, list[Span]]]) -> DealDraft | None:
+    def _figure_deal(
+        figure: Figure, sentence: Span, answer: object, page: Page, found: dict[str, tuple[DealDraft, list[Span]]]
+    ) -> DealDraft | None:
         """A new deal for a figure no company took, or None when it completes a company's deal instead."""
         total_cue = isinstance(figure, Money) and is_total(sentence.text)
         aggregate = answer.kind == TOTAL or total_cue  # type: ignore[attr-defined]
@@ -143,8 +144,11 @@ class GuidedStrategy:
                 owner.reasons.append(f"capacity “{figure.text}”: a figure no company took, in {named}'s section")
             return None
         stage, stage_reason = page.stage_near(figure.start, figure.end)
-        kind = ("a total of several projects" + (" (a total's words in its sentence)" if total_cue else "")
-                if aggregate else "one project's figure")
+        kind = (
+            "a total of several projects" + (" (a total's words in its sentence)" if total_cue else "")
+            if aggregate
+            else "one project's figure"
+        )
         return DealDraft(
             evidence=[sentence.text],
             investors=page.companies_near(figure.start, figure.end) if aggregate else [],
@@ -156,4 +160,3 @@ class GuidedStrategy:
             aggregate=aggregate,
             reasons=[f"“{figure.text}”: no company took it; the model called it {kind}", stage_reason],
         )
-
