@@ -1,6 +1,7 @@
 # Two entry points, each doing all of its own set-up on a fresh machine (idempotent):
 #   make run    extract the seeds with the embedded model, reconcile them, print the deals
-#   make test   run the test suite (cassette replay, loopback fakes, one live run of the embedded model)
+#   make test   lint and format check (ruff), then the test suite (cassette replay, loopback fakes, one live
+#               run of the embedded model)
 VENV   ?= .venv
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
@@ -25,6 +26,8 @@ run: $(STAMP)
 	$(VENV)/bin/fdi-extract reconcile out/seeds.mentions.jsonl --out out/seeds
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest --block-network
 
 # Re-pin every dependency to what is installed now.

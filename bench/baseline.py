@@ -21,6 +21,7 @@ from typing import Literal
 
 import instructor
 import openai
+from accuracy import replaying  # bench/ is the script's own folder, first on sys.path
 from instructor.core.exceptions import InstructorError
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -35,8 +36,6 @@ from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.places import resolve_place
 from fdi_extract.normalize.quantities import parse_capacities
-
-from accuracy import replaying  # bench/ is the script's own folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {

@@ -32,7 +32,7 @@ import duckdb
 from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.articles import read_article
 from fdi_extract.evaluate import evaluate, load_gold, load_mentions, load_project_words, mention_from_gold
-from fdi_extract.model import Amount, Capacity, DealMention, Investor, Sector, Stage
+from fdi_extract.model import DealMention, Sector, Stage
 from fdi_extract.normalize import canonical_company
 from fdi_extract.reconcile import cluster_scores, reconcile
 from fdi_extract.settings import Settings
@@ -53,7 +53,8 @@ PROJECT_WORDS = ROOT / "tests/gold/dev_project_words.jsonl"
 
 def gold_fed() -> None:
     """Gold lines carry no words; where two deals of one article have identical gold lines (a greenhouse and a
-    poultry farm of one investor), each gets the words its article names it with (tests/gold/dev_project_words.jsonl)."""
+    poultry farm of one investor), each gets the words its article names it with
+    (tests/gold/dev_project_words.jsonl)."""
     dates = published_dates()
     words = load_project_words(PROJECT_WORDS)
     gold = [g for path, _ in GOLDS for g in load_gold(path)[0]]
@@ -62,7 +63,8 @@ def gold_fed() -> None:
     scores = cluster_scores([g.deal for g in gold], [m.deal_id for m in mentions])
     f1 = 2 * scores.pairwise_precision * scores.pairwise_recall / (scores.pairwise_precision + scores.pairwise_recall)
     print(
-        f"gold-fed (pairwise F1 {f1:.3f}): {len(gold)} mentions → {len(deals)} deals (gold has {len({g.deal for g in gold})}); "
+        f"gold-fed (pairwise F1 {f1:.3f}): {len(gold)} mentions → {len(deals)} deals "
+        f"(gold has {len({g.deal for g in gold})}); "
         f"pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
         f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}"
     )

@@ -203,7 +203,8 @@ def main() -> None:
             f"LLM.ask with parsing and validation {through_llm:.1f} ms"
         )
     print(
-        f"library CPU {cpu / args.articles * 1000:.1f} ms per article (all in-process work: extraction, store, reconcile, report)"
+        f"library CPU {cpu / args.articles * 1000:.1f} ms per article "
+        "(all in-process work: extraction, store, reconcile, report)"
     )
     print(f"re-run of the same {args.articles} from cache in {cached_wall:.1f} s wall")
     print(f"{args.articles} articles in {wall:.1f} s wall")

@@ -18,7 +18,6 @@ mentions, ties are rare, and the greedy choice is the one a reader checking by h
 from __future__ import annotations
 
 import json
-
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field

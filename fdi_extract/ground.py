@@ -1,9 +1,10 @@
 """Grounding: every quote found in the article with character offsets; every figure read from the text.
 
 A quote is searched after folding whitespace runs, quote marks and dashes (models re-type «» as ""
-and collapse line breaks), then case (:class:`fdi_extract.text.ArticleText`). Every investor name and place of a draft must be named by the
-article too (verbatim, or in another script or case) or it is dropped with a warning. Offsets always point into the original text, so
-``text[start:end]`` is what the article says. A quote that cannot be found is dropped with a
+and collapse line breaks), then case (:class:`fdi_extract.text.ArticleText`). Every investor name and
+place of a draft must be named by the article too (verbatim, or in another script or case) or it is
+dropped with a warning. Offsets always point into the original text, so ``text[start:end]`` is what the
+article says. A quote that cannot be found is dropped with a
 warning; a deal left with no grounded evidence is dropped. Amounts, capacities and job counts are
 taken from the money and quantity phrases of the article that the model's phrase points at, and
 their own spans are added to the evidence: a figure that is not in its evidence is never output.

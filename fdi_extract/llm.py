@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import errno
 import email.utils
+import errno
 import json
 import logging
 import socket

@@ -1,8 +1,8 @@
 """The public data contract: Pydantic models passed between the stages of the pipeline.
 
 This module imports nothing else from fdi_extract but ``dates`` (which imports nothing of ours),
-so every stage (and every user) can depend on it without pulling in the LLM layer. The JSON form of :class:`DealMention` is the record
-that batch output, evaluation and reconciliation all read; its field names follow DESIGN.md.
+so every stage (and every user) can depend on it without pulling in the LLM layer. The JSON form of
+:class:`DealMention` is the record that batch output, evaluation and reconciliation all read.
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ class DealMention(_DealFacts):
     evidence: list[Evidence] = Field(default_factory=list)
     reasons: list[str] = Field(
         default_factory=list,
-        description="Why the mention is as it is: which answer or rule chose its investor, each figure, the stage, a join.",
+        description="Why the mention is as it is: which answer or rule chose its investor, each figure, the stage, "
+        "a join.",
     )
 
     _published_as_iso = field_validator("published", mode="before")(_unreadable_date)

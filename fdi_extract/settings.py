@@ -111,7 +111,8 @@ class Settings(BaseSettings):
     )
     adjudicate: bool = Field(
         default=False,
-        description="Ask the LLM about reconciliation pairs tied only by investor and place (no figure, no project words).",
+        description="Ask the LLM about reconciliation pairs tied only by investor and place (no figure, no "
+        "project words).",
     )
     chunk_chars: PositiveInt = Field(
         default=12_000, description="Articles longer than this are split at paragraph boundaries."

@@ -136,4 +136,7 @@ def test_using_it_changes_nothing_process_wide(monkeypatch: pytest.MonkeyPatch) 
     mentions = [m for r in results for m in r.mentions]
     assert len(reconcile(mentions)) == 1
     assert logging.getLogRecordFactory() is factory and csv.field_size_limit() == limit
-    assert list(logging.getLogger().handlers) == handlers and registered == []
+    # Only the package's own exit hooks count: certifi and weakref.finalize register one the first time anything
+    # in the process makes a TLS context or a finalizer, whichever test happens to run first.
+    ours = [f for f in registered if getattr(f, "__module__", "").startswith("fdi_extract")]
+    assert list(logging.getLogger().handlers) == handlers and ours == []

@@ -25,12 +25,12 @@ from fdi_extract.errors import LLMAnswerError
 from fdi_extract.extract.candidates import CompanyCandidate, find_companies
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals
+from fdi_extract.model import Stage
 from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
 from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
-from fdi_extract.model import Stage
 from fdi_extract.text import Span
 
 if TYPE_CHECKING:

@@ -216,8 +216,9 @@ def is_company_name(name: str) -> bool:
     """Whether ``name`` can name an investing company, as a model's or a recognizer's reading of it.
 
     Not a country or nationality with words for a kind of party ("Turkey", "Korea", "Chinese investors",
-    "китайская компания"), not a place ("Актюбинская область"), not an organisation that is no company (the ``not_a_company`` cue: state bodies,
-    development banks lending to a state, forums, the press), not a bare legal form.
+    "китайская компания"), not a place ("Актюбинская область"), not an organisation that is no company (the
+    ``not_a_company`` cue: state bodies, development banks lending to a state, forums, the press), not a bare
+    legal form.
 
     >>> [is_company_name(n) for n in ("China Energy International Group", "Chinese investors", "Turkey")]
     [True, False, False]

@@ -38,8 +38,9 @@ _CURRENCY_WORD = (
 _CURRENCY_PREFIX = r"(?:US\$|\$|USD|EUR|€|KZT|₸|CNY|RMB|RUB|UZS|KGS|TJS)"
 _QUALIFIER_BEFORE = (
     r"(?:свыше|более(?:[ \u00a0]чем)?|больше|не[ \u00a0]менее|не[ \u00a0]меньше|около|порядка|примерно"
-    r"|приблизительно|почти|ориентировочно|до|over|more[ \u00a0]than|above|at[ \u00a0]least|in[ \u00a0]excess[ \u00a0]of"
-    r"|exceeding|about|around|approximately|roughly|nearly|almost|some|up[ \u00a0]to|шамамен|~)"
+    r"|приблизительно|почти|ориентировочно|до|over|more[ \u00a0]than|above|at[ \u00a0]least"
+    r"|in[ \u00a0]excess[ \u00a0]of|exceeding|about|around|approximately|roughly|nearly|almost|some|up[ \u00a0]to"
+    r"|шамамен|~)"
 )
 _QUALIFIER_AFTER = r"(?:астам|с[ \u00a0]лишним|и[ \u00a0]более|or[ \u00a0]more|дейін)"
 

@@ -21,7 +21,10 @@ from fdi_extract.normalize.numbers import (
 )
 
 _AMOUNT = rf"(?P<num>{NUMBER})(?:[{SPACES}]?(?P<scale>{SCALE_WORD}))?"
-_LOW = rf"(?:(?<![\w])(?:от|from)[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*"
+_LOW = (
+    rf"(?:(?<![\w])(?:от|from)[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?"
+    rf"[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*"
+)
 _S = rf"[{SPACES}]*"
 
 _POWER = re.compile(
