@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	# llama-cpp-python compiles llama.cpp from source the first time (about 7 minutes on 2 cores; cached after).
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/python -m pip install --quiet --constraint requirements.lock --editable ".[local,html,spark,test]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/python -m pip install --quiet --constraint requirements.lock --editable ".[local,html,spark,frames,test]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -15,6 +15,7 @@ from fdi_extract.errors import (
     ModelUnavailableError,
 )
 from fdi_extract.evaluate import EvalReport, evaluate
+from fdi_extract.frames import deals_frame, deals_table, mentions_frame, mentions_table
 from fdi_extract.model import (
     Amount,
     Article,
@@ -30,6 +31,8 @@ from fdi_extract.model import (
     Usage,
 )
 from fdi_extract.reconcile import reconcile
+from fdi_extract.records import RunOutputs, load_run
+from fdi_extract.report import write_report
 from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
 
 if TYPE_CHECKING:
@@ -68,6 +71,7 @@ __all__ = [
     "ModelUnavailableError",
     "Qualifier",
     "RetryPolicy",
+    "RunOutputs",
     "Sector",
     "Settings",
     "Stage",
@@ -75,7 +79,13 @@ __all__ = [
     "StructuredMode",
     "Usage",
     "aextract_deals",
+    "deals_frame",
+    "deals_table",
     "evaluate",
     "extract_deals",
+    "load_run",
+    "mentions_frame",
+    "mentions_table",
     "reconcile",
+    "write_report",
 ]

@@ -90,9 +90,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 def _extract_all(paths: list[Path], settings: Settings, output: Path, stats: Path | None) -> list[ArticleResult]:
     files = list(iter_text_files(paths))
     results: list[ArticleResult] = []
-    # Written as NAME.partial as articles finish (kept if the run is cut short), moved over NAME at the end.
+    # Written as NAME.partial as articles finish (kept if the run is cut short), moved over NAME at the end;
+    # "-" is standard output, a record a line as each article finishes.
     with ExitStack() as files_open:
-        mentions_out = files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
+        mentions_out = (
+            sys.stdout
+            if _is_stdout(output)
+            else files_open.enter_context(partial_path(output).open("w", encoding="utf-8"))
+        )
         stats_out = files_open.enter_context(partial_path(stats).open("w", encoding="utf-8")) if stats else None
         progress = files_open.enter_context(
             Progress(
@@ -158,13 +163,22 @@ def _mentions_table(mentions: list[DealMention]) -> Table:
     return table
 
 
+def _is_stdout(path: Path) -> bool:
+    return str(path) == "-"
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 article", "2 articles" """
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     settings = _settings(args)
     paths = _existing(args.paths)
     _say_model(settings)
     results = _extract_all(paths, settings, args.output, args.stats)
     failed = [r for r in results if r.error]
-    for output in (args.output, args.stats):
+    for output in (None if _is_stdout(args.output) else args.output, args.stats):
         # A run with failures does not replace what an earlier run wrote there: a failing endpoint must not
         # wipe good records. Its own records stay beside it.
         if output is not None and failed and output.exists():
@@ -177,14 +191,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         elif output is not None:
             partial_path(output).replace(output)
     mentions = [m for r in results for m in r.mentions]
-    if not args.no_table:
+    if not args.no_table and not _is_stdout(args.output):
         out.print(_mentions_table(mentions))
     seconds = [r.seconds for r in results if not r.error]
     median = statistics.median(seconds) if seconds else 0.0
     prompt = sum(r.usage.prompt_tokens for r in results)
     completion = sum(r.usage.completion_tokens for r in results)
     err.print(
-        f"{len(results)} articles, {len(failed)} failed, {len(mentions)} mentions → {args.output}; "
+        f"{_count(len(results), 'article')}, {len(failed)} failed, {_count(len(mentions), 'mention')} → "
+        f"{'standard output' if _is_stdout(args.output) else args.output}; "
         f"median {median:.1f} s/article; tokens {prompt} prompt + {completion} completion"
     )
     return 1 if failed else 0
@@ -333,6 +348,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     _output_folder(args.out)
     mentions = [m for path in _existing(args.sources) for m in _mentions_from(path)]
+    if not mentions:
+        raise FdiExtractError(f"no mention record in {', '.join(map(str, args.sources))}: nothing to report")
     deals = reconcile(mentions)
     stores = [Store(path, read_only=True) for source in args.sources if (path := _store_path(source)) is not None]
     try:
@@ -344,7 +361,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         for store in stores:
             store.close()
-    err.print(f"{len(mentions)} mentions → {len(deals)} deals → {args.out / 'report.html'}")
+    err.print(f"{_count(len(mentions), 'mention')} → {_count(len(deals), 'deal')} → {args.out / 'report.html'}")
     return 0
 
 
@@ -454,7 +471,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = add_command("extract", help="extract deal mentions from .txt articles")
     extract.add_argument("paths", nargs="+", type=Path, help=".txt files or folders of them")
-    extract.add_argument("-o", "--output", type=Path, default=Path("mentions.jsonl"))
+    extract.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("mentions.jsonl"),
+        help="mention records, one JSON line each (default mentions.jsonl; - for standard output)",
+    )
     extract.add_argument("--stats", type=Path, help="also write per-article seconds, tokens and warnings (JSONL)")
     _model_options(extract)
     extract.add_argument("--no-table", action="store_true", help="don't print the mentions")
@@ -488,7 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument(
         "sources", nargs="+", type=Path, help="a run's store.sqlite (or its folder), or mention records (JSONL)"
     )
-    page.add_argument("--out", type=Path, required=True)
+    page.add_argument(
+        "--out", type=Path, required=True, help="writes mentions/deals JSONL, deals.csv and report.html here"
+    )
     page.set_defaults(run=cmd_report)
 
     merge = add_command("reconcile", help="group mention records into deals (incremental over --out)")
@@ -524,8 +549,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(run=cmd_reconcile)
 
     score = add_command("eval", help="score mention records against a gold file")
-    score.add_argument("gold", type=Path)
-    score.add_argument("predicted", type=Path)
+    score.add_argument("gold", type=Path, help="gold deals (JSONL, as shared/corpus/GOLD_FORMAT.md)")
+    score.add_argument("predicted", type=Path, help="mention records (JSONL) or a run's store.sqlite or folder")
     score.add_argument("--json", action="store_true", help="print the figures as JSON")
     score.add_argument(
         "--lenient",
@@ -548,7 +573,11 @@ def _model_options(command: argparse.ArgumentParser) -> None:
         "served at --base-url (also FDI_EXTRACT_MODEL)",
     )
     command.add_argument("--base-url", help="an OpenAI-compatible endpoint (also FDI_EXTRACT_BASE_URL)")
-    command.add_argument("--strategy", choices=[s.value for s in Strategy])
+    command.add_argument(
+        "--strategy",
+        choices=[s.value for s in Strategy],
+        help="direct (the default: the model reads the article), or guided (also FDI_EXTRACT_STRATEGY)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,12 +78,26 @@ class AdaptiveLimit:
 class Extractor:
     """Extracts deal mentions from articles through one LLM endpoint.
 
+    The model as one string, as instructor's ``from_provider``, or settings::
+
+        Extractor()                                       # the embedded model
+        Extractor("openai/gpt-4o-mini")                   # key from OPENAI_API_KEY
+        Extractor("qwen2.5", base_url="http://localhost:8000/v1", request_timeout=30)
+        Extractor(Settings(model="ollama/qwen2.5:7b"))
+
     >>> with Extractor() as extractor:                      # doctest: +SKIP
     ...     result = extractor.extract(Article(text=..., article_id="a1"))
     """
 
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings()
+    def __init__(self, settings: Settings | str | None = None, /, **options: Any):
+        if isinstance(settings, str):
+            options["model"] = settings
+            settings = None
+        if settings is None:
+            settings = Settings(**options)
+        elif options:  # validated again, so that a wrong option is said as for Settings itself
+            settings = Settings(**(dict(settings) | options))
+        self.settings = settings
         self.settings.require_credentials()
         self.strategy = strategy_for(self.settings)
         self._server: EmbeddedServer | None = None

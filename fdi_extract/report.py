@@ -16,39 +16,20 @@ import html
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-import pycountry
-
 from fdi_extract.files import replaced_when_done
+from fdi_extract.frames import DEAL_SCHEMA, counts_in_totals, deal_row
 from fdi_extract.model import Deal, DealMention, Evidence, Stage
+from fdi_extract.names import region_name, sector_label, stage_label
+from fdi_extract.reconcile import reconcile
 
-_CSV_COLUMNS = (
-    "deal_id",
-    "investors",
-    "investor_countries",
-    "host_country",
-    "region",
-    "district",
-    "project",
-    "sector",
-    "amount_text",
-    "amount_value",
-    "amount_currency",
-    "amount_usd",
-    "capacity",
-    "jobs",
-    "stage",
-    "aggregate",
-    "sources",
-    "first_published",
-    "last_published",
-    "conflicts",
-)
+# deals.csv has the columns of the frames (frames.DEAL_SCHEMA) but the investors' list, which a cell cannot hold.
+_CSV_COLUMNS = tuple(name for name in DEAL_SCHEMA.names if name != "investor_list")
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2330;background:#f6f7f9}
@@ -98,9 +79,10 @@ _SCRIPT = """
     const sort = view.get("sort") || "";
     if (sort) {
       const key = sort.replace(/^-/, ""), sign = sort.startsWith("-") ? -1 : 1;
+      // Umbrella totals sort among themselves, after the single projects: a total is no project's rival.
       rows.slice().sort((a, b) => {
-        const x = value(a, key), y = value(b, key);
-        return sign * (x < y ? -1 : x > y ? 1 : 0);
+        const x = value(a, key), y = value(b, key), tier = (a.dataset.total === "1") - (b.dataset.total === "1");
+        return tier || sign * (x < y ? -1 : x > y ? 1 : 0);
       }).forEach(row => body.appendChild(row));
       headers.forEach(h => h.className = h.dataset.key === key ? (sign > 0 ? "asc" : "desc") : "");
     }
@@ -119,6 +101,7 @@ _SCRIPT = """
 """
 _TABLE_COLUMNS = (
     ("investor", "investor"),
+    ("project", "project"),
     ("country", "country"),
     ("region", "region"),
     ("sector", "sector"),
@@ -151,7 +134,7 @@ def write_outputs(
         for deal in deals:
             order.append((-len(deal.sources), -(deal.amount.usd or 0) if deal.amount else 0, lines.tell()))
             lines.write(deal.model_dump_json().encode() + b"\n")
-            writer.writerow(_csv_row(deal))
+            writer.writerow(_csv_row(deal_row(deal)))
             articles.update(s.article_id for s in deal.sources)
             overview.add(deal)
         page.write(
@@ -167,11 +150,32 @@ def write_outputs(
         page.write(f"<script>{_SCRIPT}</script></body></html>")
 
 
-def region_name(code: str | None) -> str:
+def write_report(
+    mentions: Iterable[DealMention],
+    out_dir: Path | str,
+    *,
+    articles: Mapping[str, str] | Callable[[str], str | None] | None = None,
+) -> Path:
+    """Reconcile ``mentions`` into deals and write the four outputs (mentions.jsonl, deals.jsonl, deals.csv,
+    report.html) into ``out_dir``; returns the report's path. ``articles`` (article id → text) lets every
+    deal card show its articles with the evidence highlighted.
+
+    >>> write_report(extract_deals(text), "out/one")        # doctest: +SKIP
+    PosixPath('out/one/report.html')
+    """
+    mentions = list(mentions)
+    text_of = articles.get if isinstance(articles, Mapping) else articles or (lambda _: None)
+    folder = Path(out_dir)
+    write_outputs(folder, mentions, reconcile(mentions), text_of)
+    return folder / "report.html"
+
+
+def _region(code: str | None) -> str:
+    """ "Aktobe Region (KZ-15)": the English name a reader knows, with the code the records hold."""
     if not code:
         return "unknown"
-    subdivision = pycountry.subdivisions.get(code=code)
-    return f"{subdivision.name} ({code})" if subdivision else code
+    name = region_name(code)
+    return f"{name} ({code})" if name != code else code
 
 
 def _year(deal: Deal) -> str:
@@ -197,14 +201,14 @@ class _Overview:
         self.options: dict[str, set[str]] = defaultdict(set)
 
     def add(self, deal: Deal) -> None:
-        if deal.aggregate:
+        if not counts_in_totals(deal):
             self.aggregates += 1
         else:
             self.deals += 1
             self.usd += _usd(deal) or 0.0
             for chart, key in (
-                ("region", region_name(deal.region)),
-                ("sector", deal.sector.value),
+                ("region", _region(deal.region)),
+                ("sector", sector_label(deal.sector.value) or ""),
                 ("year", _year(deal)),
                 ("stage", deal.stage.value),
             ):
@@ -242,12 +246,13 @@ class _Overview:
         most = max(counts.values(), default=1)
         rows = []
         for index, key in enumerate(keys):
+            shown = (stage_label(key) or key) if chart == "stage" else key
             y = index * (bar + 6)
             length = max(2, round((width - label - 120) * counts[key] / most))
             money = f" · ${self.sums[chart][key] / 1e6:,.0f} M" if self.sums[chart][key] else ""
             rows.append(
-                f'<text x="0" y="{y + 13}">{html.escape(key[:30])}</text>'
-                f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(key)}</title></rect>'
+                f'<text x="0" y="{y + 13}">{html.escape(shown[:30])}</text>'
+                f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(shown)}</title></rect>'
                 f'<text x="{label + length + 6}" y="{y + 13}">{counts[key]}{money}</text>'
             )
         height = max(1, len(keys)) * (bar + 6)
@@ -270,7 +275,7 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
         '<section class="overview"><h2>Deals</h2><div class="filters">'
         '<label>investor <input data-filter="investor" type="search" placeholder="name"></label>'
         + choice("country", "country")
-        + choice("region", "region", region_name)
+        + choice("region", "region", _region)
         + choice("stage", "stage")
         + '<label>amount, $ M <input data-filter="min" type="number" min="0" size="6" placeholder="from"> – '
         '<input data-filter="max" type="number" min="0" size="6" placeholder="to"></label></div>'
@@ -286,6 +291,7 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
         usd = _usd(deal)
         data = {
             "investor": investors,
+            "project": deal.project,
             "country": countries[0] if countries else "",
             "region": deal.region or "",
             "sector": deal.sector.value,
@@ -293,13 +299,15 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
             "usd": "" if usd is None else f"{usd:.0f}",
             "year": _year(deal),
             "sources": str(len(deal.sources)),
+            "total": "0" if counts_in_totals(deal) else "1",
         }
         cells = [
             f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
+            e(deal.project),
             e(", ".join(countries)),
-            e(region_name(deal.region)),
-            e(deal.sector.value),
-            e(deal.stage.value),
+            e(_region(deal.region)),
+            e(sector_label(deal.sector.value) or ""),
+            e(stage_label(deal.stage.value) or ""),
             "" if usd is None else f"{usd / 1e6:,.1f}",
             e(data["year"]),
             data["sources"],
@@ -331,34 +339,8 @@ def _spreadsheet_safe(cell: object) -> object:
     return "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell
 
 
-def _csv_row(d: Deal) -> list[object]:
-    return [_spreadsheet_safe(cell) for cell in _csv_cells(d)]
-
-
-def _csv_cells(d: Deal) -> list[object]:
-    dates = [s.published for s in d.sources if s.published]
-    return [
-        d.deal_id,
-        "; ".join(i.name for i in d.investors),
-        "; ".join(sorted({i.country for i in d.investors if i.country})),
-        d.host_country,
-        d.region,
-        d.district,
-        d.project,
-        d.sector.value,
-        d.amount.text if d.amount else "",
-        d.amount.value if d.amount else "",
-        d.amount.currency if d.amount else "",
-        round(d.amount.usd) if d.amount and d.amount.usd is not None else "",
-        "; ".join(str(c) for c in d.capacity),
-        d.jobs or "",
-        d.stage.value,
-        d.aggregate,
-        "; ".join(s.article_id for s in d.sources),
-        min(dates, default=""),
-        max(dates, default=""),
-        "; ".join(f"{c.field}: " + " | ".join(v.value for v in c.values) for c in d.conflicts),
-    ]
+def _csv_row(row: dict[str, object]) -> list[object]:
+    return [_spreadsheet_safe("" if (value := row[name]) is None else value) for name in _CSV_COLUMNS]
 
 
 def highlight(text: str, evidence: list[Evidence]) -> str:

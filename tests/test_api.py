@@ -140,3 +140,22 @@ def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
 def test_public_names() -> None:
     for name in ("extract_deals", "aextract_deals", "DealMention", "Settings", "evaluate", "Extractor"):
         assert hasattr(fdi_extract, name)
+
+
+def test_an_extractor_from_a_model_string_as_instructor_takes_one(tmp_path: Path) -> None:
+    answer = json.dumps(
+        {"deals": [{"investor": "Orda Glass Co., Ltd.", "project": "glass plant", "amount": "5 млрд тенге"}]}
+    )
+    text = "Компания Orda Glass Co., Ltd. построит стекольный завод в Алматинской области за 5 млрд тенге."
+    with fake_llm([Reply(content=answer)]) as (url, seen):
+        with Extractor("openai/m", base_url=url, api_key=SECRET, request_timeout=5) as extractor:
+            result = extractor.extract(text)
+    assert extractor.settings.request_timeout == 5 and seen[0]["model"] == "m"
+    assert [i.name for m in result.mentions for i in m.investors] == ["Orda Glass Co., Ltd."]
+    # The report from Python, and the run's outputs read back as a DataFrame.
+    page = fdi_extract.write_report(result.mentions, tmp_path, articles={result.article_id: text})
+    assert "<mark" in page.read_text(encoding="utf-8")
+    frame = fdi_extract.deals_frame(fdi_extract.load_run(tmp_path).deals)
+    assert list(frame.investors) == ["Orda Glass Co., Ltd."] and frame.amount_currency[0] == "KZT"
+    with pytest.raises(ValueError, match="request_timeout"):
+        Extractor(Settings(model="m", base_url=url), request_timeout=-1)

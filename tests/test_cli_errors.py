@@ -144,3 +144,23 @@ def test_report_outputs_are_replaced_whole_or_not_at_all(tmp_path: Path) -> None
     with pytest.raises(OSError):
         write_outputs(tmp_path, [mention], reconcile([mention]), failing)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no partial file left behind either
+
+
+def test_extract_to_standard_output_and_report_with_nothing_to_report(tmp_path: Path, capsys) -> None:
+    from tests.fake_llm import Reply, fake_llm
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Компания Alpha Co., Ltd. построит завод в Алматинской области за 10 млн долларов."
+    )
+    answer = json.dumps({"deals": [{"investor": "Alpha Co., Ltd.", "project": "plant", "amount": "10 млн долларов"}]})
+    with fake_llm([Reply(content=answer)]) as (url, _):
+        code = main(["extract", str(tmp_path / "in"), "-o", "-", "--base-url", url, "--model", "m"])
+    printed = capsys.readouterr()
+    assert code == 0 and not (tmp_path / "-").exists() and not Path("-").exists()
+    assert [json.loads(line)["investors"][0]["name"] for line in printed.out.splitlines()] == ["Alpha Co., Ltd."]
+    assert "1 article, 0 failed, 1 mention → standard output" in printed.err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert main(["report", str(empty), "--out", str(tmp_path / "page")]) == 2
+    assert "nothing to report" in capsys.readouterr().err

@@ -140,3 +140,13 @@ def test_using_it_changes_nothing_process_wide(monkeypatch: pytest.MonkeyPatch) 
     # in the process makes a TLS context or a finalizer, whichever test happens to run first.
     ours = [f for f in registered if getattr(f, "__module__", "").startswith("fdi_extract")]
     assert list(logging.getLogger().handlers) == handlers and ours == []
+
+
+def test_every_module_of_the_package_is_in_the_architecture_document() -> None:
+    document = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__init__.py" and f"`{path.name}`" not in document
+    ]
+    assert not missing, f"docs/architecture.md names no {', '.join(missing)}"

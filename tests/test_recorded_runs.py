@@ -79,3 +79,32 @@ DEV_F1_FLOOR = 0.57
 SEEDS_F1_FLOOR = 0.55
 DEV_STAGE_FLOOR = 0.77
 SEEDS_STAGE_FLOOR = 0.75
+
+
+def test_the_recorded_run_as_frames_with_the_reports_total(
+    recorded: dict[str, list[DealMention]], tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from fdi_extract import reconcile
+    from fdi_extract.frames import deals_frame, mentions_frame
+    from fdi_extract.records import load_run
+    from fdi_extract.report import write_outputs
+
+    mentions = recorded["seeds"] + recorded["dev"]
+    write_outputs(tmp_path, mentions, reconcile(mentions), lambda _: None)
+    run = load_run(tmp_path)
+    deals, mention_rows = deals_frame(run.deals), mentions_frame(run.mentions)
+    assert len(deals) == len(run.deals) and len(mention_rows) == len(mentions)
+    assert {"deal_id", "investors", "region_name", "amount_qualifier", "amount_usd", "in_totals", "url"} <= set(deals)
+    assert pd.api.types.is_datetime64_any_dtype(deals.first_published)
+    assert pd.api.types.is_datetime64_any_dtype(mention_rows.published)
+    assert pd.api.types.is_float_dtype(deals.amount_usd) and pd.api.types.is_integer_dtype(deals.sources)
+    assert pd.api.types.is_bool_dtype(deals.in_totals) and not deals[deals["aggregate"]].in_totals.any()
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    reported = float(re.search(r"deals, \$([\d,]+) M where an amount is known", page)[1].replace(",", ""))
+    assert round(deals[deals.in_totals].amount_usd.sum() / 1e6) == reported
+    assert deals["aggregate"].any() and (deals.in_totals == ~deals["aggregate"]).all()
+    with (tmp_path / "deals.csv").open(encoding="utf-8") as table:
+        header = table.readline().strip().split(",")
+    assert header == [c for c in deals.columns if c != "investor_list"]
