@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import html
 import itertools
+import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -87,8 +88,45 @@ _SCRIPT = """
       headers.forEach(h => h.className = h.dataset.key === key ? (sign > 0 ? "asc" : "desc") : "");
     }
     document.getElementById("shown").textContent = shown + " of " + rows.length + " deals shown";
+    draw(rows.filter(row => !row.hidden));
     controls.forEach(c => { if (c.value) view.set(c.dataset.filter, c.value); else view.delete(c.dataset.filter); });
     if (view.toString()) history.replaceState(null, "", "#" + view.toString());
+  }
+  // The charts: deals (umbrella totals left out) and their dollars by region, sector, year and stage, over
+  // the rows the filters leave; text goes in as text.
+  const SVG = "http://www.w3.org/2000/svg", STAGES = JSON.parse(document.getElementById("stage-order").textContent);
+  function element(parent, name, attributes, text) {
+    const node = parent.appendChild(document.createElementNS(SVG, name));
+    Object.entries(attributes).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function draw(shownRows) {
+    const singles = shownRows.filter(row => row.dataset.total !== "1");
+    document.querySelectorAll("[data-chart]").forEach(chart => {
+      const field = {region: "regionName", sector: "sectorName", year: "year", stage: "stageName"}[chart.dataset.chart];
+      const counts = new Map(), sums = new Map();
+      for (const row of singles) {
+        const key = row.dataset[field] || "unknown";
+        counts.set(key, (counts.get(key) || 0) + 1);
+        sums.set(key, (sums.get(key) || 0) + (row.dataset.usd === "" ? 0 : Number(row.dataset.usd)));
+      }
+      let keys = Array.from(counts.keys());
+      if (field === "stageName") keys = STAGES.filter(k => counts.has(k));
+      else if (field === "year") keys.sort();
+      else keys = keys.sort((a, b) => counts.get(b) - counts.get(a)).slice(0, 10);
+      const svg = chart.querySelector("svg"), width = 460, bar = 18, label = 190;
+      const most = Math.max(1, ...counts.values());
+      svg.replaceChildren();
+      keys.forEach((key, index) => {
+        const y = index * (bar + 6), length = Math.max(2, Math.round((width - label - 120) * counts.get(key) / most));
+        const money = sums.get(key) ? " · $" + Math.round(sums.get(key) / 1e6).toLocaleString("en") + " M" : "";
+        element(svg, "text", {x: 0, y: y + 13}, key.slice(0, 30));
+        element(element(svg, "rect", {x: label, y: y, width: length, height: bar}), "title", {}, key);
+        element(svg, "text", {x: label + length + 6, y: y + 13}, counts.get(key) + money);
+      });
+      svg.setAttribute("viewBox", `0 0 ${width} ${Math.max(1, keys.length) * (bar + 6)}`);
+    });
   }
   controls.forEach(c => { if (view.has(c.dataset.filter)) c.value = view.get(c.dataset.filter);
                           c.addEventListener("input", apply); });
@@ -188,16 +226,15 @@ def _usd(deal: Deal) -> float | None:
 
 
 class _Overview:
-    """Counts and dollar sums per region, sector, year and stage, gathered as the deals stream past.
+    """The overview's totals, gathered as the deals stream past, and the choices of the table's filters.
 
     Aggregates (umbrella totals over several projects) are counted apart and left out of the sums: their
-    projects are deals of their own, and adding both would count the money twice."""
+    projects are deals of their own, and adding both would count the money twice. The charts are drawn by
+    the page's script from the table's rows, so that they follow its filters."""
 
     def __init__(self) -> None:
         self.deals = self.aggregates = 0
         self.usd = 0.0
-        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
-        self.sums: dict[str, Counter[str]] = defaultdict(Counter)
         self.options: dict[str, set[str]] = defaultdict(set)
 
     def add(self, deal: Deal) -> None:
@@ -206,21 +243,13 @@ class _Overview:
         else:
             self.deals += 1
             self.usd += _usd(deal) or 0.0
-            for chart, key in (
-                ("region", _region(deal.region)),
-                ("sector", sector_label(deal.sector.value) or ""),
-                ("year", _year(deal)),
-                ("stage", deal.stage.value),
-            ):
-                self.counts[chart][key] += 1
-                self.sums[chart][key] += _usd(deal) or 0.0
         self.options["country"].update(i.country for i in deal.investors if i.country)
         self.options["region"].add(deal.region or "")
         self.options["stage"].add(deal.stage.value)
 
     def html(self) -> str:
         charts = "".join(
-            self._chart(title, chart)
+            f'<div class="chart" data-chart="{chart}"><h3>{title}</h3><svg role="img" aria-label="{title}"></svg></div>'
             for title, chart in (
                 ("Deals by region", "region"),
                 ("Deals by sector", "sector"),
@@ -228,37 +257,12 @@ class _Overview:
                 ("Deals by stage", "stage"),
             )
         )
+        stages = json.dumps([stage_label(s.value) for s in Stage]).replace("</", "<\\/")
         return (
             f'<section class="overview"><h2>Overview</h2><p>{self.deals} deals, ${self.usd / 1e6:,.0f} M where an '
-            f"amount is known; {self.aggregates} umbrella totals over several projects, counted apart.</p>"
-            f'<div class="charts">{charts}</div></section>'
-        )
-
-    def _chart(self, title: str, chart: str) -> str:
-        counts = self.counts[chart]
-        if chart == "stage":
-            keys = [s.value for s in Stage if counts[s.value]]
-        elif chart == "year":
-            keys = sorted(counts)
-        else:
-            keys = [key for key, _ in counts.most_common(10)]
-        width, bar, label = 460, 18, 190
-        most = max(counts.values(), default=1)
-        rows = []
-        for index, key in enumerate(keys):
-            shown = (stage_label(key) or key) if chart == "stage" else key
-            y = index * (bar + 6)
-            length = max(2, round((width - label - 120) * counts[key] / most))
-            money = f" · ${self.sums[chart][key] / 1e6:,.0f} M" if self.sums[chart][key] else ""
-            rows.append(
-                f'<text x="0" y="{y + 13}">{html.escape(shown[:30])}</text>'
-                f'<rect x="{label}" y="{y}" width="{length}" height="{bar}"><title>{html.escape(shown)}</title></rect>'
-                f'<text x="{label + length + 6}" y="{y + 13}">{counts[key]}{money}</text>'
-            )
-        height = max(1, len(keys)) * (bar + 6)
-        return (
-            f'<div class="chart" data-chart="{chart}"><h3>{title}</h3><svg viewBox="0 0 {width} {height}" '
-            f'role="img" aria-label="{title}">{"".join(rows)}</svg></div>'
+            f"amount is known; {self.aggregates} umbrella totals over several projects, counted apart. The charts "
+            f'count the deals the table shows.</p><div class="charts">{charts}</div>'
+            f'<script type="application/json" id="stage-order">{stages}</script></section>'
         )
 
 
@@ -300,6 +304,10 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
             "year": _year(deal),
             "sources": str(len(deal.sources)),
             "total": "0" if counts_in_totals(deal) else "1",
+            # What the charts count the row under, as a reader reads it.
+            "region-name": _region(deal.region),
+            "sector-name": sector_label(deal.sector.value) or "",
+            "stage-name": stage_label(deal.stage.value) or "",
         }
         cells = [
             f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),

@@ -64,6 +64,9 @@ REPORTS = [
 ]
 
 
+PROJECTS = {"a0": "machinery plant", "a1": "machinery plant", "a2": "cement plant", "a3": "solar power station"}
+
+
 def _browser(*arguments: str, user_data: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None, "CI must install Debian's chromium (see .ci/run)"
     # The flags keep a root, offline, display-less Chromium from trying the network or a sandbox it cannot have.
@@ -98,7 +101,11 @@ def _run_reports(tmp_path: Path) -> Path:
         replies.append(
             Reply(
                 content=json.dumps(
-                    {"deals": [{"investor": investor, "project": "plant", "amount": amount, "stage": stage}]}
+                    {
+                        "deals": [
+                            {"investor": investor, "project": PROJECTS[article_id], "amount": amount, "stage": stage}
+                        ]
+                    }
                 )
             )
         )
@@ -154,6 +161,7 @@ def _visible_rows(dom: str) -> list[str]:
         ("min=20&max=100", ["Gamma"]),
         ("investor=beta&sort=-usd", ["Beta"]),
         ("region=KZ-15", ["Alpha"]),
+        ("sort=project", ["Beta", "Alpha", "Gamma"]),  # cement, machinery, solar
     ],
 )
 def test_the_deals_table_sorts_and_filters_in_chromium(
@@ -167,3 +175,18 @@ def test_the_deals_table_sorts_and_filters_in_chromium(
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _run_reports(tmp_path_factory.mktemp("report")) / "out" / "report.html"
+
+
+def _chart_labels(dom: str, chart: str) -> list[str]:
+    """The bar labels of one overview chart as the page's script drew them."""
+    drawn = re.search(rf'data-chart="{chart}".*?<svg[^>]*>(.*?)</svg>', dom, re.S)[1]
+    return re.findall(r"<title>([^<]*)</title>", drawn)
+
+
+def test_the_charts_follow_the_filters_in_chromium(tmp_path: Path, report_page: Path) -> None:
+    everything = _browser("--dump-dom", report_page.as_uri(), user_data=tmp_path / "profile").stdout
+    assert _chart_labels(everything, "stage") == ["Announced", "Memorandum", "Under construction"]
+    assert len(_chart_labels(everything, "region")) == 3
+    memoranda = _browser("--dump-dom", f"{report_page.as_uri()}#stage=mou", user_data=tmp_path / "profile").stdout
+    assert _chart_labels(memoranda, "stage") == ["Memorandum"]
+    assert _chart_labels(memoranda, "region") == ["Turkistan Region (KZ-61)"]
