@@ -40,6 +40,7 @@ from fdi_extract.articles import iter_text_files, read_article
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, iter_mentions, load_gold
 from fdi_extract.files import partial_path
+from fdi_extract.inputs import BadRecord, read_inputs
 from fdi_extract.model import Article, ArticleResult, Deal, DealMention
 from fdi_extract.reconcile import reconcile
 from fdi_extract.reconcile.archive import reconcile_archive
@@ -352,10 +353,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise FdiExtractError(f"no mention record in {', '.join(map(str, args.sources))}: nothing to report")
     deals = reconcile(mentions)
     stores = [Store(path, read_only=True) for source in args.sources if (path := _store_path(source)) is not None]
+    # The articles named with --articles, for the cards' highlighted text where no store holds them.
+    wanted = {m.article_id for m in mentions}
+    texts = {
+        a.article_id: a.text
+        for a in read_inputs(_existing(args.articles or []), _report_unreadable)
+        if a.article_id in wanted
+    }
     try:
 
         def article_text(article_id: str) -> str | None:
-            return next((text for store in stores if (text := store.article_text(article_id)) is not None), None)
+            stored = (text for store in stores if (text := store.article_text(article_id)) is not None)
+            return next(stored, None) or texts.get(article_id)
 
         write_outputs(args.out, mentions, deals, article_text)
     finally:
@@ -363,6 +372,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             store.close()
     err.print(f"{_count(len(mentions), 'mention')} → {_count(len(deals), 'deal')} → {args.out / 'report.html'}")
     return 0
+
+
+def _report_unreadable(bad: BadRecord) -> None:
+    _say(f"{bad.where}: {bad.problem}", "unreadable", "yellow")
 
 
 def _print_summary(summary: RunSummary, out_dir: Path) -> int:
@@ -387,7 +400,7 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table.add_row("seconds", f"{summary.seconds:.1f}")
     out.print(table)
     for bad in summary.bad_records[:_SHOWN]:
-        _say(f"{bad.where}: {bad.problem}", "unreadable", "yellow")
+        _report_unreadable(bad)
     for failure in summary.failures[:_SHOWN]:
         _say(failure, "failed", "red")
     hidden = max(0, len(summary.bad_records) - _SHOWN) + max(0, len(summary.failures) - _SHOWN)
@@ -513,6 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     page.add_argument(
         "--out", type=Path, required=True, help="writes mentions/deals JSONL, deals.csv and report.html here"
+    )
+    page.add_argument(
+        "--articles",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="the articles (files or folders, as `run` reads them), so that each deal card shows its article "
+        "with the evidence highlighted; a run's store holds them already",
     )
     page.set_defaults(run=cmd_report)
 

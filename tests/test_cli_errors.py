@@ -164,3 +164,21 @@ def test_extract_to_standard_output_and_report_with_nothing_to_report(tmp_path: 
     empty.write_text("")
     assert main(["report", str(empty), "--out", str(tmp_path / "page")]) == 2
     assert "nothing to report" in capsys.readouterr().err
+
+
+def test_a_report_from_mention_records_shows_the_articles_given_with_articles(tmp_path: Path, capsys) -> None:
+    from fdi_extract.model import DealMention
+
+    text = "Компания Alpha Co., Ltd. построит завод за 10 млн долларов."
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a1.txt").write_text(text)
+    start = text.index("10 млн")
+    mention = DealMention.model_validate(
+        json.loads(MENTION)
+        | {"evidence": [{"quote": "10 млн долларов", "start": start, "end": start + 15, "field": "amount"}]}
+    )
+    records = tmp_path / "records.jsonl"
+    records.write_text(mention.model_dump_json() + "\n")
+    out = tmp_path / "page"
+    assert main(["report", str(records), "--out", str(out), "--articles", str(tmp_path / "in")]) == 0
+    assert '<mark class="amount">10 млн долларов</mark>' in (out / "report.html").read_text(encoding="utf-8")
