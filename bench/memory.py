@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fdi_extract.extract.schema import SCHEMA_VERSION, FoundDeal, FoundDeals
+from fdi_extract.extract.schema import FoundDeal, FoundDeals
 from fdi_extract.model import Article, Stage
 from fdi_extract.pipeline import Extractor
 from fdi_extract.settings import Settings, Strategy
@@ -91,13 +91,7 @@ async def fill(size: int, archive: Path, store_path: Path) -> None:
             result = await extractor.aextract(item, answers)  # type: ignore[arg-type]
             assert len(result.mentions) == 1, result.warnings
             store.remember(
-                cache_key(
-                    item.text,
-                    prompt_version=extractor.strategy.prompt_version,
-                    schema_version=SCHEMA_VERSION,
-                    strategy=extractor.strategy.name,
-                    model=MODEL,
-                ),
+                cache_key(item.text, extractor.result_key),
                 result,
             )
 

@@ -7,6 +7,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from fdi_extract.articles import read_article
 from fdi_extract.errors import (
     FdiExtractError,
     InputError,
@@ -86,6 +87,7 @@ __all__ = [
     "load_run",
     "mentions_frame",
     "mentions_table",
+    "read_article",
     "reconcile",
     "write_report",
 ]

@@ -30,7 +30,6 @@ from rich.progress import (
 
 from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.errors import EndpointUnreachableError
-from fdi_extract.extract.schema import SCHEMA_VERSION
 from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
 from fdi_extract.model import Article, ArticleResult
@@ -58,6 +57,8 @@ class RunSummary:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    stale: int = 0  # articles done under another result key (package, data, prompt, model), left as they were
+    refreshed: int = 0  # such articles set back to be done again (``refresh``)
     bad_records: list[BadRecord] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "article: cause" of every article that failed
 
@@ -68,14 +69,8 @@ class RunSummary:
 
 
 def article_cache_key(article: Article, extractor: Extractor) -> str:
-    """Where this article's result is cached for the extractor's strategy, prompt, schema and model."""
-    return cache_key(
-        article.text,
-        prompt_version=extractor.strategy.prompt_version,
-        schema_version=SCHEMA_VERSION,
-        strategy=extractor.strategy.name,
-        model=extractor.settings.resolved_model,
-    )
+    """Where this article's result is cached: its text under the extractor's result key (knowledge.py)."""
+    return cache_key(article.text, extractor.result_key)
 
 
 def settle_without_llm(article: Article, extractor: Extractor, store: Store, summary: RunSummary) -> str | None:
@@ -87,6 +82,7 @@ def settle_without_llm(article: Article, extractor: Extractor, store: Store, sum
                 article_id=article.article_id, warnings=[*article.warnings, "prefilter: no investment content"]
             ),
             status="skipped",
+            made_with=extractor.result_key,
         )
         summary.skipped += 1
         return None
@@ -97,21 +93,23 @@ def settle_without_llm(article: Article, extractor: Extractor, store: Store, sum
     result = cached.model_copy(update={"article_id": article.article_id})
     for mention in result.mentions:
         mention.article_id, mention.published, mention.url = article.article_id, article.published, article.url
-    store.save(result, status="done", cached=True)
+    store.save(result, status="done", cached=True, made_with=extractor.result_key)
     summary.done += 1
     summary.from_cache += 1
     summary.mentions += len(result.mentions)
     return None
 
 
-def record_outcome(result: ArticleResult, store: Store, summary: RunSummary, *, cache: str, cost: float) -> None:
-    """Save one article the model was asked about — done and cached under ``cache``, or failed with its
-    cause — and count it, its tokens and its ``cost`` in ``summary``."""
+def record_outcome(
+    result: ArticleResult, store: Store, summary: RunSummary, *, cache: str, made_with: str, cost: float
+) -> None:
+    """Save one article the model was asked about — done and cached under ``cache``, made with the result key
+    ``made_with``, or failed with its cause — and count it, its tokens and its ``cost`` in ``summary``."""
     if result.error:
         store.save(result, status="failed")
         summary.failed += 1
     else:
-        store.save(result, status="done", cache=cache)
+        store.save(result, status="done", cache=cache, made_with=made_with)
         summary.done += 1
         summary.mentions += len(result.mentions)
     summary.prompt_tokens += result.usage.prompt_tokens
@@ -126,12 +124,17 @@ async def arun_batch(
     *,
     concurrency: int | None = None,
     console: Console | None = None,
+    refresh: bool = False,
 ) -> RunSummary:
     """Extract every article under ``inputs`` into ``out_dir`` (resumable), reconcile, write the outputs.
 
     Raises :class:`~fdi_extract.errors.StoreError` when another run holds ``out_dir``, and
     :class:`~fdi_extract.errors.EndpointUnreachableError` when article after article could not reach the
-    endpoint: the outputs are written for what was done, and the rest is left for the same call to resume."""
+    endpoint: the outputs are written for what was done, and the rest is left for the same call to resume.
+
+    Articles done earlier under another result key (another package version, data table, prompt, model or
+    its settings: knowledge.py) are counted as ``stale`` and kept; ``refresh`` does them again. Not by
+    default: after an upgrade, redoing an archive is hours of a model's time or a bill, the user's call."""
     settings = settings or Settings()
     console = console or Console(stderr=True)
     summary = RunSummary()
@@ -141,10 +144,14 @@ async def arun_batch(
         registered = store.add_articles(read_inputs(inputs, summary.bad_records.append))
         summary.inputs, summary.duplicates = registered.read, registered.duplicates
         summary.unreadable = len(summary.bad_records)
+        extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
+        if refresh:
+            summary.refreshed = store.refresh(extractor.result_key)
+        else:
+            summary.stale = store.stale(extractor.result_key)
         already = store.counts()
         todo = already.get("pending", 0) + already.get("failed", 0)
         run_id = store.start_run(settings.public_json())
-        extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
         with (
             closing(extractor),
             Progress(
@@ -179,6 +186,7 @@ async def arun_batch(
                         store,
                         summary,
                         cache=cache_keys.pop(result.article_id),
+                        made_with=extractor.result_key,
                         cost=cost_usd(model, result.usage, extractor.settings.prices),
                     )
                     _advance(progress, task, summary, started, plain)
@@ -259,6 +267,11 @@ def _advance(progress: Progress, task: TaskID, summary: RunSummary, started: flo
 
 
 def run_batch(
-    inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None, *, concurrency: int | None = None
+    inputs: Iterable[Path],
+    out_dir: Path,
+    settings: Settings | None = None,
+    *,
+    concurrency: int | None = None,
+    refresh: bool = False,
 ) -> RunSummary:
-    return asyncio.run(arun_batch(inputs, out_dir, settings, concurrency=concurrency))
+    return asyncio.run(arun_batch(inputs, out_dir, settings, concurrency=concurrency, refresh=refresh))

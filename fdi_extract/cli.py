@@ -331,7 +331,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"Collect the results with: fdi-extract collect {args.out}"
         )
         return 0
-    return _print_summary(run_batch(args.inputs, args.out, settings, concurrency=args.concurrency), args.out)
+    summary = run_batch(args.inputs, args.out, settings, concurrency=args.concurrency, refresh=args.refresh)
+    return _print_summary(summary, args.out)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -392,6 +393,8 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
         "unreadable",
         "mentions",
         "deals",
+        "stale",
+        "refreshed",
         "prompt_tokens",
         "completion_tokens",
     ):
@@ -399,6 +402,13 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table.add_row("estimated cost", f"${summary.cost_usd:.4f}")
     table.add_row("seconds", f"{summary.seconds:.1f}")
     out.print(table)
+    if summary.stale:
+        _say(
+            f"{_count(summary.stale, 'article')} of {out_dir} were done under another package version, data table, "
+            "prompt or model: kept as they were; `run --refresh` does them again",
+            "stale",
+            "yellow",
+        )
     for bad in summary.bad_records[:_SHOWN]:
         _report_unreadable(bad)
     for failure in summary.failures[:_SHOWN]:
@@ -512,6 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--openai-batch",
         action="store_true",
         help="submit to OpenAI's Batch API (half price, within 24 h) instead; then `fdi-extract collect`",
+    )
+    batch.add_argument(
+        "--refresh",
+        action="store_true",
+        help="do again the articles done under another package version, data table, prompt or model (counted as "
+        "stale otherwise, and kept)",
     )
     batch.set_defaults(run=cmd_run)
 

@@ -3,13 +3,12 @@
 Each table holds, per cue, a regular expression and example sentences it must and must not match
 (tests/test_cues.py checks every one). A cue is searched in every language at once, since one
 article often mixes them (a Russian report quoting an English company name, a Kazakh one quoting a
-Russian legal form). :func:`fingerprint` is a hash of the tables: it is part of the result-cache key,
-so an edited table never serves results that an older one produced.
+Russian legal form). Like every data table, they are part of a result's key (knowledge.py), so an edited
+table never serves results that an older one produced.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -75,15 +74,6 @@ def cue(name: str) -> re.Pattern[str]:
     if not patterns:
         raise KeyError(f"no cue named {name!r} in fdi_extract/data/cues/*.toml")
     return re.compile("|".join(patterns), re.IGNORECASE)
-
-
-@cache
-def fingerprint() -> str:
-    """A short hash of every cue table, for cache keys."""
-    digest = hashlib.sha256()
-    for language in LANGUAGES:
-        digest.update(_table_text(language).encode())
-    return digest.hexdigest()[:10]
 
 
 def stage_from_cues(text: str) -> Stage | None:

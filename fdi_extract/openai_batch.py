@@ -266,5 +266,6 @@ def _save(
         store,
         run,
         cache=article_cache_key(article, extractor),
+        made_with=extractor.result_key,
         cost=cost_usd(llm.model, result.usage, extractor.settings.prices) * BATCH_DISCOUNT,
     )

@@ -22,6 +22,7 @@ from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import EndpointUnreachableError, FdiExtractError, InputError, LLMConnectionError
 from fdi_extract.extract import strategy_for
 from fdi_extract.ground import ground
+from fdi_extract.knowledge import extraction_key
 from fdi_extract.llm import LLM, metered
 from fdi_extract.local import EmbeddedServer
 from fdi_extract.mentions import article_region, to_mention
@@ -100,6 +101,7 @@ class Extractor:
         self.settings = settings
         self.settings.require_credentials()
         self.strategy = strategy_for(self.settings)
+        self.result_key = extraction_key(self.settings, self.strategy.name, self.strategy.prompt_version)
         self._server: EmbeddedServer | None = None
         self._base_url: str | None = self.settings.base_url
 

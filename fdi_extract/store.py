@@ -9,8 +9,9 @@ A store that is damaged, is some other SQLite file, sits on a full disk or a rea
 such in one :class:`~fdi_extract.errors.StoreError` naming the file; commands that only read a store open
 it read-only and change nothing in it.
 
-The cache is keyed by (text hash, prompt version, schema version, strategy, model): the same article
-extracted the same way is never sent to the model twice, across runs and across stores that share it.
+The cache is keyed by the text's hash and the result key (knowledge.py: package version, data tables,
+prompts, schema, strategy, model and its settings): the same article extracted the same way is never sent
+to the model twice, and an answer made another way is never served.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS articles (
     status TEXT NOT NULL DEFAULT 'pending',   -- pending | submitted (to a remote batch job) | done | failed | skipped
     error TEXT, seconds REAL, prompt_tokens INTEGER, completion_tokens INTEGER, calls INTEGER,
     cached INTEGER NOT NULL DEFAULT 0, warnings TEXT, updated REAL,
+    made_with TEXT,                           -- the result key (knowledge.py) a done or skipped article was made with
     read_warnings TEXT                        -- what could not be read of the record (a date), as a JSON list
 );
 CREATE INDEX IF NOT EXISTS articles_status ON articles(status);
@@ -78,10 +80,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def cache_key(text: str, *, prompt_version: str, schema_version: str, strategy: str, model: str) -> str:
-    return hashlib.sha256(
-        "\x1f".join((text_hash(text), prompt_version, schema_version, strategy, model)).encode()
-    ).hexdigest()
+def cache_key(text: str, made_with: str) -> str:
+    """Where a result is cached: the article's text and the result key it was made with (knowledge.py)."""
+    return hashlib.sha256(f"{text_hash(text)}\x1f{made_with}".encode()).hexdigest()
 
 
 @contextmanager
@@ -204,6 +205,8 @@ class Store:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if columns and "read_warnings" not in columns:
             self._db.execute("ALTER TABLE articles ADD COLUMN read_warnings TEXT")
+        if columns and "made_with" not in columns:
+            self._db.execute("ALTER TABLE articles ADD COLUMN made_with TEXT")
         self._db.executescript(_SCHEMA)
 
     def _check_is_a_store(self) -> None:
@@ -317,7 +320,31 @@ class Store:
         text = self.cached_text(key)
         return ArticleResult.model_validate_json(text) if text is not None else None
 
-    def save(self, result: ArticleResult, *, status: str, cache: str | None = None, cached: bool = False) -> None:
+    def stale(self, made_with: str) -> int:
+        """Articles done or skipped under another result key than ``made_with`` (or before keys were kept)."""
+        return self._db.execute(
+            "SELECT COUNT(*) FROM articles WHERE status IN ('done', 'skipped') AND made_with IS NOT ?", (made_with,)
+        ).fetchone()[0]
+
+    def refresh(self, made_with: str) -> int:
+        """Set the articles :meth:`stale` counts back to pending; how many."""
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.execute(
+                "UPDATE articles SET status = 'pending' WHERE status IN ('done', 'skipped') AND made_with IS NOT ?",
+                (made_with,),
+            )
+            return self._db.total_changes - before
+
+    def save(
+        self,
+        result: ArticleResult,
+        *,
+        status: str,
+        cache: str | None = None,
+        cached: bool = False,
+        made_with: str | None = None,
+    ) -> None:
         """Record one article's outcome atomically: mentions replaced, status set, cache filled."""
         with self._transaction():
             self._db.execute("DELETE FROM mentions WHERE article_id = ?", (result.article_id,))
@@ -327,7 +354,7 @@ class Store:
             )
             self._db.execute(
                 """UPDATE articles SET status = ?, error = ?, seconds = ?, prompt_tokens = ?, completion_tokens = ?,
-                   calls = ?, cached = ?, warnings = ?, updated = ? WHERE article_id = ?""",
+                   calls = ?, cached = ?, warnings = ?, updated = ?, made_with = ? WHERE article_id = ?""",
                 (
                     status,
                     result.error,
@@ -338,6 +365,7 @@ class Store:
                     int(cached),
                     json.dumps(result.warnings, ensure_ascii=False),
                     time.time(),
+                    made_with,
                     result.article_id,
                 ),
             )

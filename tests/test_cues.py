@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fdi_extract.cues import LANGUAGES, cue, entries, fingerprint
+from fdi_extract.cues import LANGUAGES, cue, entries
 
 
 @pytest.mark.parametrize("entry", entries(), ids=lambda e: f"{e.language}:{e.name}")
@@ -26,18 +26,3 @@ def test_every_language_has_the_same_cues():
 def test_an_unknown_cue_is_an_error_naming_it():
     with pytest.raises(KeyError, match="no_such_cue"):
         cue("no_such_cue")
-
-
-def test_the_fingerprint_changes_with_a_table(monkeypatch):
-    from fdi_extract import cues
-
-    before = fingerprint()
-    original = cues._table_text
-    monkeypatch.setattr(
-        cues, "_table_text", lambda language: original(language) + ("\n# edited" if language == "kk" else "")
-    )
-    cues.fingerprint.cache_clear()
-    try:
-        assert cues.fingerprint() != before
-    finally:
-        cues.fingerprint.cache_clear()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from fdi_extract.cues import cue, fingerprint, stage_cue
+from fdi_extract.cues import cue, stage_cue
 from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import LLMAnswerError
 from fdi_extract.extract.candidates import CompanyCandidate, find_companies
@@ -74,7 +74,7 @@ class DirectStrategy:
 
     @property
     def prompt_version(self) -> str:
-        return f"{self._prompt.version}+cues.{fingerprint()}"
+        return self._prompt.version
 
     def questions(self, article: Article) -> list[list[dict[str, str]]]:
         """The messages of each request for ``article``, one per chunk; all independent of each other's

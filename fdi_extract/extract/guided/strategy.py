@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fdi_extract.cues import fingerprint
 from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import LLMAnswerError
 from fdi_extract.extract.candidates import CompanyCandidate
@@ -37,8 +36,7 @@ class GuidedStrategy:
 
     @property
     def prompt_version(self) -> str:
-        # The cue tables decide as much as the prompt does: their hash keeps results of older tables out of the cache.
-        return f"{self._prompt.version}+cues.{fingerprint()}"
+        return self._prompt.version
 
     async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         page = Page(text)
