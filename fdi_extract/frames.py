@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from fdi_extract.model import CapacityUnit, Deal, DealMention
 from fdi_extract.names import country_name, region_name, sector_label, stage_label
@@ -143,6 +144,29 @@ def mention_row(mention: DealMention) -> dict[str, Any]:
         "published": _date(mention.published),
         "url": mention.url,
     }
+
+
+class ParquetRows:
+    """Rows written to a Parquet file as they come, a batch at a time, so that an archive streams through
+    (``write_outputs`` writes deals.parquet and mentions.parquet with it)."""
+
+    def __init__(self, sink: Any, schema: pa.Schema, batch_rows: int = 10_000):
+        self._writer = pq.ParquetWriter(sink, schema)
+        self._schema, self._batch_rows, self._rows = schema, batch_rows, []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self._batch_rows:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+            self._rows = []
 
 
 def deals_table(deals: Iterable[Deal]) -> pa.Table:

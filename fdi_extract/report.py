@@ -1,4 +1,4 @@
-"""Outputs of a run: mentions.jsonl, deals.jsonl, deals.csv and report.html.
+"""Outputs of a run: mentions.jsonl, deals.jsonl, deals.csv, deals.parquet, mentions.parquet and report.html.
 
 The report is one self-contained page (no files beside it, nothing fetched). It opens on an overview
 for an analyst — deals by region, sector, year and stage as bar charts (SVG drawn here: a chart
@@ -24,7 +24,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from fdi_extract.files import replaced_when_done
-from fdi_extract.frames import DEAL_SCHEMA, counts_in_totals, deal_row
+from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA, ParquetRows, counts_in_totals, deal_row, mention_row
 from fdi_extract.model import Deal, DealMention, Evidence, Stage
 from fdi_extract.names import region_name, sector_label, stage_label
 from fdi_extract.reconcile import reconcile
@@ -153,16 +153,22 @@ _TABLE_COLUMNS = (
 def write_outputs(
     out_dir: Path, mentions: Iterable[DealMention], deals: Iterable[Deal], article_text: Callable[[str], str | None]
 ) -> None:
-    """Write the four outputs, streaming: each mention and deal is written as it comes, so ``mentions``
+    """Write the outputs, streaming: each mention and deal is written as it comes, so ``mentions``
     and ``deals`` may be generators over an archive that does not fit in memory."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Each output goes to NAME.partial and replaces NAME only when all four are written (files.py).
+    # Each output goes to NAME.partial and replaces NAME only when all of them are written (files.py).
     with ExitStack() as outputs:
         mentions_out = outputs.enter_context(replaced_when_done(out_dir / "mentions.jsonl"))
         lines = outputs.enter_context(replaced_when_done(out_dir / "deals.jsonl", "w+b"))
         table = outputs.enter_context(replaced_when_done(out_dir / "deals.csv", newline=""))
         page = outputs.enter_context(replaced_when_done(out_dir / "report.html"))
-        mentions_out.writelines(m.model_dump_json() + "\n" for m in mentions)
+        flat = {
+            name: ParquetRows(outputs.enter_context(replaced_when_done(out_dir / f"{name}.parquet", "wb")), schema)
+            for name, schema in (("deals", DEAL_SCHEMA), ("mentions", MENTION_SCHEMA))
+        }
+        for mention in mentions:
+            mentions_out.write(mention.model_dump_json() + "\n")
+            flat["mentions"].add(mention_row(mention))
         # The report lists the best-sourced deals first; it reads them back from deals.jsonl by offset.
         order: list[tuple[int, float, int]] = []
         articles: set[str] = set()
@@ -172,7 +178,9 @@ def write_outputs(
         for deal in deals:
             order.append((-len(deal.sources), -(deal.amount.usd or 0) if deal.amount else 0, lines.tell()))
             lines.write(deal.model_dump_json().encode() + b"\n")
-            writer.writerow(_csv_row(deal_row(deal)))
+            row = deal_row(deal)
+            writer.writerow(_csv_row(row))
+            flat["deals"].add(row)
             articles.update(s.article_id for s in deal.sources)
             overview.add(deal)
         page.write(
@@ -186,6 +194,8 @@ def write_outputs(
             lines.seek(offset)
             page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
         page.write(f"<script>{_SCRIPT}</script></body></html>")
+        for rows in flat.values():
+            rows.close()
 
 
 def write_report(

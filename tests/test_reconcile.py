@@ -343,12 +343,16 @@ def test_reconcile_command_writes_parquet_beside_jsonl_and_skips_a_bad_line(tmp_
     assert [article for article, _ in rows] == ["p1", "p2", "p3"] and rows[0][1] == rows[1][1] != rows[2][1]
     (deals,) = duckdb.sql(f"SELECT COUNT(*) FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[0]
     assert deals == 2 == len((tmp_path / "out" / "deals.jsonl").read_text().splitlines())
-    # The schema is the model's, not what these records happen to hold: no district anywhere, still a text column.
+    # The flat schema of frames.py, as `run` and `report` write it, not what these records happen to hold: no
+    # district anywhere, still a text column.
+    from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA
+
     types = dict(
-        duckdb.sql(f"DESCRIBE SELECT district, amount FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()[i][:2]
-        for i in range(2)
+        row[:2] for row in duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / 'out' / 'deals.parquet'}'").fetchall()
     )
-    assert types["district"] == "VARCHAR" and types["amount"].startswith("STRUCT(")
+    assert list(types) == DEAL_SCHEMA.names and types["district"] == "VARCHAR" and types["amount_usd"] == "DOUBLE"
+    mention_columns = duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / 'out' / 'mentions.parquet'}'").fetchall()
+    assert [row[0] for row in mention_columns] == MENTION_SCHEMA.names
 
 
 def test_a_crowded_first_word_still_lets_one_companys_reports_meet() -> None:

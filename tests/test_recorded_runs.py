@@ -108,3 +108,10 @@ def test_the_recorded_run_as_frames_with_the_reports_total(
     with (tmp_path / "deals.csv").open(encoding="utf-8") as table:
         header = table.readline().strip().split(",")
     assert header == [c for c in deals.columns if c != "investor_list"]
+    import pyarrow.parquet as pq
+
+    from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA
+
+    assert pq.read_schema(tmp_path / "deals.parquet").names == DEAL_SCHEMA.names == list(deals.columns)
+    assert pq.read_table(tmp_path / "mentions.parquet").num_rows == len(mentions)
+    assert pq.read_schema(tmp_path / "mentions.parquet").names == MENTION_SCHEMA.names

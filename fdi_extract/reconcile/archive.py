@@ -4,7 +4,7 @@ The mentions stream into DuckDB once (their features for linking, their records 
 engine links them, and each deal is merged from its mentions read back in deal order, so memory holds a
 chunk of deals at a time. Reading JSONL records, linking and merging run on ``workers`` processes.
 Outputs: ``deals.jsonl`` and ``mentions.jsonl`` (each mention with its deal id, grouped by deal), and
-the same as ``deals.parquet`` and ``mentions.parquet`` for DuckDB, Spark and pandas.
+``deals.parquet`` and ``mentions.parquet``, one flat row each (frames.py), for DuckDB, Spark and pandas.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fdi_extract.files import partial_until_done, replaced_when_done
+from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA, deals_table, mentions_table
 from fdi_extract.model import Deal, DealMention, Link
 from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
-from fdi_extract.reconcile.parquet import arrow_schema, jsonl_to_parquet
 from fdi_extract.reconcile.plan import (
     LINK_ORDER,
     LINKS,
@@ -214,20 +214,24 @@ def _merge_chunk(task: _MergeTask) -> tuple[Path, list[str]]:
         links[order].append(Link(a=key_a, b=key_b, score=score, reasons=reasons))
     records = _read_rows(*task.records)
     rows = zip(*(records.column(name).to_pylist() for name in ("deal_order", "deal_id", "record")), strict=True)
-    deal_lines, mention_lines = [], []
+    deals: list[Deal] = []
+    mentions: list[DealMention] = []
     for (order, deal_id), run in groupby(rows, key=itemgetter(0, 1)):
-        mentions = [DealMention.model_validate_json(record) for _, _, record in run]
-        for mention in mentions:
+        of_deal = [DealMention.model_validate_json(record) for _, _, record in run]
+        for mention in of_deal:
             mention.deal_id = deal_id
-            mention_lines.append(mention.model_dump_json() + "\n")
+        mentions += of_deal
         components, part_of = task.aggregates.get(order, ([], []))
-        deal_lines.append(
-            merge_deal(deal_id, mentions, links.get(order, []), components, part_of).model_dump_json() + "\n"
-        )
+        deals.append(merge_deal(deal_id, of_deal, links.get(order, []), components, part_of))
     task.part.mkdir()
-    for name, model, lines in (("deals", Deal, deal_lines), ("mentions", DealMention, mention_lines)):
+    deal_lines = [deal.model_dump_json() + "\n" for deal in deals]
+    # The Parquet outputs are the flat tables of frames.py, as `run` and `report` write them.
+    for name, lines, table in (
+        ("deals", deal_lines, deals_table(deals)),
+        ("mentions", [mention.model_dump_json() + "\n" for mention in mentions], mentions_table(mentions)),
+    ):
         (task.part / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
-        jsonl_to_parquet(task.part / f"{name}.jsonl", task.part / f"{name}.parquet", model)
+        pq.write_table(table, task.part / f"{name}.parquet")
     return task.part, deal_lines[: task.shown]
 
 
@@ -297,8 +301,8 @@ def _write(
             for name in ("deals", "mentions")
         }
         parquet = {
-            name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", arrow_schema(model)))
-            for name, model in (("deals", Deal), ("mentions", DealMention))
+            name: outputs.enter_context(_parquet_when_done(out_dir / f"{name}.parquet", schema))
+            for name, schema in (("deals", DEAL_SCHEMA), ("mentions", MENTION_SCHEMA))
         }
         for part, first_lines in pool.map(_merge_chunk, _merge_tasks(db, plan, work, shown)):
             wanted = shown - len(result.first_deals)
