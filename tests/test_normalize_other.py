@@ -158,3 +158,14 @@ def test_investor_country_from_the_text() -> None:
 def test_dollars_of_the_usa_are_no_american_investor() -> None:
     assert infer_country("Общая стоимость инвестиций составила 218,8 млн долларов США.") is None
     assert infer_country("worth 800 million US dollars", "китайская компания") == "CN"
+
+
+def test_every_sector_entry_reads_its_own_examples() -> None:
+    from fdi_extract.normalize.sectors import sector_table
+
+    for sector, entry in sector_table().items():
+        assert entry["stems"] and entry["match"], sector
+        for description in entry["match"]:
+            assert sector_for(description) is sector, (sector, description)
+        for description in entry["miss"]:
+            assert sector_for(description) is not sector, (sector, description)
