@@ -42,6 +42,7 @@ from fdi_extract.evaluate import FIELDS, EvalReport, evaluate, iter_mentions, lo
 from fdi_extract.files import partial_path
 from fdi_extract.inputs import BadRecord, read_inputs
 from fdi_extract.model import Article, ArticleResult, Deal, DealMention
+from fdi_extract.names import place_label
 from fdi_extract.reconcile import reconcile
 from fdi_extract.reconcile.archive import reconcile_archive
 from fdi_extract.reconcile.workers import all_cores
@@ -154,7 +155,7 @@ def _mentions_table(mentions: list[DealMention]) -> Table:
             m.article_id[:12],
             "; ".join(i.name for i in m.investors) or "(not named)",
             m.project + (" [aggregate]" if m.aggregate else ""),
-            m.region or "",
+            place_label(m.region or m.host_country) or "",
             m.amount.text if m.amount else "",
             usd,
             ", ".join(c.text for c in m.capacity),
@@ -223,7 +224,7 @@ def _deals_table(deals: list[Deal], total: int | None = None) -> Table:
             d.deal_id.removeprefix("deal-"),
             "; ".join(i.name for i in d.investors) or "(not named)",
             d.project + (f" [aggregate of {len(d.components)}]" if d.aggregate else ""),
-            d.region or d.host_country or "",
+            place_label(d.region or d.host_country) or "",
             (d.amount.text + conflicts) if d.amount else "",
             usd,
             ", ".join(str(c) for c in d.capacity),

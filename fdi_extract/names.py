@@ -29,6 +29,12 @@ def region_name(code: str | None) -> str | None:
     return _name("regions", code)
 
 
+def place_label(code: str | None) -> str | None:
+    """ "Aktobe Region (KZ-15)": the English name a reader knows, with the code the records hold."""
+    name = region_name(code)
+    return f"{name} ({code})" if name and name != code else code
+
+
 def country_name(code: str | None) -> str | None:
     return _name("countries", code)
 

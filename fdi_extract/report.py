@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fdi_extract.files import replaced_when_done
 from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA, ParquetRows, counts_in_totals, deal_row, mention_row
 from fdi_extract.model import Deal, DealMention, Evidence, Stage
-from fdi_extract.names import region_name, sector_label, stage_label
+from fdi_extract.names import place_label, sector_label, stage_label
 from fdi_extract.reconcile import reconcile
 
 # deals.csv has the columns of the frames (frames.DEAL_SCHEMA) but the investors' list, which a cell cannot hold.
@@ -219,11 +219,7 @@ def write_report(
 
 
 def _region(code: str | None) -> str:
-    """ "Aktobe Region (KZ-15)": the English name a reader knows, with the code the records hold."""
-    if not code:
-        return "unknown"
-    name = region_name(code)
-    return f"{name} ({code})" if name != code else code
+    return place_label(code) or "unknown"
 
 
 def _year(deal: Deal) -> str:

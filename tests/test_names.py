@@ -25,3 +25,10 @@ def test_names_read_as_a_person_writes_them() -> None:
     assert country_name("KG") == "Kyrgyzstan" and sector_label("agriculture_food") == "Agriculture and food"
     assert stage_label("mou") == "Memorandum" and unit_label("other") == "units"
     assert region_name("XX-99") == "XX-99" and region_name(None) is None  # an unknown code is shown as it is
+
+
+def test_a_place_is_labelled_with_its_name_and_code() -> None:
+    from fdi_extract.names import place_label
+
+    assert place_label("KZ-15") == "Aktobe Region (KZ-15)" and place_label("KZ") == "Kazakhstan (KZ)"
+    assert place_label("XX-99") == "XX-99" and place_label(None) is None
