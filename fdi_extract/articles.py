@@ -8,40 +8,16 @@ shared/corpus); the seeds carry their date inline instead (`` date 2025-10-10 �
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from fdi_extract.errors import InputError
 from fdi_extract.model import Article
 
 _HEADER = re.compile(r"^(url|title|date):[ \t]*(.*)$")
-_MONTHS = {
-    "янв": 1,
-    "фев": 2,
-    "мар": 3,
-    "апр": 4,
-    "мая": 5,
-    "май": 5,
-    "июн": 6,
-    "июл": 7,
-    "авг": 8,
-    "сен": 9,
-    "окт": 10,
-    "ноя": 11,
-    "дек": 12,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
 _MONTH_WORD = r"(?P<month>[а-яёa-z]{3,9})"
 _DATE_PATTERNS = (
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?(?!\d)"),
@@ -53,6 +29,13 @@ _DATE_SEARCH_CHARS = 400
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+@cache
+def months_table() -> dict[str, dict[str, object]]:
+    """``data/months.toml``: ``months`` (a month name's first three letters → its number) and ``examples``
+    (dates written out → what :func:`find_published` reads)."""
+    return tomllib.loads(files("fdi_extract.data").joinpath("months.toml").read_text(encoding="utf-8"))
+
+
 def find_published(text: str) -> str | None:
     """The first date written near the top of ``text``, as YYYY-MM-DD or YYYY-MM, else None."""
     head = text[:_DATE_SEARCH_CHARS]
@@ -61,7 +44,7 @@ def find_published(text: str) -> str | None:
         for match in pattern.finditer(head):
             month = match["month"]
             if not month.isdigit():
-                number = _MONTHS.get(month[:3].lower())
+                number = months_table()["months"].get(month[:3].lower())
                 if number is None:
                     continue
                 month = f"{number:02d}"

@@ -104,3 +104,10 @@ def test_folding_keeps_a_map_back_to_every_original_character(text: str) -> None
     assert folded.replace(" ", "") == translated.replace(" ", "")  # only spaces are ever dropped
     assert all(translated[where[i]] == folded[i] for i in range(len(folded)))
     assert where == sorted(set(where))  # strictly increasing: spans map back in order
+
+
+def test_the_months_table_reads_its_examples() -> None:
+    from fdi_extract.articles import find_published, months_table
+
+    for written, date in months_table()["examples"].items():
+        assert find_published(written) == date, written

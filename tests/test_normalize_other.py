@@ -169,3 +169,14 @@ def test_every_sector_entry_reads_its_own_examples() -> None:
             assert sector_for(description) is sector, (sector, description)
         for description in entry["miss"]:
             assert sector_for(description) is not sector, (sector, description)
+
+
+def test_every_nationality_entry_reads_its_own_examples() -> None:
+    from fdi_extract.normalize.companies import nationality_table
+
+    for code, entry in nationality_table().items():
+        assert entry["stems"] and entry["match"], code
+        for sentence in entry["match"]:
+            assert infer_country(sentence) == code, (code, sentence)
+        for sentence in entry["miss"]:
+            assert infer_country(sentence) != code, (code, sentence)

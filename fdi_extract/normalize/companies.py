@@ -10,7 +10,9 @@ vs sungrow, Heangshui vs Hengshui).
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import lru_cache
+from importlib.resources import files
 
 import pycountry
 from rapidfuzz import fuzz
@@ -155,33 +157,27 @@ def same_family_keys(ka: str, kb: str) -> bool:
     return not (_is_nationality(first_a) or _is_nationality(first_b))
 
 
-_NATIONALITY: dict[str, tuple[str, ...]] = {
-    "CN": ("китайск", "кнр", "китай", "китая", "китаю", "китаем", "китае", "chinese", "china", "қытай"),
-    "SG": ("сингапур", "singapor"),
-    "TR": ("турецк", "турци", "turkish", "turkey", "türkiye"),
-    "KR": ("корейск", "южная корея", "korean", "korea"),
-    "JP": ("японск", "япони", "japanese", "japan"),
-    "RU": ("российск", "россий", "russian", "russia"),
-    "US": ("американск", "сша", "american", "u.s. company"),
-    "DE": ("немецк", "германск", "германи", "german"),
-    "AE": ("эмиратск", "оаэ", "emirati", "uae"),
-    "IN": ("индийск", "indian", "india"),
-    "QA": ("катарск", "qatari"),
-    "SA": ("саудовск", "saudi"),
-    "FR": ("французск", "french", "france"),
-    "GB": ("британск", "british"),
-}
+@lru_cache(maxsize=1)
+def nationality_table() -> dict[str, dict[str, list[str]]]:
+    """``data/nationalities.toml``: per ISO country code, the stems that state it, with sentences to test."""
+    return tomllib.loads(files("fdi_extract.data").joinpath("nationalities.toml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _nationality_patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in entry["stems"]) + r")", re.IGNORECASE)
+        for code, entry in nationality_table().items()
+    }
+
+
 # "долларов США", "US dollars": a currency, not the investor's nationality.
 _CURRENCY_NAMES = re.compile(r"доллар\w*\s+США|АҚШ\s+доллар\w*|U\.?S\.?\s+dollars?", re.IGNORECASE)
-_NATIONALITY_RE = {
-    code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")", re.IGNORECASE)
-    for code, words in _NATIONALITY.items()
-}
 
 
 @lru_cache(maxsize=1 << 16)  # first words recur across millions of names: fourteen patterns each time cost seconds
 def _is_nationality(word: str) -> bool:
-    return any(pattern.match(word) for pattern in _NATIONALITY_RE.values())
+    return any(pattern.match(word) for pattern in _nationality_patterns().values())
 
 
 def infer_country(*texts: str) -> str | None:
@@ -192,7 +188,7 @@ def infer_country(*texts: str) -> str | None:
     """
     for text in texts:
         text = _CURRENCY_NAMES.sub(" ", text)
-        counts = {code: len(pattern.findall(text)) for code, pattern in _NATIONALITY_RE.items()}
+        counts = {code: len(pattern.findall(text)) for code, pattern in _nationality_patterns().items()}
         best = max(counts, key=lambda code: counts[code])
         if counts[best]:
             return best
