@@ -169,14 +169,16 @@ def write_outputs(
         for mention in mentions:
             mentions_out.write(mention.model_dump_json() + "\n")
             flat["mentions"].add(mention_row(mention))
-        # The report lists the best-sourced deals first; it reads them back from deals.jsonl by offset.
-        order: list[tuple[int, float, int]] = []
+        # The report lists single projects before umbrella totals, the best-sourced first; it reads them back
+        # from deals.jsonl by offset.
+        order: list[tuple[bool, int, float, int]] = []
         articles: set[str] = set()
         writer = csv.writer(table)
         writer.writerow(_CSV_COLUMNS)
         overview = _Overview()
         for deal in deals:
-            order.append((-len(deal.sources), -(deal.amount.usd or 0) if deal.amount else 0, lines.tell()))
+            usd = -(deal.amount.usd or 0) if deal.amount else 0
+            order.append((not counts_in_totals(deal), -len(deal.sources), usd, lines.tell()))
             lines.write(deal.model_dump_json().encode() + b"\n")
             row = deal_row(deal)
             writer.writerow(_csv_row(row))
@@ -190,7 +192,7 @@ def write_outputs(
         page.write(overview.html())
         # Deals are read back from deals.jsonl twice (table rows, then cards): memory holds offsets, not deals.
         _write_table(page, lines, [offset for *_, offset in sorted(order)], overview)
-        for _, _, offset in sorted(order):
+        for *_, offset in sorted(order):
             lines.seek(offset)
             page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
         page.write(f"<script>{_SCRIPT}</script></body></html>")
