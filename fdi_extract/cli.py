@@ -278,6 +278,18 @@ def _existing(paths: list[Path]) -> list[Path]:
     return paths
 
 
+# Below this much input the pools' start (three of them, each spawning and importing the package) cost more
+# than they save: docs/evaluation.md, issue 25 section.
+_SMALL_INPUT_BYTES = 12 * 2**20
+
+
+def _workers_for(sources: list[Path]) -> int:
+    """One per core, or 1 when the sources are mention files too small to gain from processes."""
+    files = [source for source in sources if _store_path(source) is None]
+    small = len(files) == len(sources) and sum(f.stat().st_size for f in files) < _SMALL_INPUT_BYTES
+    return 1 if small else all_cores()
+
+
 def cmd_reconcile(args: argparse.Namespace) -> int:
     _existing(args.mentions)
     _output_folder(args.out)
@@ -297,7 +309,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             args.out,
             judge=judge,
             engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
-            workers=args.workers,
+            workers=args.workers or _workers_for(args.mentions),
             memory_limit=args.memory_limit,
         )
     finally:
@@ -567,8 +579,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument(
         "--workers",
         type=_positive,
-        default=all_cores(),
-        help="processes for reading, linking and merging (default: one per core)",
+        help="processes for reading, linking and merging (default: one per core; this process alone for "
+        f"mention files under {_SMALL_INPUT_BYTES // 2**20} MB, where starting the processes costs more)",
     )
     merge.add_argument(
         "--spark",

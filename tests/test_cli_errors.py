@@ -182,3 +182,14 @@ def test_a_report_from_mention_records_shows_the_articles_given_with_articles(tm
     out = tmp_path / "page"
     assert main(["report", str(records), "--out", str(out), "--articles", str(tmp_path / "in")]) == 0
     assert '<mark class="amount">10 млн долларов</mark>' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_small_mention_file_is_reconciled_in_this_process(records: Path, tmp_path: Path) -> None:
+    from fdi_extract.cli import _SMALL_INPUT_BYTES, _workers_for
+    from fdi_extract.reconcile.workers import all_cores
+
+    assert _workers_for([records]) == 1
+    large = tmp_path / "large.jsonl"
+    with large.open("wb") as handle:
+        handle.truncate(_SMALL_INPUT_BYTES)
+    assert _workers_for([records, large]) == all_cores()
