@@ -169,3 +169,14 @@ def test_never_raises_on_any_text(text: str) -> None:
     for money in parse_money(text):
         assert money.value >= 0
         assert text[money.start : money.end] == money.text
+
+
+def test_every_currency_and_qualifier_of_the_table_reads_its_examples() -> None:
+    from fdi_extract.normalize.money import MONEY_WORDS
+
+    for code, currency in MONEY_WORDS["currencies"].items():
+        for phrase in currency["match"]:
+            assert [m.currency for m in parse_money(phrase)] == [code], phrase
+    for name, qualifier in MONEY_WORDS["qualifiers"].items():
+        for phrase in qualifier["match"]:
+            assert [m.qualifier.value for m in parse_money(phrase)] == [name], phrase

@@ -10,7 +10,10 @@ offsets, scale words and qualifiers. The grammar below is small and table-tested
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
 
 from fdi_extract.model import Qualifier
 from fdi_extract.normalize.numbers import (
@@ -23,35 +26,36 @@ from fdi_extract.normalize.numbers import (
     scale_factor,
 )
 
-_CURRENCY_WORD = (
-    r"(?:долл(?:ар[а-яё]*|\.)?(?:[ \u00a0]США)?|АҚШ[ \u00a0]доллар\w*|доллар\w*"
-    r"|US[ \u00a0]?dollars?|U\.S\.[ \u00a0]?dollars?|dollars?|USD"
-    r"|тенге\w*|теңге\w*|tenge|KZT|₸"
-    r"|юан[а-яё]*|yuan|renminbi|CNY|RMB"
-    r"|руб(?:л[а-яё]*|\.)?|roubles?|rubles?|RUB|₽"
-    r"|сўм|сум(?:ов|а)?|soums?|sums?|UZS"
-    r"|сомони|somoni|TJS"
-    r"|сом(?:ов|а)?|soms?|KGS"
-    r"|манат[а-яё]*|manats?|TMT"
-    r"|евро|euros?|EUR|€|\$)(?![a-zа-яё])"
+# The words are data (``fdi_extract/data/money.toml``, each currency and qualifier with phrases a test reads).
+MONEY_WORDS: dict[str, Any] = tomllib.loads(
+    files("fdi_extract.data").joinpath("money.toml").read_text(encoding="utf-8")
 )
-_CURRENCY_PREFIX = r"(?:US\$|\$|USD|EUR|€|KZT|₸|CNY|RMB|RUB|UZS|KGS|TJS)"
-_QUALIFIER_BEFORE = (
-    r"(?:свыше|более(?:[ \u00a0]чем)?|больше|не[ \u00a0]менее|не[ \u00a0]меньше|около|порядка|примерно"
-    r"|приблизительно|почти|ориентировочно|до|over|more[ \u00a0]than|above|at[ \u00a0]least"
-    r"|in[ \u00a0]excess[ \u00a0]of|exceeding|about|around|approximately|roughly|nearly|almost|some|up[ \u00a0]to"
-    r"|шамамен|~)"
-)
-_QUALIFIER_AFTER = r"(?:астам|с[ \u00a0]лишним|и[ \u00a0]более|or[ \u00a0]more|дейін)"
+_CURRENCIES: dict[str, dict[str, Any]] = MONEY_WORDS["currencies"]
+_QUALIFIER_WORDS: dict[str, dict[str, Any]] = MONEY_WORDS["qualifiers"]
+_PHRASES: dict[str, str] = MONEY_WORDS["phrases"]
+
+
+def _words(words: list[str]) -> str:
+    """Words as alternatives, longest first, a space matching a no-break space too."""
+    return "|".join(
+        "[ \u00a0]".join(re.escape(part) for part in word.split(" ")) for word in sorted(words, key=len, reverse=True)
+    )
+
+
+_CURRENCY_WORD = "(?:" + "|".join(c["words"] for c in _CURRENCIES.values()) + ")(?![a-zа-яё])"
+_CURRENCY_PREFIX = "(?:" + "|".join(c["prefix"] for c in _CURRENCIES.values() if c["prefix"]) + ")"
+_QUALIFIER_BEFORE = "(?:" + _words([w for q in _QUALIFIER_WORDS.values() for w in q["before"]]) + ")"
+_QUALIFIER_AFTER = "(?:" + _words([w for q in _QUALIFIER_WORDS.values() for w in q["after"]]) + ")"
+_RANGE_FROM, _RANGE_TO = f"(?:{_PHRASES['range_from']})", f"(?:{_PHRASES['range_to']})"
 
 _MONEY_RE = re.compile(
     rf"""
     (?:(?<![\w])(?P<qual>{_QUALIFIER_BEFORE})[{SPACES}]*)?
     (?:(?P<prefix>{_CURRENCY_PREFIX})[{SPACES}]?)?
-    (?:(?<![\w])(?:от|from)[{SPACES}]+)?
+    (?:(?<![\w]){_RANGE_FROM}[{SPACES}]+)?
     (?P<num>{NUMBER})(?P<scale>{SCALE})?
     (?P<compound>(?:[{SPACES}]+{NUMBER}[{SPACES}]?{SCALE_WORD})*)
-    (?:[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*(?:{_CURRENCY_PREFIX}[{SPACES}]?)?(?P<num2>{NUMBER})(?P<scale2>{SCALE})?)?
+    (?:[{SPACES}]*{_RANGE_TO}[{SPACES}]*(?:{_CURRENCY_PREFIX}[{SPACES}]?)?(?P<num2>{NUMBER})(?P<scale2>{SCALE})?)?
     (?:[{SPACES}]*(?P<suffix>{_CURRENCY_WORD}))?
     (?:[{SPACES}]*(?P<qual_after>{_QUALIFIER_AFTER})(?![\w]))?
     """,
@@ -61,69 +65,14 @@ _MONEY_RE = re.compile(
 _BARE_SCALE_RE = re.compile(
     rf"""
     (?:(?<![\w])(?P<qual>{_QUALIFIER_BEFORE})[{SPACES}]+)?
-    (?<![\d][{SPACES}])(?<![\w])(?P<half>пол)?(?P<scale>миллион[а-яё]*|миллиард[а-яё]*|триллион[а-яё]*)
+    (?<![\d][{SPACES}])(?<![\w])(?P<half>{_PHRASES["half"]})?(?P<scale>{_PHRASES["bare_scale"]})
     [{SPACES}]+(?P<suffix>{_CURRENCY_WORD})
     (?:[{SPACES}]*(?P<qual_after>{_QUALIFIER_AFTER})(?![\w]))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 
-_CURRENCY_CODES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("us$", "$", "usd", "долл", "доллар", "аққ", "ақш", "us dollar", "u.s. dollar", "dollar"), "USD"),
-    (("тенге", "теңге", "tenge", "kzt", "₸"), "KZT"),
-    (("юан", "yuan", "renminbi", "cny", "rmb"), "CNY"),
-    (("руб", "rouble", "ruble", "rub", "₽"), "RUB"),
-    (("сўм", "сум", "soum", "sum", "uzs"), "UZS"),
-    (("сомони", "somoni", "tjs"), "TJS"),
-    (("сом", "som", "kgs"), "KGS"),
-    (("манат", "manat", "tmt"), "TMT"),
-    (("евро", "euro", "eur", "€"), "EUR"),
-)
-
-_QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
-    (
-        (
-            "свыше",
-            "более",
-            "более чем",
-            "больше",
-            "не менее",
-            "не меньше",
-            "over",
-            "more than",
-            "above",
-            "at least",
-            "in excess of",
-            "exceeding",
-            "астам",
-            "с лишним",
-            "и более",
-            "or more",
-        ),
-        Qualifier.at_least,
-    ),
-    (
-        (
-            "около",
-            "порядка",
-            "примерно",
-            "приблизительно",
-            "почти",
-            "ориентировочно",
-            "about",
-            "around",
-            "approximately",
-            "roughly",
-            "nearly",
-            "almost",
-            "some",
-            "шамамен",
-            "~",
-        ),
-        Qualifier.about,
-    ),
-    (("до", "up to", "дейін"), Qualifier.up_to),
-)
+_ABBREVIATION_AT_END = re.compile(f"({_PHRASES['abbreviations']})\\.$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +138,7 @@ def _from_match(match: re.Match[str]) -> Money | None:
     start = match.start()
     text = match.group(0)
     stripped = text.rstrip()
-    if stripped.endswith((".", ",")) and not re.search(r"(долл|тыс|млн|млрд|трлн|mln|bln)\.$", stripped, re.IGNORECASE):
+    if stripped.endswith((".", ",")) and not _ABBREVIATION_AT_END.search(stripped):
         stripped = stripped[:-1]
     return Money(
         value=value,
@@ -204,8 +153,8 @@ def _from_match(match: re.Match[str]) -> Money | None:
 
 def _currency_code(word: str) -> str:
     word = re.sub(rf"[{SPACES}]+", " ", word.strip()).lower()
-    for prefixes, code in _CURRENCY_CODES:
-        if any(word.startswith(p) for p in prefixes):
+    for code, currency in _CURRENCIES.items():
+        if any(word.startswith(start) for start in currency["starts"]):
             return code
     raise ValueError(f"unknown currency {word!r}")
 
@@ -215,7 +164,7 @@ def _qualifier(before: str | None, after: str | None) -> Qualifier:
         if not word:
             continue
         word = re.sub(rf"[{SPACES}]+", " ", word.strip()).lower()
-        for words, qualifier in _QUALIFIERS:
-            if word in words:
-                return qualifier
+        for name, words in _QUALIFIER_WORDS.items():
+            if word in words["before"] or word in words["after"]:
+                return Qualifier(name)
     return Qualifier.exact
