@@ -180,3 +180,12 @@ def test_every_nationality_entry_reads_its_own_examples() -> None:
             assert infer_country(sentence) == code, (code, sentence)
         for sentence in entry["miss"]:
             assert infer_country(sentence) != code, (code, sentence)
+
+
+def test_the_figure_word_tables_read_their_examples() -> None:
+    from fdi_extract.normalize.numbers import FIGURE_WORDS
+
+    for phrase in FIGURE_WORDS["capacities"]["match"]:
+        assert parse_capacities(phrase), phrase
+    for phrase in FIGURE_WORDS["jobs"]["match"]:
+        assert parse_jobs(phrase), phrase

@@ -18,6 +18,8 @@ from typing import Any
 from fdi_extract.model import Qualifier
 from fdi_extract.normalize.numbers import (
     NUMBER,
+    RANGE_FROM,
+    RANGE_TO,
     SCALE,
     SCALE_WORD,
     SPACES,
@@ -46,16 +48,15 @@ _CURRENCY_WORD = "(?:" + "|".join(c["words"] for c in _CURRENCIES.values()) + ")
 _CURRENCY_PREFIX = "(?:" + "|".join(c["prefix"] for c in _CURRENCIES.values() if c["prefix"]) + ")"
 _QUALIFIER_BEFORE = "(?:" + _words([w for q in _QUALIFIER_WORDS.values() for w in q["before"]]) + ")"
 _QUALIFIER_AFTER = "(?:" + _words([w for q in _QUALIFIER_WORDS.values() for w in q["after"]]) + ")"
-_RANGE_FROM, _RANGE_TO = f"(?:{_PHRASES['range_from']})", f"(?:{_PHRASES['range_to']})"
 
 _MONEY_RE = re.compile(
     rf"""
     (?:(?<![\w])(?P<qual>{_QUALIFIER_BEFORE})[{SPACES}]*)?
     (?:(?P<prefix>{_CURRENCY_PREFIX})[{SPACES}]?)?
-    (?:(?<![\w]){_RANGE_FROM}[{SPACES}]+)?
+    (?:(?<![\w]){RANGE_FROM}[{SPACES}]+)?
     (?P<num>{NUMBER})(?P<scale>{SCALE})?
     (?P<compound>(?:[{SPACES}]+{NUMBER}[{SPACES}]?{SCALE_WORD})*)
-    (?:[{SPACES}]*{_RANGE_TO}[{SPACES}]*(?:{_CURRENCY_PREFIX}[{SPACES}]?)?(?P<num2>{NUMBER})(?P<scale2>{SCALE})?)?
+    (?:[{SPACES}]*{RANGE_TO}[{SPACES}]*(?:{_CURRENCY_PREFIX}[{SPACES}]?)?(?P<num2>{NUMBER})(?P<scale2>{SCALE})?)?
     (?:[{SPACES}]*(?P<suffix>{_CURRENCY_WORD}))?
     (?:[{SPACES}]*(?P<qual_after>{_QUALIFIER_AFTER})(?![\w]))?
     """,

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
+from importlib.resources import files
+from typing import Any
 
 SPACES = " \u00a0\u202f\u2009"
 # Longest alternatives first; the lookbehind keeps a number from starting inside another one.
@@ -16,18 +19,20 @@ NUMBER = (
     r"|\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?"
     r"|\d+(?:[.,]\d+)?)"
 )
-SCALE_WORD = (
-    r"(?:тыс(?:яч[а-яё]*)?\.?|мың|млн\.?|миллион[а-яё]*|млрд\.?|миллиард[а-яё]*|трлн\.?|триллион[а-яё]*"
-    r"|thousand|million|mln\.?|mn|billion|bln\.?|bn|trillion|tn)(?![a-zа-яё])"
+# The words are data (``fdi_extract/data/quantities.toml``), shared with quantities.py.
+FIGURE_WORDS: dict[str, Any] = tomllib.loads(
+    files("fdi_extract.data").joinpath("quantities.toml").read_text(encoding="utf-8")
 )
+SCALE_WORD = f"(?:{FIGURE_WORDS['scales']['words']})(?![a-zа-яё])"
 # A one-letter scale ("$800m", "$1.5bn" is covered above) only when glued to the number.
 SCALE = rf"(?:[{SPACES}]?{SCALE_WORD}|[mbk](?![a-zа-яё]))"
-SCALE_FACTORS: tuple[tuple[tuple[str, ...], float], ...] = (
-    (("тыс", "мың", "thousand", "k"), 1e3),
-    (("млн", "миллион", "million", "mln", "mn", "m"), 1e6),
-    (("млрд", "миллиард", "billion", "bln", "bn", "b"), 1e9),
-    (("трлн", "триллион", "trillion", "tn"), 1e12),
+SCALE_FACTORS: tuple[tuple[tuple[str, ...], float], ...] = tuple(
+    (tuple(FIGURE_WORDS["scales"][name]), factor)
+    for name, factor in (("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12))
 )
+# The words that open and join a range's two ends, for money and quantities alike.
+RANGE_FROM = f"(?:{FIGURE_WORDS['ranges']['from']})"
+RANGE_TO = f"(?:{FIGURE_WORDS['ranges']['to']})"
 
 # Above any sum or quantity a news article reports, in any unit or currency (a quintillion; the largest
 # plausible, a programme in rials or dong, is under 1e17): a figure beyond it is a typo or an attack.

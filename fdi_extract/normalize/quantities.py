@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from fdi_extract.model import CapacityUnit
 from fdi_extract.normalize.numbers import (
+    FIGURE_WORDS,
     NUMBER,
+    RANGE_FROM,
+    RANGE_TO,
     SCALE_WORD,
     SPACES,
     plausible,
@@ -20,39 +24,35 @@ from fdi_extract.normalize.numbers import (
     scale_factor,
 )
 
+_CAPACITY: dict[str, Any] = FIGURE_WORDS["capacities"]
+_JOB: dict[str, Any] = FIGURE_WORDS["jobs"]
 _AMOUNT = rf"(?P<num>{NUMBER})(?:[{SPACES}]?(?P<scale>{SCALE_WORD}))?"
 _LOW = (
-    rf"(?:(?<![\w])(?:от|from)[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?"
-    rf"[{SPACES}]*(?:[-–—]|до|to)[{SPACES}]*"
+    rf"(?:(?<![\w]){RANGE_FROM}[{SPACES}]+)?(?P<low>{NUMBER})(?:[{SPACES}]?(?P<low_scale>{SCALE_WORD}))?"
+    rf"[{SPACES}]*{RANGE_TO}[{SPACES}]*"
 )
 _S = rf"[{SPACES}]*"
 
-_POWER = re.compile(
-    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>МВт|мегаватт\w*|MWt|MW|megawatts?|ГВт|гигаватт\w*|GW|Wt)(?![\w])", re.IGNORECASE
-)
-_AREA = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>га|гектар\w*|hectares?|ha)(?![\w])", re.IGNORECASE)
-_ROOMS = re.compile(rf"{_AMOUNT}[{SPACES}-]*(?P<unit>rooms?|номер(?:ов|а)?)(?![\w])", re.IGNORECASE)
-_PERIOD = (
-    r"(?P<period>в[ \u00a0]сутки|в[ \u00a0]день|в[ \u00a0]год|ежегодно|ежесуточно|per[ \u00a0]day|a[ \u00a0]day|daily"
-    r"|per[ \u00a0]year|a[ \u00a0]year|per[ \u00a0]annum|annually|/[ \u00a0]?сут\w*|/[ \u00a0]?год|/day|/year)"
-)
+_POWER = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['power']})(?![\w])", re.IGNORECASE)
+_AREA = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['area']})(?![\w])", re.IGNORECASE)
+_ROOMS = re.compile(rf"{_AMOUNT}[{SPACES}-]*(?P<unit>{_CAPACITY['rooms']})(?![\w])", re.IGNORECASE)
+_PERIOD = f"(?P<period>{_CAPACITY['period']})"
 _TONNES = re.compile(
-    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>тонн\w*|tons?|tonnes?)(?![\w])(?:(?:[{SPACES}]+[^\s.,;:!?]+){{0,3}}?[{SPACES}]+{_PERIOD})?",
+    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['tonnes']})(?![\w])"
+    rf"(?:(?:[{SPACES}]+[^\s.,;:!?]+){{0,3}}?[{SPACES}]+{_PERIOD})?",
     re.IGNORECASE,
 )
-_ANNUAL = re.compile(r"annual|годов(?:ая|ой|ую)|жылына|жылдық", re.IGNORECASE)
+_ANNUAL = re.compile(_CAPACITY["annual_before"], re.IGNORECASE)
 # Kazakh puts the period before the figure: "тәулігіне 5000 тонна" (a day), "жылына 1 млн тонна" (a year).
-_DAILY_BEFORE = re.compile(r"тәулігіне|күніне", re.IGNORECASE)
+_DAILY_BEFORE = re.compile(_CAPACITY["daily_before"], re.IGNORECASE)
 _JOBS = re.compile(
-    rf"{_AMOUNT}{_S}(?:(?:новых|новые|постоянных|постоянные|дополнительных|permanent|new|additional|direct"
-    rf"|жаңа|тұрақты|қосымша)[{SPACES}]+)?"
-    r"(?:рабочих[ \u00a0]мест\w*|рабочие[ \u00a0]места|jobs?|workplaces?|job[ \u00a0]places|job[ \u00a0]opportunities"
-    r"|жұмыс[ \u00a0]орн\w*|жұмыс[ \u00a0]орын\w*)(?![\w])",
+    rf"{_AMOUNT}{_S}(?:(?:{_JOB['adjectives']})[{SPACES}]+)?(?:{_JOB['words']})(?![\w])",
     re.IGNORECASE,
 )
-_PEOPLE_AT_WORK = re.compile(rf"работ\w*(?:[{SPACES}]+[^\s.]+){{0,3}}?[{SPACES}]+{_AMOUNT}{_S}человек", re.IGNORECASE)
-# "1 000 адамды жұмыспен қамтиды": will employ 1,000 people.
-_PEOPLE_EMPLOYED_KK = re.compile(rf"{_AMOUNT}{_S}адам\w*{_S}жұмыс\w*", re.IGNORECASE)
+_PEOPLE_AT_WORK = re.compile(
+    rf"(?:{_JOB['at_work']})(?:[{SPACES}]+[^\s.]+){{0,3}}?[{SPACES}]+{_AMOUNT}{_S}(?:{_JOB['people']})", re.IGNORECASE
+)
+_PEOPLE_EMPLOYED_KK = re.compile(rf"{_AMOUNT}{_S}(?:{_JOB['people_kk']}){_S}(?:{_JOB['employed_kk']})", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def parse_capacities(text: str) -> list[Quantity]:
         if unit_word == "wt":  # "1000Wt": a unit the source garbled; keep the figure, not a guess at its unit
             found.extend(_with_low(match, CapacityUnit.other))
         else:
-            giga = unit_word.startswith(("гвт", "гигаватт", "gw"))
+            giga = unit_word.startswith(tuple(_CAPACITY["giga"]))
             found.extend(_with_low(match, CapacityUnit.MW, 1000.0 if giga else 1.0))
     for match in _AREA.finditer(text):
         found.extend(_with_low(match, CapacityUnit.ha))
@@ -119,7 +119,7 @@ def parse_capacities(text: str) -> list[Quantity]:
         elif not period and _ANNUAL.search(text, max(0, match.start() - 80), match.start()):
             period = "year"
         if period:
-            unit = CapacityUnit.t_day if any(k in period for k in ("сут", "день", "day")) else CapacityUnit.t_year
+            unit = CapacityUnit.t_day if any(k in period for k in _CAPACITY["daily"]) else CapacityUnit.t_year
             last_period = unit
         else:
             unit = last_period or CapacityUnit.other
