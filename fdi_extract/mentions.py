@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pycountry
 
+from fdi_extract.cues import cue
 from fdi_extract.drafts import GroundedDeal
 from fdi_extract.model import Amount, Article, Capacity, CapacityUnit, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, infer_country
@@ -15,13 +15,7 @@ from fdi_extract.normalize.places import find_places, resolve_place
 from fdi_extract.normalize.sectors import sector_for
 from fdi_extract.normalize.titles import project_title
 
-_HOST_COUNTRIES = {
-    "KZ": re.compile(r"казахстан|kazakhstan|қазақстан", re.IGNORECASE),
-    "UZ": re.compile(r"узбекистан|uzbekistan|o'zbekiston", re.IGNORECASE),
-    "KG": re.compile(r"кыргызстан|киргизи|kyrgyz", re.IGNORECASE),
-    "TJ": re.compile(r"таджикистан|tajikistan", re.IGNORECASE),
-}
-_DISTRICT = re.compile(r"район|district|ауданы", re.IGNORECASE)
+_HOST_COUNTRIES = ("KZ", "UZ", "KG", "TJ")  # each with its cue, host_country.<code>
 
 
 def _country_code(value: str | None) -> str | None:
@@ -66,9 +60,9 @@ def to_mention(
     host_country = (
         region.split("-")[0]
         if region
-        else next((code for code, pattern in _HOST_COUNTRIES.items() if pattern.search(article.text)), None)
+        else next((code for code in _HOST_COUNTRIES if cue(f"host_country.{code}").search(article.text)), None)
     )
-    district = draft.place.strip() if draft.place and _DISTRICT.search(draft.place) else None
+    district = draft.place.strip() if draft.place and cue("district_word").search(draft.place) else None
 
     amount = None
     if grounded.amount is not None:

@@ -37,7 +37,6 @@ _LATIN_NAME = re.compile(
 _QUOTED = re.compile(r"[«\"“](?P<name>[^«»\"“”\n]{2,80})[»\"”]")
 _NATIONALITY_REACH = 60  # characters before a recognized organisation where its nationality may be stated
 _AFTER_NAME = 20  # and after it ("корпорация Китая")
-_BEFORE_NAME = r"\W{0,3}$"  # the cue word ends right before the name (a space, a quote)
 _LOCAL_LEGAL_BEFORE = r"(?:ТОО|АО|TOO|LLP)\s*[\"«“]?$"
 _LEGAL_AT_END = re.compile(rf"{_LEGAL}$")
 _LEADING_NOISE = {"the", "a", "an", "this", "that", "another", "chinese", "china’s", "china's", "its", "our"}
