@@ -162,10 +162,12 @@ def write_outputs(
         lines = outputs.enter_context(replaced_when_done(out_dir / "deals.jsonl", "w+b"))
         table = outputs.enter_context(replaced_when_done(out_dir / "deals.csv", newline=""))
         page = outputs.enter_context(replaced_when_done(out_dir / "report.html"))
-        flat = {
-            name: ParquetRows(outputs.enter_context(replaced_when_done(out_dir / f"{name}.parquet", "wb")), schema)
-            for name, schema in (("deals", DEAL_SCHEMA), ("mentions", MENTION_SCHEMA))
-        }
+        flat: dict[str, ParquetRows] = {}
+        for name, schema in (("deals", DEAL_SCHEMA), ("mentions", MENTION_SCHEMA)):
+            flat[name] = ParquetRows(
+                outputs.enter_context(replaced_when_done(out_dir / f"{name}.parquet", "wb")), schema
+            )
+            outputs.callback(flat[name].close)  # closed before its file is, on success and on failure alike
         for mention in mentions:
             mentions_out.write(mention.model_dump_json() + "\n")
             flat["mentions"].add(mention_row(mention))
@@ -196,8 +198,6 @@ def write_outputs(
             lines.seek(offset)
             page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
         page.write(f"<script>{_SCRIPT}</script></body></html>")
-        for rows in flat.values():
-            rows.close()
 
 
 def write_report(
