@@ -37,10 +37,8 @@ _LATIN_NAME = re.compile(
 _QUOTED = re.compile(r"[«\"“](?P<name>[^«»\"“”\n]{2,80})[»\"”]")
 _NATIONALITY_REACH = 60  # characters before a recognized organisation where its nationality may be stated
 _AFTER_NAME = 20  # and after it ("корпорация Китая")
-_LOCAL_LEGAL_BEFORE = r"(?:ТОО|АО|TOO|LLP)\s*[\"«“]?$"
 _LEGAL_AT_END = re.compile(rf"{_LEGAL}$")
 _LEADING_NOISE = {"the", "a", "an", "this", "that", "another", "chinese", "china’s", "china's", "its", "our"}
-_LOCAL_LEGAL = re.compile(r"\b(?:LLP|Llp|TOO|ТОО)\b")
 _NOT_COMPANIES = {  # capitalized words that head sentences, not companies
     "photo",
     "the",
@@ -131,7 +129,10 @@ def _is_local(text: str, start: int, name: str) -> bool:
     """A company of the host country ("казахстанской компанией «X»", ТОО «X»): a local partner, not an investor."""
     before = text[max(0, start - 40) : start]
     local_word = _cue_right_before("local_word", r"\s+(?:\w+\s+)?[\"«“]?").search(before)
-    return bool(local_word or re.search(_LOCAL_LEGAL_BEFORE, before) or _LOCAL_LEGAL.search(name))
+    local_form = cue("local_legal_form").pattern
+    return bool(
+        local_word or re.search(rf"(?:{local_form})\s*[\"«“]?$", before) or re.search(rf"\b(?:{local_form})\b", name)
+    )
 
 
 def could_be_investor(text: str, span: Span) -> bool:

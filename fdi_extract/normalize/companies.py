@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from fdi_extract.cues import cue
+from fdi_extract.normalize.money import MONEY_WORDS
 from fdi_extract.normalize.places import resolve_place
 
 # Legal forms and words that only qualify a name when they trail it; a host country's name trails the
@@ -66,7 +67,7 @@ _LEGAL_FORMS = {
     "intl",
 }
 # Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
-_CYRILLIC_LEGAL = re.compile(r"\b(?:ТОО|АО|ОАО|ЗАО|ПАО|ООО|ОсОО|ИП|Компания|компания|Группа|группа)\b")
+_CYRILLIC_LEGAL = re.compile(f"{cue('legal_form').pattern}|{cue('generic_name_word').pattern}", re.IGNORECASE)
 _QUOTES = re.compile(r"[\"'«»“”„‘’`]")
 
 
@@ -172,7 +173,7 @@ def _nationality_patterns() -> dict[str, re.Pattern[str]]:
 
 
 # "долларов США", "US dollars": a currency, not the investor's nationality.
-_CURRENCY_NAMES = re.compile(r"доллар\w*\s+США|АҚШ\s+доллар\w*|U\.?S\.?\s+dollars?", re.IGNORECASE)
+_CURRENCY_NAMES = re.compile(MONEY_WORDS["currencies"]["USD"]["country_in_name"], re.IGNORECASE)
 
 
 @lru_cache(maxsize=1 << 16)  # first words recur across millions of names: fourteen patterns each time cost seconds
@@ -197,15 +198,10 @@ def infer_country(*texts: str) -> str | None:
 
 # Words that say what kind of party a name is, not which one: "Chinese investors", "a Korean company",
 # "китайская сторона" name no company. Nationalities are the table above; company words are the cue's.
-_KIND_WORDS = re.compile(
-    r"(?:the|a|an|from|of|and|its|side|partners?|investors?|businesses|business|firms?|"
-    r"сторон\w*|партн[её]р\w*|бизнес\w*|из|и|инвестор\w*)",
-    re.IGNORECASE,
-)
 
 
 def _says_a_kind_of_party(word: str) -> bool:
-    return _is_nationality(word) or bool(_KIND_WORDS.fullmatch(word))
+    return _is_nationality(word) or bool(cue("party_word").fullmatch(word))
 
 
 def is_company_name(name: str) -> bool:

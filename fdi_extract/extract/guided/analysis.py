@@ -7,8 +7,6 @@ state around a span. Every method is deterministic, so a rule built on it can be
 
 from __future__ import annotations
 
-import re
-
 from fdi_extract.cues import cue, stage_cue
 from fdi_extract.extract.candidates import CompanyCandidate, find_companies
 from fdi_extract.model import Sector, Stage
@@ -192,7 +190,7 @@ class Page:
         return float("nan"), figure_phrase
 
 
-_DISTRICT = re.compile(r"[А-ЯЁA-Z][\w-]+(?:ском|ского|ский|скому)\s+район\w*|[A-Z][\w-]+\s+district", re.UNICODE)
+_DISTRICT = cue("district_name")
 
 
 def place_phrase(text: str) -> str | None:
