@@ -37,9 +37,9 @@ from fdi_extract.report import write_report
 from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
 
 if TYPE_CHECKING:
-    from fdi_extract.pipeline import Extractor, aextract_deals, extract_deals
+    from fdi_extract.pipeline import Extractor, aextract_article, aextract_deals, extract_article, extract_deals
 
-_PIPELINE = {"Extractor", "aextract_deals", "extract_deals"}
+_PIPELINE = {"Extractor", "aextract_article", "aextract_deals", "extract_article", "extract_deals"}
 
 
 def __getattr__(name: str) -> Any:
@@ -79,10 +79,12 @@ __all__ = [
     "Strategy",
     "StructuredMode",
     "Usage",
+    "aextract_article",
     "aextract_deals",
     "deals_frame",
     "deals_table",
     "evaluate",
+    "extract_article",
     "extract_deals",
     "load_run",
     "mentions_frame",

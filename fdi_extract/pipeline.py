@@ -347,6 +347,36 @@ def _article(text: str | bytes, published: str | None, article_id: str | None, u
     return Article(text=text, article_id=article_id, published=published or find_published(text), url=url)
 
 
+async def aextract_article(
+    text: str | bytes,
+    *,
+    published: str | None = None,
+    article_id: str | None = None,
+    url: str | None = None,
+    settings: Settings | None = None,
+) -> ArticleResult:
+    """One article's whole result (async): its mentions, the warnings of its extraction (what was left out
+    and why), the tokens it took and its seconds. Raises as :func:`aextract_deals` does."""
+    article = _article(text, published, article_id, url)
+    return await _shared_extractor(settings).aextract(article)
+
+
+def extract_article(
+    text: str | bytes,
+    *,
+    published: str | None = None,
+    article_id: str | None = None,
+    url: str | None = None,
+    settings: Settings | None = None,
+) -> ArticleResult:
+    """One article's whole result: mentions, warnings, token usage and seconds.
+
+    >>> result = extract_article(text)                      # doctest: +SKIP
+    >>> result.mentions, result.warnings, result.usage.prompt_tokens
+    """
+    return _run(aextract_article(text, published=published, article_id=article_id, url=url, settings=settings))
+
+
 async def aextract_deals(
     text: str | bytes,
     *,
@@ -358,10 +388,10 @@ async def aextract_deals(
     """The deals one article reports, as grounded and normalized mentions (async).
 
     Raises :class:`InputError` for text that is not an article (binary, not UTF-8, over the size
-    limit); an empty article gives ``[]``.
+    limit); an empty article gives ``[]``. :func:`aextract_article` gives the warnings and usage too.
     """
-    article = _article(text, published, article_id, url)
-    return (await _shared_extractor(settings).aextract(article)).mentions
+    result = await aextract_article(text, published=published, article_id=article_id, url=url, settings=settings)
+    return result.mentions
 
 
 def extract_deals(
@@ -372,10 +402,11 @@ def extract_deals(
     url: str | None = None,
     settings: Settings | None = None,
 ) -> list[DealMention]:
-    """The deals one article reports, as grounded and normalized mentions.
+    """The deals one article reports, as grounded and normalized mentions (:func:`extract_article` gives
+    the warnings and token usage too).
 
     >>> from fdi_extract import extract_deals              # doctest: +SKIP
     >>> extract_deals(open("seeds/001_a70f3a66ea427b18.txt").read())[0].investors[0].name
     'SUNGROW Renewables Development Co., Ltd'
     """
-    return _run(aextract_deals(text, published=published, article_id=article_id, url=url, settings=settings))
+    return extract_article(text, published=published, article_id=article_id, url=url, settings=settings).mentions

@@ -159,3 +159,24 @@ def test_an_extractor_from_a_model_string_as_instructor_takes_one(tmp_path: Path
     assert list(frame.investors) == ["Orda Glass Co., Ltd."] and frame.amount_currency[0] == "KZT"
     with pytest.raises(ValueError, match="request_timeout"):
         Extractor(Settings(model="m", base_url=url), request_timeout=-1)
+
+
+def test_extract_article_gives_the_mentions_with_their_warnings_and_usage() -> None:
+    answer = json.dumps(
+        {
+            "deals": [
+                {"investor": "Orda Glass Co., Ltd.", "project": "glass plant", "amount": "5 млрд тенге"},
+                {"investor": "Phantom Holdings", "project": "nothing", "amount": "$9 billion"},
+            ]
+        }
+    )
+    text = "Компания Orda Glass Co., Ltd. построит стекольный завод в Алматинской области за 5 млрд тенге."
+    with fake_llm([Reply(content=answer, prompt_tokens=321, completion_tokens=45)]) as (url, _):
+        settings = Settings(base_url=url, model="m", strategy=Strategy.direct)
+        result = fdi_extract.extract_article(text, article_id="a1", settings=settings)
+        assert fdi_extract.extract_deals(text, settings=settings)[0].investors == result.mentions[0].investors
+    assert result.article_id == "a1" and [i.name for m in result.mentions for i in m.investors] == [
+        "Orda Glass Co., Ltd."
+    ]
+    assert result.usage.prompt_tokens == 321 and result.usage.completion_tokens == 45 and result.seconds > 0
+    assert result.warnings == ["nothing: nothing of it is in the article, left out"]  # the invented deal
