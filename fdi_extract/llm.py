@@ -308,7 +308,7 @@ class LLM:
             retry=retry_if_exception_type(_TRANSIENT),
             stop=stop_after_attempt(policy.max_attempts),
             wait=_WaitHonouringRetryAfter(policy),
-            before_sleep=self._note_rate_limit,
+            before_sleep=self._note_retry,
             reraise=True,
         )
 
@@ -327,7 +327,9 @@ class LLM:
         # Some endpoints echo the key in their error text; it is the one text of theirs that we pass on.
         return _short(described.replace(self._api_key, "[API key]") if len(self._api_key) >= 8 else described)
 
-    def _note_rate_limit(self, state: RetryCallState) -> None:
+    def _note_retry(self, state: RetryCallState) -> None:
+        """Before a transport retry: count a 429 (a batch lowers its concurrency), say an unreachable
+        endpoint or a timeout as a warning."""
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, openai.RateLimitError):
             self.rate_limited += 1

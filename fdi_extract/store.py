@@ -150,15 +150,16 @@ class _Connection(sqlite3.Connection):
 
     def execute(self, sql: str, parameters: Any = ()) -> _Cursor:  # type: ignore[override]
         with _said(self.path):
-            cursor = self.cursor(_Cursor)
-            cursor.path = self.path
-            return cursor.execute(sql, parameters)
+            return self._cursor().execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Any) -> _Cursor:  # type: ignore[override]
         with _said(self.path):
-            cursor = self.cursor(_Cursor)
-            cursor.path = self.path
-            return cursor.executemany(sql, parameters)
+            return self._cursor().executemany(sql, parameters)
+
+    def _cursor(self) -> _Cursor:
+        cursor = self.cursor(_Cursor)
+        cursor.path = self.path
+        return cursor
 
     def executescript(self, script: str) -> sqlite3.Cursor:
         with _said(self.path):
