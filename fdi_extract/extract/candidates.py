@@ -129,10 +129,13 @@ def _is_local(text: str, start: int, name: str) -> bool:
     """A company of the host country ("казахстанской компанией «X»", ТОО «X»): a local partner, not an investor."""
     before = text[max(0, start - 40) : start]
     local_word = _cue_right_before("local_word", r"\s+(?:\w+\s+)?[\"«“]?").search(before)
-    local_form = cue("local_legal_form").pattern
-    return bool(
-        local_word or re.search(rf"(?:{local_form})\s*[\"«“]?$", before) or re.search(rf"\b(?:{local_form})\b", name)
-    )
+    local_form_before = _cue_right_before("local_legal_form", r"\s*[\"«“]?").search(before)
+    return bool(local_word or local_form_before or _local_legal_form_in_name().search(name))
+
+
+@cache
+def _local_legal_form_in_name() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{cue('local_legal_form').pattern})\b")
 
 
 def could_be_investor(text: str, span: Span) -> bool:
