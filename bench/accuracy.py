@@ -1,6 +1,6 @@
 """Accuracy, speed, memory and tokens of the extraction strategies on the embedded model, side by side.
 
-    .venv/bin/python bench/accuracy.py [--strategies guided,direct] [--out out/bench] [--batch NAME]
+    .venv/bin/python bench/accuracy.py [--strategies direct] [--out out/bench] [--batch NAME]
 
 Runs every strategy over the seeds (gold: tests/gold/seeds.jsonl) and ../shared/corpus/dev (gold:
 its gold.jsonl) with the embedded llama.cpp model, writes each strategy's mentions and per-article
@@ -73,7 +73,7 @@ def replaying(cassette: Path | None):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--strategies", default="guided,direct")
+    parser.add_argument("--strategies", default="direct")
     parser.add_argument("--sets", default="seeds,dev")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench")
     parser.add_argument(

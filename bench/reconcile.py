@@ -1,6 +1,6 @@
 """Reconciliation quality and speed.
 
-    .venv/bin/python bench/reconcile.py [--extracted out/bench/guided.seeds.mentions.jsonl ...]
+    .venv/bin/python bench/reconcile.py [--extracted out/bench/direct.seeds.mentions.jsonl ...]
         [--sizes 10000,...] [--cli-sizes 100000,1000000] [--spark local[2]]
 
 1. Gold mentions of the seeds and ../shared/corpus/dev fed in (reconciliation alone): pairwise

@@ -1,6 +1,6 @@
 """Deal-level scores of mention files on the dev corpus, whole and by the batch each article arrived in.
 
-    .venv/bin/python bench/subsets.py out/bench/guided.dev.mentions.jsonl [more.jsonl ...] [--lenient]
+    .venv/bin/python bench/subsets.py out/bench/direct.dev.mentions.jsonl [more.jsonl ...] [--lenient]
 
 The batches are in tests/gold/dev_batches.json. Scores of a batch taken before anyone read its articles are
 the nearest thing to unseen text this project has, so each batch is printed apart. Scoring is strict

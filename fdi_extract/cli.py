@@ -78,8 +78,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _say_model(settings: Settings) -> None:
     where = masked_url(settings.resolved_base_url) if settings.resolved_base_url else "an embedded llama.cpp server"
     err.print(
-        f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy "
-        f"{settings.resolved_strategy.value}",
+        f"model {settings.resolved_model} ({settings.provider.value}) at {where}, strategy {settings.strategy.value}",
         highlight=False,
     )
 
@@ -626,7 +625,7 @@ def _model_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--strategy",
         choices=[s.value for s in Strategy],
-        help="direct (the default: the model reads the article), or guided (also FDI_EXTRACT_STRATEGY)",
+        help="how the model is asked: direct, the model reads the article (also FDI_EXTRACT_STRATEGY)",
     )
 
 

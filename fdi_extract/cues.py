@@ -69,17 +69,11 @@ def entries() -> tuple[CueEntry, ...]:
 
 @cache
 def cue(name: str) -> re.Pattern[str]:
-    """The cue ``name`` ("total", "stage.mou", …) in every language, as one case-insensitive pattern."""
+    """The cue ``name`` ("not_a_deal", "stage.mou", …) in every language, as one case-insensitive pattern."""
     patterns = [f"(?:{entry.pattern})" for entry in entries() if entry.name == name]
     if not patterns:
         raise KeyError(f"no cue named {name!r} in fdi_extract/data/cues/*.toml")
     return re.compile("|".join(patterns), re.IGNORECASE)
-
-
-def stage_from_cues(text: str) -> Stage | None:
-    """The most advanced stage the words of ``text`` state, if any."""
-    found = stage_cue(text)
-    return found[0] if found else None
 
 
 def stage_cue(text: str) -> tuple[Stage, str] | None:

@@ -3,8 +3,8 @@
     fdi-extract run ARCHIVE --out DIR --openai-batch    # registers, prefilters, serves the cache, submits; returns
     fdi-extract collect DIR                              # any time later: saves what finished, then writes the outputs
 
-Only the direct strategy can go this way: each of its requests stands alone, while the guided strategy
-asks its next question from the last answer. Request lines are built by Instructor's own request
+Each request of the strategy stands alone (no question depends on an earlier answer), so an article's
+requests can go out together as lines of a batch file. Request lines are built by Instructor's own request
 handler (:meth:`LLM.request_body`) and answers parsed by its own response handler (:meth:`LLM.parse`),
 then grounded and normalized by :meth:`Extractor.add_mentions`: a batch answer becomes exactly the
 record a live call would have made, and it fills the same cache.
@@ -41,7 +41,7 @@ from fdi_extract.llm import LLM
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.pricing import BATCH_DISCOUNT, cost_usd
-from fdi_extract.settings import Provider, Settings, Strategy
+from fdi_extract.settings import Provider, Settings
 from fdi_extract.store import Store, one_writer
 from fdi_extract.text import ArticleText
 
@@ -110,19 +110,10 @@ def _client(settings: Settings) -> openai.OpenAI:
     )
 
 
-def _extractor(settings: Settings) -> Extractor:
-    if settings.strategy is Strategy.guided:
-        raise FdiExtractError(
-            "the Batch API takes the direct strategy only: the guided one asks each question "
-            "from the answer before it (use --strategy direct)"
-        )
-    return Extractor(settings.model_copy(update={"strategy": Strategy.direct}))
-
-
 def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None) -> Submitted:
     """Register the archive in ``out_dir``'s store and submit every article that needs the model."""
     settings = settings or Settings()
-    extractor = _extractor(settings)
+    extractor = Extractor(settings)
     client = _client(settings)
     llm = extractor.llm()
     summary, run = Submitted(), RunSummary()
@@ -155,7 +146,7 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
                 continue
             bodies = [
                 llm.request_body(extractor.strategy.answer_model, messages)
-                for messages in extractor.strategy.questions(article)
+                for messages in extractor.strategy.questions(ArticleText(article.text))
             ]
             lines = [
                 json.dumps(
@@ -185,7 +176,7 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
 def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collected:
     """Save the answers of every finished job; once no job is in flight, reconcile and write the outputs."""
     settings = settings or Settings()
-    extractor = _extractor(settings)
+    extractor = Extractor(settings)
     client = _client(settings)
     llm = extractor.llm()
     collected = Collected()
@@ -243,7 +234,8 @@ def _save(
     run: RunSummary,
 ) -> None:
     result = ArticleResult(article_id=article.article_id, warnings=list(article.warnings))
-    questions = len(extractor.strategy.questions(article))
+    text = ArticleText(article.text)
+    questions = len(extractor.strategy.questions(text))
     try:
         if len(bodies) < questions:
             raise LLMAnswerError(
@@ -256,7 +248,6 @@ def _save(
             result.usage.prompt_tokens += usage.get("prompt_tokens", 0)
             result.usage.completion_tokens += usage.get("completion_tokens", 0)
             answers.append(llm.parse(extractor.strategy.answer_model, bodies[index]))
-        text = ArticleText(article.text)
         drafts = extractor.strategy.drafts_from(answers, text, result.warnings)
         extractor.add_mentions(result, article, text, drafts, model=llm.model)
     except FdiExtractError as error:

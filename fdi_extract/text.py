@@ -152,14 +152,13 @@ class ArticleText:
 
     def __init__(self, text: str):
         self.text = text
-        # Orders to a model are blanked (same length, so offsets hold) before anything is searched: a name,
-        # a place or a quote found only there is not in the article's report.
-        self._reported = text
+        # Orders to a model are blanked (same length, so offsets hold) before anything is searched or sent to
+        # a model: a name, a place or a quote found only there is not in the article's report, and a model
+        # that never reads "answer exactly {"deals": []}" cannot obey it.
+        self.reported = text
         for order in self.orders:
-            self._reported = (
-                self._reported[: order.start] + " " * (order.end - order.start) + self._reported[order.end :]
-            )
-        self._folded, self._where = _fold(self._reported)
+            self.reported = self.reported[: order.start] + " " * (order.end - order.start) + self.reported[order.end :]
+        self._folded, self._where = _fold(self.reported)
         self._folded_lower = self._folded.casefold()
 
     @cached_property
@@ -195,15 +194,15 @@ class ArticleText:
 
     @cached_property
     def money(self) -> list[Money]:
-        return parse_money(self._reported)
+        return parse_money(self.reported)
 
     @cached_property
     def capacities(self) -> list[Quantity]:
-        return parse_capacities(self._reported)
+        return parse_capacities(self.reported)
 
     @cached_property
     def jobs(self) -> list[Quantity]:
-        return parse_jobs(self._reported)
+        return parse_jobs(self.reported)
 
     def locate_all(self, quote: str) -> list[tuple[int, int]]:
         """Every span of the article that reads as ``quote`` once folded; exact case first."""
@@ -224,7 +223,7 @@ class ArticleText:
 
     @cached_property
     def _latin_words(self) -> str:
-        return f" {_latin_words(self._reported)} "
+        return f" {_latin_words(self.reported)} "
 
     def names(self, name: str, *, company: bool = False) -> bool:
         """Whether the article names ``name``: verbatim after folding, or in another script or case once both

@@ -53,8 +53,8 @@ def llm_settings(_recording: bool) -> Iterator[Settings]:
     """Settings whose requests are byte-identical whether recorded from the real server or replayed."""
     base = {
         "model": EMBEDDED_MODEL_NAME,
-        "mode": StructuredMode.json_object_schema,
-        "strategy": Strategy.guided,
+        "mode": StructuredMode.json,
+        "strategy": Strategy.direct,
         "api_key": "sk-test-not-a-real-key-0000000000",
     }
     if not _recording:

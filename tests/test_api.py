@@ -24,9 +24,8 @@ def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monke
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
     settings = Settings()
     assert settings.provider is Provider.embedded and settings.resolved_base_url is None
-    assert settings.resolved_strategy is Strategy.direct and settings.resolved_mode is StructuredMode.json
+    assert settings.strategy is Strategy.direct and settings.resolved_mode is StructuredMode.json
     assert Extractor(settings).settings.resolved_model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    assert Settings(strategy=Strategy.guided).resolved_mode is StructuredMode.json_object_schema  # choices: a grammar
     # The key is used once its provider is chosen, and never shown.
     chosen = Settings(model="openai/gpt-4o-mini")
     assert (chosen.provider, chosen.resolved_model, chosen.resolved_base_url) == (
@@ -35,7 +34,7 @@ def test_a_key_in_the_environment_leaves_the_default_on_the_embedded_model(monke
         "https://api.openai.com/v1",
     )
     assert chosen.api_key is not None and chosen.api_key.get_secret_value() == SECRET
-    assert chosen.resolved_strategy is Strategy.direct and chosen.resolved_mode is StructuredMode.json_schema
+    assert chosen.strategy is Strategy.direct and chosen.resolved_mode is StructuredMode.json_schema
     assert (
         SECRET not in repr(chosen) and SECRET not in str(chosen.model_dump()) and SECRET not in str(chosen.described())
     )
@@ -110,19 +109,11 @@ def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
     (tmp_path / "in" / "good.txt").write_text(
         "title: t\ndate: 2025-01-02\n\nКитайская компания Alpha Co., Ltd. построит завод."
     )
-    answer = json.dumps(
-        {
-            "role": "only talks, visit, trade or cooperation",
-            "project_in_english": "x",
-            "amount": "none",
-            "capacity": "none",
-            "jobs": "none",
-        }
-    )
+    answer = json.dumps({"deals": []})
     with fake_llm([Reply(content=answer)]) as (url, seen):
         monkeypatch.setenv("FDI_EXTRACT_BASE_URL", url)
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-        monkeypatch.setenv("FDI_EXTRACT_STRATEGY", "guided")
+        monkeypatch.setenv("FDI_EXTRACT_STRATEGY", "direct")
         monkeypatch.setenv("FDI_EXTRACT_MODE", "json_object_schema")
         code = main(
             ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "m.jsonl"), "--stats", str(tmp_path / "s.jsonl")]
@@ -130,7 +121,7 @@ def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
     captured = capsys.readouterr()
     stats = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
     assert code == 1 and [s["article_id"] for s in stats] == ["bad", "good"]
-    assert f"model default (compatible) at {url}, strategy guided" in captured.err  # said at the start
+    assert f"model default (compatible) at {url}, strategy direct" in captured.err  # said at the start
     assert "UTF-8" in stats[0]["error"] and stats[1]["error"] is None and stats[1]["usage"]["calls"] == 1
     assert len(seen) == 1
     for text in (captured.out, captured.err, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):

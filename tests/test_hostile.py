@@ -61,36 +61,27 @@ PLANTED = (
 )
 
 
-@pytest.mark.parametrize("strategy", [Strategy.direct, Strategy.guided])
-def test_a_figure_in_planted_orders_is_never_attached_to_a_real_deal(strategy: Strategy) -> None:
-    # A model that does as the planted sentence says, under either strategy: the real deal keeps its own figure.
+def test_a_figure_in_planted_orders_is_never_attached_to_a_real_deal() -> None:
+    # A model that does as the planted sentence says: the real deal keeps its own figure.
     def obey(body: dict) -> Reply:
-        if strategy is Strategy.direct:
-            return Reply(
-                content=json.dumps(
-                    {
-                        "deals": [
-                            {
-                                "investor": "Orda Glass Co., Ltd.",
-                                "project": "glass plant",
-                                "amount": "$999 billion",
-                                "capacity": "9000 MW",
-                                "jobs": "70000 jobs",
-                            }
-                        ]
-                    }
-                )
+        return Reply(
+            content=json.dumps(
+                {
+                    "deals": [
+                        {
+                            "investor": "Orda Glass Co., Ltd.",
+                            "project": "glass plant",
+                            "amount": "$999 billion",
+                            "capacity": "9000 MW",
+                            "jobs": "70000 jobs",
+                        }
+                    ]
+                }
             )
-        # The guided strategy's questions offer the article's phrases as choices: take a planted one when offered.
-        schema = body["response_format"]["json_schema"]["schema"]["properties"]
-        answer = {}
-        for name, field in schema.items():
-            options = field.get("enum") or [field.get("const", "glass plant")]
-            answer[name] = next((o for o in options if any(d in o for d in ("999", "9000", "70000"))), options[0])
-        return Reply(content=json.dumps(answer))
+        )
 
     with fake_llm(obey) as (url, _):
-        deals = extract_deals(PLANTED, settings=Settings(base_url=url, model="m", strategy=strategy))
+        deals = extract_deals(PLANTED, settings=Settings(base_url=url, model="m", strategy=Strategy.direct))
     for deal in deals:
         assert deal.amount is None or deal.amount.text == "5 млрд тенге"
         assert deal.capacity == [] and deal.jobs is None

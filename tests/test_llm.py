@@ -146,19 +146,10 @@ def test_request_bodies_need_none_of_the_sdks_request_transform(mode: Structured
     )
 
     from fdi_extract.adjudicate import PairVerdict
-    from fdi_extract.extract.guided.questions import (
-        company_answer_model,
-        figure_answer_model,
-    )
 
     llm = LLM(Settings(base_url="http://127.0.0.1:9/v1", model="m", mode=mode))
     messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "Статья: «ветропарк» 200 МВт"}]
-    for model in (
-        FoundDeals,
-        PairVerdict,
-        company_answer_model(["$5 million"], ["200 MW"], []),
-        figure_answer_model(["SUNGROW", "Universal Energy"]),
-    ):
+    for model in (FoundDeals, PairVerdict):
         body = llm.request_body(model, messages)
         assert maybe_transform(body, CompletionCreateParamsNonStreaming) == body
 

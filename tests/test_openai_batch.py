@@ -64,9 +64,7 @@ def test_submit_then_collect_gives_the_records_of_a_live_run(tmp_path: Path) -> 
     assert '<mark class="amount">10 млн долларов США</mark>' in (tmp_path / "out" / "report.html").read_text()
 
 
-def test_the_guided_strategy_and_the_embedded_model_are_refused_with_a_reason(tmp_path: Path) -> None:
-    with pytest.raises(FdiExtractError, match="direct strategy only"):
-        submit_batch([tmp_path], tmp_path / "out", Settings(base_url="http://127.0.0.1:9/v1", strategy=Strategy.guided))
+def test_the_embedded_model_is_refused_with_a_reason(tmp_path: Path) -> None:
     with pytest.raises(FdiExtractError, match="needs OpenAI"):
         submit_batch([tmp_path], tmp_path / "out", Settings(strategy=Strategy.direct))
 

@@ -28,9 +28,6 @@ class ExtractionStrategy(Protocol):
 
 def strategy_for(settings: Settings) -> ExtractionStrategy:
     from fdi_extract.extract.direct import DirectStrategy
-    from fdi_extract.extract.guided import GuidedStrategy
 
-    chosen = settings.resolved_strategy
-    if chosen is Strategy.direct:
-        return DirectStrategy(chunk_chars=settings.chunk_chars)
-    return GuidedStrategy()
+    strategies = {Strategy.direct: lambda: DirectStrategy(chunk_chars=settings.chunk_chars)}
+    return strategies[settings.strategy]()

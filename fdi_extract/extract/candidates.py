@@ -1,11 +1,14 @@
-"""Deterministic candidates for the guided strategy: sentences, paragraphs and company names with offsets.
+"""The foreign companies an article names, with offsets: a check and a hint for the model's proposals.
+
+The direct strategy asks these when the model proposed a deal without a company: the one company the
+deal's sentences (or the sentence before them) name is its investor.
 
 Company names come from two places. Patterns find Latin-script names with a legal form ("Yima
 Machinery Co., Ltd."), names right after a word such as "компания"/"company" and quoted names after
 such a word (the words are the ``company_word`` cue of the language tables). natasha's recognizer
 adds the organisations it tags (entities.py) that the article marks as foreign (a nationality in or
-next to the name), less those the ``not_a_company`` cue marks as state bodies or the press. The model
-only judges candidates. Names marked as the host country's own
+next to the name), less those the ``not_a_company`` cue marks as state bodies or the press. Names marked
+as the host country's own
 (ТОО, LLP, "казахстанской компанией") are local partners and never candidates.
 """
 

@@ -29,6 +29,7 @@ from fdi_extract.model import Stage
 from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
 from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
+from fdi_extract.normalize.numbers import scaled_numbers
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
 from fdi_extract.text import Span
@@ -76,14 +77,15 @@ class DirectStrategy:
     def prompt_version(self) -> str:
         return self._prompt.version
 
-    def questions(self, article: Article) -> list[list[dict[str, str]]]:
-        """The messages of each request for ``article``, one per chunk; all independent of each other's
-        answers, so they can also go out as lines of an OpenAI Batch API file."""
-        return [self._prompt.messages(article=chunk) for chunk in split_into_chunks(article.text, self.chunk_chars)]
+    def questions(self, text: ArticleText) -> list[list[dict[str, str]]]:
+        """The messages of each request for an article, one per chunk of its reported text (orders planted for
+        a model blanked); all independent of each other's answers, so they can also go out as lines of an
+        OpenAI Batch API file."""
+        return [self._prompt.messages(article=chunk) for chunk in split_into_chunks(text.reported, self.chunk_chars)]
 
     async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
         answers = []
-        for messages in self.questions(article):
+        for messages in self.questions(text):
             try:
                 answers.append(await llm.ask(FoundDeals, messages))
             except LLMAnswerError as error:
@@ -262,14 +264,23 @@ def _not_an_investment(amount: str, text: ArticleText, spans: list[Span]) -> boo
 
 def _article_phrase(phrase: str | None, figures: Sequence[Money | Quantity], text: ArticleText) -> str | None:
     """The article's phrase for the figure the model wrote: its own words when they occur, else the one
-    phrase of the article with the same value (and currency or unit); None when the article has none."""
+    phrase of the article with the same value (and currency or unit, where the model's words name one that
+    can be read); None when the article has none."""
     if not phrase or text.locate_all(phrase):
         return phrase
     wanted = {
         (f.value, getattr(f, "currency", None) or getattr(f, "unit", None))
         for f in (parse_money(phrase) or parse_capacities(phrase) or parse_jobs(phrase))
     }
-    same = {f.text for f in figures if (f.value, getattr(f, "currency", None) or getattr(f, "unit", None)) in wanted}
+    if wanted:
+        same = {
+            f.text for f in figures if (f.value, getattr(f, "currency", None) or getattr(f, "unit", None)) in wanted
+        }
+    else:
+        # The model garbled the currency or unit word ("171 million AQQ dollars" for "171 млн АҚШ доллары"):
+        # its number alone, when one phrase of the article has that value.
+        values = set(scaled_numbers(phrase))
+        same = {f.text for f in figures if f.value in values}
     return same.pop() if len(same) == 1 else None
 
 

@@ -51,7 +51,7 @@ class Answer(OpenAISchema):
         return super().model_validate_json(_CONTROL_CHARACTERS.sub(" ", text), **kwargs)
 
 
-@lru_cache(maxsize=256)  # bounded: the guided strategy makes a model per question
+@lru_cache(maxsize=256)  # bounded: a caller may make answer models of its own
 def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
     return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
 

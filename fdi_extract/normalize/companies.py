@@ -138,17 +138,13 @@ def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
 
 
-def same_family(a: str, b: str) -> bool:
-    """Names that may be one group under two names: the leading word of one is the start of a longer leading
-    word of the other ("Total Eren" / "TotalEnergies"; one first word shared whole is company_similarity's
-    to judge). Too weak to tie two reports alone: reconciliation asks for a stated figure and a region that
-    agree as well. A nationality or country word ("China …") is no family name."""
-    return same_family_keys(canonical_company(a), canonical_company(b))
-
-
 @lru_cache(maxsize=1 << 18)
 def same_family_keys(ka: str, kb: str) -> bool:
-    """:func:`same_family` of two names already canonical (:func:`canonical_company`)."""
+    """Two names, already canonical (:func:`canonical_company`), that may be one group under two names: the
+    leading word of one is the start of a longer leading word of the other ("Total Eren" / "TotalEnergies";
+    one first word shared whole is company_similarity's to judge). Too weak to tie two reports alone:
+    reconciliation asks for a stated figure and a region that agree as well. A nationality or country word
+    ("China …") is no family name."""
     if not ka or not kb:
         return False
     first_a, first_b = ka.split()[0], kb.split()[0]

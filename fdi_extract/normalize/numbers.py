@@ -75,3 +75,22 @@ def scale_factor(word: str | None) -> float:
         if any(word == p or (len(p) > 1 and word.startswith(p)) for p in prefixes):
             return factor
     raise ValueError(f"unknown scale word {word!r}")
+
+
+_SCALED_NUMBER = re.compile(rf"({NUMBER})(?:[{SPACES}]*({SCALE_WORD}))?", re.IGNORECASE)
+
+
+def scaled_numbers(text: str) -> list[float]:
+    """Every number of ``text`` with its scale word read ("171 million AQQ dollars" → [171000000.0]), whatever
+    follows it: for a model's phrase whose currency or unit word is garbled.
+
+    >>> scaled_numbers("171 million AQQ dollars"), scaled_numbers("5000 tonna and 1,5 млрд")
+    ([171000000.0], [5000.0, 1500000000.0])
+    """
+    values = []
+    for match in _SCALED_NUMBER.finditer(text):
+        cyrillic = bool(re.search("[а-яё]", match.group(0), re.IGNORECASE))
+        values.append(
+            read_number(match.group(1), scaled=bool(match.group(2)), cyrillic=cyrillic) * scale_factor(match.group(2))
+        )
+    return values
