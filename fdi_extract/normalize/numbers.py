@@ -87,10 +87,11 @@ def scaled_numbers(text: str) -> list[float]:
     >>> scaled_numbers("171 million AQQ dollars"), scaled_numbers("5000 tonna and 1,5 млрд")
     ([171000000.0], [5000.0, 1500000000.0])
     """
-    values = []
-    for match in _SCALED_NUMBER.finditer(text):
-        cyrillic = bool(re.search("[а-яё]", match.group(0), re.IGNORECASE))
-        values.append(
-            read_number(match.group(1), scaled=bool(match.group(2)), cyrillic=cyrillic) * scale_factor(match.group(2))
-        )
-    return values
+    return [scaled_value(m.group(1), m.group(2), m.group(0)) for m in _SCALED_NUMBER.finditer(text)]
+
+
+def scaled_value(raw: str, scale: str | None, phrase: str) -> float:
+    """The number ``raw`` times its scale word, read as the language of ``phrase`` writes numbers (a Cyrillic
+    phrase writes a decimal comma before a scale word: "1,568 млрд")."""
+    cyrillic = bool(re.search(r"[а-яё]", phrase, re.IGNORECASE))
+    return read_number(raw, scaled=bool(scale), cyrillic=cyrillic) * scale_factor(scale)

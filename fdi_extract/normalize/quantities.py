@@ -20,8 +20,7 @@ from fdi_extract.normalize.numbers import (
     SCALE_WORD,
     SPACES,
     plausible,
-    read_number,
-    scale_factor,
+    scaled_value,
 )
 
 _CAPACITY: dict[str, Any] = FIGURE_WORDS["capacities"]
@@ -64,21 +63,16 @@ class Quantity:
     end: int
 
 
-def _value(raw: str, scale: str | None, text: str) -> float:
-    cyrillic = bool(re.search(r"[а-яё]", text, re.IGNORECASE))
-    return read_number(raw, scaled=bool(scale), cyrillic=cyrillic) * scale_factor(scale)
-
-
 def _with_low(match: re.Match[str], unit: CapacityUnit, multiplier: float = 1.0) -> list[Quantity]:
     text = match.group(0)
-    high = _value(match["num"], match["scale"], text) * multiplier
+    high = scaled_value(match["num"], match["scale"], text) * multiplier
     found = []
     if match["low"]:
         # "20–25 млн": one scale for both ends; "500,000 - 1 million": the low end has its own.
         low_scale = match["low_scale"]
-        if not low_scale and _value(match["low"], None, text) < _value(match["num"], None, text):
+        if not low_scale and scaled_value(match["low"], None, text) < scaled_value(match["num"], None, text):
             low_scale = match["scale"]
-        low = _value(match["low"], low_scale, text) * multiplier
+        low = scaled_value(match["low"], low_scale, text) * multiplier
         if low < high:
             found.append(Quantity(low, unit, text, match.start(), match.end()))
     found.append(Quantity(high, unit, text, match.start(), match.end()))
@@ -104,7 +98,7 @@ def parse_capacities(text: str) -> list[Quantity]:
     for match in _ROOMS.finditer(text):
         found.append(
             Quantity(
-                _value(match["num"], match["scale"], match.group(0)),
+                scaled_value(match["num"], match["scale"], match.group(0)),
                 CapacityUnit.rooms,
                 match.group(0),
                 match.start(),
@@ -131,7 +125,7 @@ def parse_capacities(text: str) -> list[Quantity]:
 def parse_jobs(text: str) -> list[Quantity]:
     """Every job count in ``text`` ("65 новых рабочих мест", "1,500 jobs", "6 тыс. рабочих мест")."""
     found = [
-        Quantity(_value(m["num"], m["scale"], m.group(0)), None, m.group(0), m.start(), m.end())
+        Quantity(scaled_value(m["num"], m["scale"], m.group(0)), None, m.group(0), m.start(), m.end())
         for pattern in (_JOBS, _PEOPLE_AT_WORK, _PEOPLE_EMPLOYED_KK)
         for m in pattern.finditer(text)
     ]
