@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,7 @@ from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.prefilter import may_hold_a_deal
 from fdi_extract.pricing import cost_usd
-from fdi_extract.reconcile import DealPlan
+from fdi_extract.reconcile import AdjudicateIndices, DealPlan
 from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings
 from fdi_extract.store import Store, cache_key, one_writer
@@ -208,7 +208,7 @@ def finish(
     ``settings.adjudicate``), write the outputs and the summary of the run."""
     # Memory stays low as the archive grows: the plan holds compact features of each mention, and the
     # deals are merged and written one at a time from the store.
-    adjudicate: Callable[[list[tuple[int, int]]], list[bool]] | None = None
+    adjudicate: AdjudicateIndices | None = None
     if settings is not None and settings.adjudicate:
         adjudicator, keys = Adjudicator(settings, store), store.mention_keys()
 
@@ -216,7 +216,7 @@ def finish(
             return adjudicator([(store.mention(*keys[i]), store.mention(*keys[j])) for i, j in pairs])
 
         adjudicate = ask
-    plan = DealPlan(store.mentions(), adjudicate)
+    plan = DealPlan.of_mentions(store.mentions(), adjudicate)
     store.set_deal_ids(plan.deal_ids)
     deals = (plan.merge(deal_id, store.mentions_of(deal_id)) for deal_id, _ in plan.groups)
     write_outputs(out_dir, store.mentions(), deals, store.article_text)

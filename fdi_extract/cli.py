@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 
 # The LLM side (pipeline, batch, adjudicate: instructor and the OpenAI client) is imported by the commands that
 # use it. ``reconcile`` starts worker processes, which import this module again as Python's spawn does, and
-# the LLM client made each start 1.1 s instead of 0.4 s.
+# importing the LLM client would make each of those starts slower (docs/evaluation.md, "Figures behind
+# the code's choices").
 
 # No markup: what is printed holds article ids, paths and an endpoint's words, any of which may contain "[/]".
 # Styled labels go through _say.
@@ -297,16 +298,16 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         from fdi_extract.reconcile.engines import SparkEngine, spark_session
 
         spark = spark_session(args.spark)
-    judge = None
+    adjudicator = None
     if args.adjudicate:
         from fdi_extract.adjudicate import Adjudicator
 
-        judge = Adjudicator(_settings(args))
+        adjudicator = Adjudicator(_settings(args))
     try:
         result = reconcile_archive(
             [path if _store_path(path) is None else _stream_mentions(path) for path in args.mentions],
             args.out,
-            judge=judge,
+            adjudicate=adjudicator,
             engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
             workers=args.workers or _workers_for(args.mentions),
             memory_limit=args.memory_limit,

@@ -6,6 +6,9 @@ import json
 import time
 from pathlib import Path
 
+import duckdb
+import pytest
+
 from fdi_extract.cli import main
 from fdi_extract.evaluate import load_gold, load_mentions, load_project_words, mention_from_gold
 from fdi_extract.model import Amount, Capacity, Deal, DealMention, Investor, Stage
@@ -434,3 +437,15 @@ def test_the_collector_is_given_back_as_it_was_and_a_callers_frozen_objects_stay
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [("vento", "ventoenergies"), ("vent", "ventoenergies"), ("ven", "venture"), ("vento", "vento"), ("alfa", "beta")],
+)
+def test_the_family_rule_reads_alike_in_python_and_in_the_engines_sql(short: str, long: str) -> None:
+    from fdi_extract.reconcile.features import starts_family, starts_family_sql
+
+    query = f"SELECT {starts_family_sql('a', 'b')} FROM (SELECT ? AS a, ? AS b)"
+    with duckdb.connect() as db:
+        assert db.execute(query, [short, long]).fetchall() == [(starts_family(short, long),)]

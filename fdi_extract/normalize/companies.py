@@ -120,7 +120,7 @@ def key_similarity(ka: str, kb: str) -> float:
         return 100.0
     # One name is the other with words left off ("Sungrow Renewables" vs "… Renewables Development").
     words_a, words_b = ka.split(), kb.split()
-    if any(len(words) == 1 and _is_nationality(words[0]) for words in (words_a, words_b)):
+    if any(len(words) == 1 and is_nationality(words[0]) for words in (words_a, words_b)):
         return 0.0  # "China" alone names no company: it would be every "China …" company's short name
     first_a, first_b = words_a[0], words_b[0]
     shorter, longer = sorted((set(words_a), set(words_b)), key=len)
@@ -136,22 +136,6 @@ def key_similarity(ka: str, kb: str) -> float:
 
 def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
-
-
-@lru_cache(maxsize=1 << 18)
-def same_family_keys(ka: str, kb: str) -> bool:
-    """Two names, already canonical (:func:`canonical_company`), that may be one group under two names: the
-    leading word of one is the start of a longer leading word of the other ("Total Eren" / "TotalEnergies";
-    one first word shared whole is company_similarity's to judge). Too weak to tie two reports alone:
-    reconciliation asks for a stated figure and a region that agree as well. A nationality or country word
-    ("China …") is no family name."""
-    if not ka or not kb:
-        return False
-    first_a, first_b = ka.split()[0], kb.split()[0]
-    short, long = sorted((first_a, first_b), key=len)
-    if not (len(short) >= 4 and len(long) > len(short) and long.startswith(short)):
-        return False
-    return not (_is_nationality(first_a) or _is_nationality(first_b))
 
 
 @lru_cache(maxsize=1)
@@ -173,7 +157,8 @@ _CURRENCY_NAMES = re.compile(MONEY_WORDS["currencies"]["USD"]["country_in_name"]
 
 
 @lru_cache(maxsize=1 << 16)  # first words recur across millions of names: fourteen patterns each time cost seconds
-def _is_nationality(word: str) -> bool:
+def is_nationality(word: str) -> bool:
+    """Whether ``word`` states a nationality or a country ("китайская", "Chinese", "China")."""
     return any(pattern.match(word) for pattern in _nationality_patterns().values())
 
 
@@ -197,7 +182,7 @@ def infer_country(*texts: str) -> str | None:
 
 
 def _says_a_kind_of_party(word: str) -> bool:
-    return _is_nationality(word) or bool(cue("party_word").fullmatch(word))
+    return is_nationality(word) or bool(cue("party_word").fullmatch(word))
 
 
 def is_company_name(name: str) -> bool:

@@ -30,17 +30,10 @@ import pyarrow.parquet as pq
 from fdi_extract.files import partial_until_done, replaced_when_done
 from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA, deals_table, mentions_table
 from fdi_extract.model import Deal, DealMention, Link
-from fdi_extract.reconcile.engines import Adjudicate, DuckDBEngine, LinkEngine, sql_string
-from fdi_extract.reconcile.plan import (
-    LINK_ORDER,
-    LINKS,
-    DealPlan,
-    Judge,
-    LinkingTables,
-    encode_mentions,
-    merge_deal,
-    open_database,
-)
+from fdi_extract.reconcile.engines import AdjudicateIndices, DuckDBEngine, LinkEngine, sql_string
+from fdi_extract.reconcile.merging import LINK_ORDER, LINKS, merge_deal
+from fdi_extract.reconcile.plan import Adjudicate, DealPlan
+from fdi_extract.reconcile.tables import LinkingTables, encode_mentions, open_database
 from fdi_extract.reconcile.workers import Workers, fewer_collections
 from fdi_extract.records import parse_records
 
@@ -48,7 +41,7 @@ _log = logging.getLogger(__name__)
 Item = TypeVar("Item")
 _LINES_PER_TASK = 20_000
 _BYTES_PER_TASK = 8 << 20  # about 20,000 mention records
-_DEALS_PER_TASK = 2_000  # a worker merging 5,000 deals at a time held 430 MB, 2,000 350 MB (1,000,000 mentions)
+_DEALS_PER_TASK = 2_000  # a worker's memory grows with the deals it merges at a time
 
 
 @dataclass
@@ -68,7 +61,7 @@ def reconcile_archive(
     new: Iterable[Source],
     out_dir: Path,
     *,
-    judge: Judge | None = None,
+    adjudicate: Adjudicate | None = None,
     engine: LinkEngine | None = None,
     workers: int = 1,
     memory_limit: str = "512MB",
@@ -76,17 +69,17 @@ def reconcile_archive(
 ) -> ArchiveResult:
     """Reconcile the ``new`` mentions with those of an earlier run in ``out_dir/mentions.jsonl`` (which keep
     their deal ids; those of an article that ``new`` reports again are replaced), and write the outputs
-    into ``out_dir``. ``judge`` (e.g. :class:`fdi_extract.adjudicate.Adjudicator`) is asked about
+    into ``out_dir``. ``adjudicate`` (e.g. :class:`fdi_extract.adjudicate.Adjudicator`) is asked about
     borderline pairs; ``engine`` links (default: DuckDB on ``workers`` processes)."""
     started = time.perf_counter()
     result = ArchiveResult()
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = out_dir / "mentions.jsonl"
-    # Each step starts its own worker processes: a process keeps the high-water mark of its heap, and the
-    # last step's workers held every step's (1,000,000 mentions: peak 2.25 GB with one pool, 1.89 with three).
+    # Each step starts its own worker processes: a process keeps the high-water mark of its heap, and one
+    # pool's workers would hold every step's at once.
     with tempfile.TemporaryDirectory(prefix="fdi-extract-", dir=out_dir) as work, fewer_collections():
-        # In memory, spilling to ``work`` past its limit: a database file wrote every insert twice (log, then
-        # checkpoint), which made reading 1,000,000 mentions 33 s instead of 28.
+        # In memory, spilling to ``work`` past its limit: a database file writes every insert twice (log,
+        # then checkpoint).
         db = open_database(memory_limit=memory_limit, temp_directory=Path(work))
         try:
             tables = LinkingTables(db, records=True)
@@ -107,8 +100,11 @@ def reconcile_archive(
             del renewed
             result.mentions = tables.count
             _log.info("read %d mentions in %.1f s", result.mentions, time.perf_counter() - started)
-            plan = DealPlan.of_tables(
-                db, None if judge is None else _by_index(db, judge), engine=engine or DuckDBEngine(workers=workers)
+            plan = DealPlan(
+                db,
+                None if adjudicate is None else _by_index(db, adjudicate),
+                engine=engine or DuckDBEngine(workers=workers),
+                load_links=False,
             )
             result.deals = len(plan.groups)
             _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
@@ -123,7 +119,7 @@ def reconcile_archive(
 def _read_file(path: Path, pool: Workers, tables: LinkingTables, work: Path, skipped: list[str]) -> None:
     """A JSONL file of mention records into the linking tables. Each worker reads a range of the file itself
     and leaves its tables as Parquet for DuckDB to load: passing the lines and their tables through this
-    process cost it more than the parsing cost the workers (1,000,000 records: 46–52 s before, 38 s after)."""
+    process costs it more than the parsing costs the workers."""
     tasks = (
         (path, start, end, first, work / f"part-{index}")
         for index, (start, end, first) in enumerate(_line_ranges(path, _BYTES_PER_TASK))
@@ -173,14 +169,14 @@ def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:
         yield from parse_records(path, lines, skipped=skipped.append)
 
 
-def _by_index(db: duckdb.DuckDBPyConnection, judge: Judge) -> Adjudicate:
-    """``judge`` asked about pairs of mention indices, the mentions read from the records table."""
+def _by_index(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> AdjudicateIndices:
+    """``adjudicate`` asked about pairs of mention indices, the mentions read from the records table."""
 
     def ask(pairs: list[tuple[int, int]]) -> list[bool]:
         wanted = sorted({i for pair in pairs for i in pair})
         records = dict(db.execute("SELECT idx, record FROM records WHERE list_contains(?, idx)", [wanted]).fetchall())
         mentions = {i: DealMention.model_validate_json(record) for i, record in records.items()}
-        return judge([(mentions[i], mentions[j]) for i, j in pairs])
+        return adjudicate([(mentions[i], mentions[j]) for i, j in pairs])
 
     return ask
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.reconcile.clustering import CLUSTERED, cluster_components
-from fdi_extract.reconcile.features import FEATURES, FIGURE_BLOCK
+from fdi_extract.reconcile.features import FEATURES, FIGURE_BLOCK, starts_family_sql
 from fdi_extract.reconcile.scoring import SCORED, SPECIFIC_REASONS, score_blocks
 from fdi_extract.reconcile.workers import Workers
 
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _log = logging.getLogger(__name__)
-Adjudicate = Callable[[list[tuple[int, int]]], list[bool]]
+# Asked whether each pair of mention indices is one project; answers True where it is.
+AdjudicateIndices = Callable[[list[tuple[int, int]]], list[bool]]
 
 
 def _no_features() -> str:
@@ -54,12 +55,11 @@ def _no_features() -> str:
 # Only blocks with something to compare go out: two members or more; in a figure block a report that
 # names an investor and one that does not (the only pairs compared there); in a family block the mentions
 # whose leading name word starts another's longer one (the only pairs compared there: most such blocks hold
-# unrelated names that share four letters, and were 40% of all rows at 1,000,000 mentions).
+# unrelated names that share their first letters, and would be a large share of all rows).
 _BLOCK_MEMBERS = f"""
 WITH family_words AS (SELECT DISTINCT block, word FROM blocks WHERE word IS NOT NULL),
 related AS (SELECT a.block, a.word AS short, b.word AS long FROM family_words a JOIN family_words b
-            ON b.block = a.block AND length(a.word) >= 4 AND length(b.word) > length(a.word)
-            AND substr(b.word, 1, length(a.word)) = a.word),
+            ON b.block = a.block AND {starts_family_sql("a.word", "b.word")}),
 family_members AS (SELECT DISTINCT b.block, b.idx FROM blocks b JOIN (
     SELECT block, short AS word FROM related UNION SELECT block, long AS word FROM related) r
     ON r.block = b.block AND r.word = b.word),
@@ -90,8 +90,8 @@ FROM (SELECT label AS component, COUNT(*) AS members FROM labels GROUP BY label)
 JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart THEN 1 ELSE 0 END) AS apart
       FROM scored s JOIN labels l ON l.idx = s.i GROUP BY l.label) p ON p.component = m.component"""
 # A component's scored pairs (feature columns null), then a row of features for each of its mentions (pair
-# columns null): each mention's features once, not once per pair and side (at 1,000,000 mentions the
-# components to cluster held 1.4 million pairs).
+# columns null): each mention's features once, not once per pair and side, as components hold many more
+# pairs than mentions.
 _COMPONENT_PAIRS = f"""
 WITH incomplete AS (SELECT component FROM shapes WHERE NOT complete)
 SELECT l.label AS component, s.i, s.j, s.score, s.reasons, s.apart, {_no_features()}
@@ -114,7 +114,7 @@ def sql_string(path: Path) -> str:
 
 
 class LinkEngine(Protocol):
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
         """Read ``features`` and ``blocks`` from ``db``; leave ``memberships`` and ``kept_links`` there."""
 
 
@@ -130,7 +130,7 @@ class DuckDBEngine:
         self.workers = workers
         self.chunk_rows = chunk_rows
 
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
         started = time.perf_counter()
         with Workers(self.workers) as pool:
             # Scored pairs are few (about two per mention), so they gather in memory before going back in.
@@ -173,7 +173,7 @@ class DuckDBEngine:
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> None:
+def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices) -> None:
     """Ask ``adjudicate`` about the borderline links (none of capacity, amount or project words behind them)."""
     specific = ", ".join(f"'{reason}'" for reason in sorted(SPECIFIC_REASONS))
     borderline = db.execute(
@@ -251,7 +251,7 @@ class SparkEngine:
         self.session = session
         self.workdir = workdir
 
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None) -> None:
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
         if adjudicate is not None:
             raise ValueError("LLM adjudication of borderline pairs runs on the DuckDB engine, not on Spark")
         spark = self.session
@@ -298,15 +298,18 @@ def spark_session(master: str = "local[2]") -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError:
         raise FdiExtractError("linking on Spark needs pyspark: pip install 'fdi-extract[spark]'") from None
-    # Spark starts its Python workers as $PYSPARK_PYTHON (no session setting does that in local mode); by
-    # default they are this interpreter, the one with this package and pyarrow. A cluster sets its own.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     cores = master.removeprefix("local[").removesuffix("]")
     partitions = int(cores) * 2 if cores.isdigit() else 200
-    return (
+    session = (
         SparkSession.builder.master(master)
         .appName("fdi-extract")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(partitions))
         .getOrCreate()
     )
+    # A Spark context starts its Python workers with the command it read from $PYSPARK_PYTHON, else
+    # "python3", which may lack this package and pyarrow; no session setting names it. Set on this session's
+    # context, not in the process's environment: this interpreter, unless the user's $PYSPARK_PYTHON says.
+    if "PYSPARK_PYTHON" not in os.environ:
+        session.sparkContext.pythonExec = sys.executable
+    return session

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
 
 from fdi_extract.model import DealMention, Sector
-from fdi_extract.normalize.companies import canonical_company, skeleton
+from fdi_extract.normalize.companies import canonical_company, is_nationality, skeleton
 from fdi_extract.normalize.facilities import facility_kinds
 
 
@@ -39,6 +40,39 @@ def report_order(published: str | None, article_id: str) -> tuple[str, str]:
 
 
 FAMILY_BLOCK = "start:"  # the key of a block of names that start alike, where a group meets its subsidiary
+# The family rule, stated once here in its three forms (the block key, Python, SQL): a group and a subsidiary
+# named from it ("Total Eren" / "TotalEnergies") are names whose leading words differ, the shorter, of at
+# least FAMILY_STEM letters, starting the longer. One first word shared whole is key_similarity's to judge.
+FAMILY_STEM = 4
+
+
+def starts_family(short: str, long: str) -> bool:
+    """Whether leading name word ``short`` starts the longer ``long`` as a group's name starts a subsidiary's."""
+    return len(short) >= FAMILY_STEM and len(long) > len(short) and long.startswith(short)
+
+
+def starts_family_sql(short: str, long: str) -> str:
+    """:func:`starts_family` as a SQL condition on two string columns (DuckDB and Spark alike)."""
+    return (
+        f"length({short}) >= {FAMILY_STEM} AND length({long}) > length({short}) "
+        f"AND substr({long}, 1, length({short})) = {short}"
+    )
+
+
+@lru_cache(maxsize=1 << 18)
+def same_family(ka: str, kb: str) -> bool:
+    """Two canonical names (:func:`~fdi_extract.normalize.companies.canonical_company`) that may be one
+    group under two names (:func:`starts_family`). Too weak to tie two reports alone: scoring asks for a
+    stated figure and a region that agree as well. A nationality or country word ("China …") is no family
+    name."""
+    if not ka or not kb:
+        return False
+    first_a, first_b = ka.split()[0], kb.split()[0]
+    return starts_family(*sorted((first_a, first_b), key=len)) and not (
+        is_nationality(first_a) or is_nationality(first_b)
+    )
+
+
 FIGURE_BLOCK = "figure:"  # the key of a block of one figure in one region, where a named and an unnamed report meet
 # Amounts agree within 15% and capacities within 2% (scoring.py): as distances of logarithms, these.
 USD_TOLERANCE = 0.15
@@ -121,7 +155,7 @@ class MentionFeatures:
             return (
                 rows
                 | {(f"investor:{skeleton(first) or first}", None) for first in firsts}
-                | {(f"{FAMILY_BLOCK}{first[:4]}:{place}", first) for first in firsts}
+                | {(f"{FAMILY_BLOCK}{first[:FAMILY_STEM]}:{place}", first) for first in firsts}
             )
         return rows | {(f"unnamed:{self.region or self.host_country or ''}:{self.sector.value}", None)}
 

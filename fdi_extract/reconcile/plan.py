@@ -1,10 +1,9 @@
 """Reconciliation: mentions of one real-world deal across articles become one :class:`Deal`.
 
-The road: each mention's compact features go into DuckDB tables (:mod:`.features`); an engine
-(:mod:`.engines`: DuckDB here, or Spark) makes candidate pairs by blocking, scores them
+The road: each mention's compact features go into DuckDB tables (:mod:`.features`, :mod:`.tables`); an
+engine (:mod:`.engines`: DuckDB here, or Spark) makes candidate pairs by blocking, scores them
 (:mod:`.scoring`) and clusters each connected component (:mod:`.clustering`); this module then names
-the deals, links aggregates to their projects and merges each deal from its mentions by the rules stated
-on :class:`~fdi_extract.model.Deal` (disagreements go to ``conflicts``).
+the deals and links aggregates to their projects, and :mod:`.merging` builds each deal from its mentions.
 
 Optionally (off by default) an adjudicator — :class:`fdi_extract.adjudicate.Adjudicator`, the configured
 LLM — judges the borderline links (no capacity, amount or project words behind them) before clustering;
@@ -18,200 +17,53 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from fdi_extract.model import (
-    Conflict,
-    ConflictValue,
-    Deal,
-    DealMention,
-    Investor,
-    Link,
-    Sector,
-    Source,
-    TimelineEntry,
-    most_advanced,
-)
-from fdi_extract.normalize.companies import canonical_company, key_similarity
-from fdi_extract.reconcile.engines import (
-    Adjudicate,
-    DuckDBEngine,
-    LinkEngine,
-    sql_string,
-)
-from fdi_extract.reconcile.features import (
-    BLOCKS,
-    FEATURES,
-    MentionFeatures,
-    distinct_features,
-    feature_batches,
-    report_order,
-)
-from fdi_extract.reconcile.scoring import SAME_INVESTOR
+from fdi_extract.model import Deal, DealMention, Link
+from fdi_extract.reconcile.engines import AdjudicateIndices, DuckDBEngine, LinkEngine
+from fdi_extract.reconcile.features import MentionFeatures, distinct_features, report_order
+from fdi_extract.reconcile.merging import link_rows, merge_deal, most_common
+from fdi_extract.reconcile.tables import LinkingTables, open_database, row_runs
 from fdi_extract.reconcile.workers import fewer_collections
 
 _log = logging.getLogger(__name__)
-# Judges whether two reports are one project (fdi_extract.adjudicate.Adjudicator is one).
-Judge = Callable[[list[tuple[DealMention, DealMention]]], list[bool]]
-
-
-def _most_common(values: Iterable[str | None]) -> str | None:
-    """The most frequent value, the first seen among equals; None when there is none."""
-    # A dict, not a Counter: merging asks this of every field of every deal, mostly over two or three values.
-    counted: dict[str, int] = {}
-    for value in values:
-        if value:
-            counted[value] = counted.get(value, 0) + 1
-    return max(counted, key=counted.__getitem__) if counted else None
-
-
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
-
-
-def open_database(
-    path: Path | str = ":memory:", *, memory_limit: str = "1GB", temp_directory: Path | None = None
-) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection for linking: past ``memory_limit`` DuckDB spills to ``temp_directory``."""
-    db = duckdb.connect(str(path))
-    if not _MEMORY.fullmatch(memory_limit):
-        raise ValueError(f"memory_limit {memory_limit!r}: give an amount such as '1GB' or '512MB'")
-    db.execute(f"SET memory_limit = '{memory_limit}'")
-    db.execute("SET preserve_insertion_order = false")  # ORDER BY says where order matters; less memory
-    if temp_directory is not None:
-        db.execute(f"SET temp_directory = {sql_string(temp_directory)}")
-    return db
-
-
-def encode_mentions(
-    mentions: Iterable[DealMention], *, records: bool = False
-) -> tuple[pa.Table, pa.Table, pa.Table | None]:
-    """Mentions as rows of the tables linking reads, numbered from 0: ``features``, ``blocks`` and, with
-    ``records``, ``records`` (idx, the mention's JSON) for merging later."""
-    features: list[MentionFeatures] = []
-    texts: list[str] = []
-    for idx, mention in enumerate(mentions):
-        features.append(MentionFeatures.of(idx, mention))
-        if records:
-            texts.append(mention.model_dump_json())
-    feature_rows, block_rows = feature_batches(features)
-    return (
-        feature_rows,
-        block_rows,
-        pa.table({"idx": pa.array(range(len(texts)), pa.int64()), "record": texts}) if records else None,
-    )
-
-
-class LinkingTables:
-    """Fills the tables linking reads (``features``, ``blocks``) as mentions stream in, a batch at a time;
-    with ``records``, also ``records`` (idx, the mention's JSON) for merging later."""
-
-    def __init__(self, db: duckdb.DuckDBPyConnection, *, records: bool = False, batch_size: int = 50_000):
-        self.db, self.records, self.batch_size = db, records, batch_size
-        self.count = 0
-        self._pending: list[DealMention] = []
-        for name, schema in (("features", FEATURES), ("blocks", BLOCKS)):
-            db.register(f"{name}_empty", schema.empty_table())
-            db.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_empty")
-            db.unregister(f"{name}_empty")
-        if records:
-            db.execute("CREATE OR REPLACE TABLE records (idx BIGINT, record VARCHAR)")
-
-    def add(self, mention: DealMention) -> None:
-        self._pending.append(mention)
-        if len(self._pending) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._pending:
-            self.add_encoded(*encode_mentions(self._pending, records=self.records))
-            self._pending.clear()
-
-    def add_parquet(self, folder: Path, rows: int) -> None:
-        """Add the tables :func:`encode_mentions` made (numbered from 0), written as ``features.parquet``,
-        ``blocks.parquet`` and ``records.parquet`` in ``folder``, after the mentions added before."""
-        for name in ("features", "blocks", "records"):
-            if name == "records" and not self.records:
-                continue
-            self.db.execute(
-                f"INSERT INTO {name} SELECT * REPLACE (idx + {self.count} AS idx) "
-                f"FROM read_parquet({sql_string(folder / f'{name}.parquet')})"
-            )
-        self.count += rows
-
-    def add_encoded(self, features: pa.Table, blocks: pa.Table, records: pa.Table | None) -> None:
-        """Add the tables :func:`encode_mentions` made (numbered from 0), after the mentions added before."""
-        for name, table in (("features", features), ("blocks", blocks), ("records", records)):
-            if table is None or not self.records and name == "records":
-                continue
-            shifted = table.set_column(
-                table.schema.get_field_index("idx"),
-                "idx",
-                pc.add(table.column("idx"), pa.scalar(self.count, pa.int64())),
-            )
-            self.db.register(f"{name}_batch", shifted)
-            self.db.execute(f"INSERT INTO {name} SELECT * FROM {name}_batch")
-            self.db.unregister(f"{name}_batch")
-        self.count += features.num_rows
+# Asked whether each pair of mentions is one project; answers True where it is
+# (fdi_extract.adjudicate.Adjudicator is one).
+Adjudicate = Callable[[list[tuple[DealMention, DealMention]]], list[bool]]
 
 
 class DealPlan:
     """Which mention belongs to which deal; :meth:`merge` then builds a deal from its mentions, one deal at
     a time, so a caller holding mentions in a store or a file never needs them all in memory at once.
 
-    ``deal_ids[i]`` is the deal of the i-th mention given; ``groups`` lists (deal id, mention indices) in
+    ``deal_ids[i]`` is the deal of the mention numbered i in the tables; ``groups`` lists (deal id, mention indices) in
     output order (by each deal's earliest report).
     """
 
     def __init__(
         self,
-        mentions: Iterable[DealMention],
-        adjudicate: Adjudicate | None = None,
+        db: duckdb.DuckDBPyConnection,
+        adjudicate: AdjudicateIndices | None = None,
         *,
         engine: LinkEngine | None = None,
-        memory_limit: str = "1GB",
+        load_links: bool = True,
     ):
-        """``adjudicate``, when given, is asked about the borderline links (no capacity, amount or project
+        """The plan of the mentions in ``db`` (filled by :class:`LinkingTables`); leaves the tables ``deal_of``
+        (idx, deal_id, deal_order) and ``kept_links`` there. With ``load_links`` false the links stay only
+        there, for an archive too large to hold them: read them with :data:`LINKS` (or in deal order with
+        :func:`link_rows`) and pass them to :func:`merge_deal`.
+
+        ``adjudicate``, when given, is asked about the borderline links (no capacity, amount or project
         words behind them) as pairs of mention indices, and answers True where they are one project
         (see :mod:`fdi_extract.adjudicate`). ``engine`` links (default: :class:`DuckDBEngine`)."""
-        with tempfile.TemporaryDirectory(prefix="fdi-extract-") as spill:
-            db = open_database(memory_limit=memory_limit, temp_directory=Path(spill))
-            try:
-                tables = LinkingTables(db)
-                for mention in mentions:
-                    tables.add(mention)
-                tables.flush()
-                self._plan(db, adjudicate, engine)
-            finally:
-                db.close()
-
-    @classmethod
-    def of_tables(
-        cls, db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate | None = None, *, engine: LinkEngine | None = None
-    ) -> DealPlan:
-        """The plan of the mentions already in ``db`` (filled by :class:`LinkingTables`); leaves the tables
-        ``deal_of`` (idx, deal_id, deal_order) and ``kept_links`` there. Its links stay there: read them with
-        :data:`LINKS` (or in deal order with :func:`link_rows`) and pass them to :func:`merge_deal`."""
-        plan = cls.__new__(cls)
-        plan._plan(db, adjudicate, engine, load_links=False)
-        return plan
-
-    def _plan(
-        self,
-        db: duckdb.DuckDBPyConnection,
-        adjudicate: Adjudicate | None,
-        engine: LinkEngine | None,
-        load_links: bool = True,
-    ) -> None:
         started = time.perf_counter()
         (engine or DuckDBEngine()).link(db, adjudicate)
         _log.info("linking took %.1f s", time.perf_counter() - started)
@@ -221,6 +73,28 @@ class DealPlan:
             for deal_id, links in link_rows(db):
                 self._links[deal_id] = links
         self._components, self._part_of = self._aggregates(db)
+
+    @classmethod
+    def of_mentions(
+        cls,
+        mentions: Iterable[DealMention],
+        adjudicate: AdjudicateIndices | None = None,
+        *,
+        engine: LinkEngine | None = None,
+        memory_limit: str = "1GB",
+    ) -> DealPlan:
+        """The plan of ``mentions`` (``adjudicate`` and ``engine`` as for the constructor), linked in a
+        database of their own that DuckDB spills to a temporary folder past ``memory_limit``."""
+        with tempfile.TemporaryDirectory(prefix="fdi-extract-") as spill:
+            db = open_database(memory_limit=memory_limit, temp_directory=Path(spill))
+            try:
+                tables = LinkingTables(db)
+                for mention in mentions:
+                    tables.add(mention)
+                tables.flush()
+                return cls(db, adjudicate, engine=engine)
+            finally:
+                db.close()
 
     def _name_deals(self, db: duckdb.DuckDBPyConnection) -> None:
         """Deal ids: the id the members carry from an earlier run, or a hash of the earliest member."""
@@ -296,43 +170,6 @@ class DealPlan:
         return self._links.get(deal_id, []), self._components.get(deal_id, []), self._part_of.get(deal_id, [])
 
 
-def merge_deal(
-    deal_id: str, mentions: Iterable[DealMention], links: list[Link], components: list[str], part_of: list[str]
-) -> Deal:
-    """One deal from its mentions, links, the projects it totals (``components``) and the totals it is part of."""
-    deal = _merge(deal_id, sorted(mentions, key=lambda m: report_order(m.published, m.article_id)), links)
-    deal.components, deal.part_of = components, part_of
-    return deal
-
-
-# Each kept link with its deal and both mentions' keys: by deal, strongest first (i, j keep ties in one order).
-LINKS = """SELECT d.deal_order, d.deal_id, a.key AS key_a, b.key AS key_b, k.score, k.reasons, k.i, k.j
-FROM kept_links k JOIN deal_of d ON d.idx = k.i JOIN features a ON a.idx = k.i JOIN features b ON b.idx = k.j"""
-LINK_ORDER = "deal_order, score DESC, i, j"
-
-
-def link_rows(db: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Link]]]:
-    """(deal id, its links, strongest first) in deal order, for the deals that have any."""
-    for run in row_runs(db.sql(f"SELECT * FROM ({LINKS}) ORDER BY {LINK_ORDER}")):
-        yield (
-            run[0][1],
-            [Link(a=key_a, b=key_b, score=score, reasons=reasons) for _, _, key_a, key_b, score, reasons, *_ in run],
-        )
-
-
-def row_runs(relation: duckdb.DuckDBPyRelation) -> Iterator[list[tuple]]:
-    """Rows of a query ordered by its first column, gathered into runs of one value of it."""
-    run: list[tuple] = []
-    for batch in relation.to_arrow_reader(65_536):
-        for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-            if run and row[0] != run[0][0]:
-                yield run
-                run = []
-            run.append(row)
-    if run:
-        yield run
-
-
 @dataclass(slots=True)
 class _GroupFacts:
     """What linking aggregates reads of a deal: its articles in report order, region, investors, kind."""
@@ -353,7 +190,7 @@ def _aggregate_links(
         ordered = sorted(members, key=lambda i: features[i].report_order)
         group = summary[deal_id] = _GroupFacts(
             articles=list(dict.fromkeys(features[i].article_id for i in ordered)),
-            region=_most_common(features[i].region for i in members),
+            region=most_common(features[i].region for i in members),
             keys={key for i in members for key in features[i].investor_keys},
             aggregate=features[members[0]].aggregate,
         )
@@ -375,87 +212,8 @@ def _aggregate_links(
     return components, part_of
 
 
-def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal:
-    investors: dict[str, Investor] = {}
-    keys: dict[str, str] = {}  # each name's canonical key, made once rather than for every comparison
-    for investor in (i for m in mentions for i in m.investors):
-        key = keys.setdefault(investor.name, canonical_company(investor.name))
-        known = next((k for k in investors if key_similarity(keys[k], key) >= SAME_INVESTOR), None)
-        if known is None:
-            investors[investor.name] = investor
-        elif len(investor.name) > len(known):
-            investors[investor.name] = investors.pop(known).model_copy(update={"name": investor.name})
-    with_amount = [m for m in mentions if m.amount]
-    dated = [m for m in with_amount if m.published] or with_amount
-    amount = dated[-1].amount if dated else None
-    conflicts = []
-    distinct_amounts = {(m.amount.currency, m.amount.value) for m in with_amount}
-    if len(distinct_amounts) > 1:
-        conflicts.append(
-            Conflict(
-                field="amount",
-                values=[
-                    ConflictValue(
-                        value=f"{m.amount.text} = {m.amount.currency} {m.amount.value:,.0f}",
-                        article_id=m.article_id,
-                        published=m.published,
-                    )
-                    for m in with_amount
-                ],
-            )
-        )
-    regions = {m.region for m in mentions if m.region}
-    if len(regions) > 1:
-        conflicts.append(
-            Conflict(
-                field="region",
-                values=[
-                    ConflictValue(value=m.region, article_id=m.article_id, published=m.published)
-                    for m in mentions
-                    if m.region
-                ],
-            )
-        )
-    capacity = []
-    for c in (c for m in mentions for c in m.capacity):
-        if not any(c.unit == k.unit and c.value == k.value for k in capacity):
-            capacity.append(c)
-    sectors = [m.sector.value for m in mentions if m.sector is not Sector.other]
-    return Deal(
-        deal_id=deal_id,
-        investors=list(investors.values()),
-        investor_country=_most_common(m.investor_country for m in mentions),
-        host_country=_most_common(m.host_country for m in mentions),
-        region=_most_common(m.region for m in mentions),
-        district=_most_common(m.district for m in mentions),
-        city=_most_common(m.city for m in mentions),
-        project=max((m.project for m in mentions), key=len, default=""),
-        sector=Sector(_most_common(sectors) or Sector.other),
-        amount=amount,
-        capacity=capacity,
-        jobs=max((m.jobs for m in mentions if m.jobs is not None), default=None),
-        stage=most_advanced(m.stage for m in mentions),
-        aggregate=mentions[0].aggregate,
-        sources=[
-            Source(
-                article_id=m.article_id,
-                published=m.published,
-                url=m.url,
-                stage=m.stage,
-                amount=m.amount,
-                evidence=m.evidence,
-                reasons=m.reasons,
-            )
-            for m in mentions
-        ],
-        conflicts=conflicts,
-        timeline=[TimelineEntry(published=m.published, stage=m.stage, article_id=m.article_id) for m in mentions],
-        links=links,
-    )
-
-
 def reconcile(
-    mentions: list[DealMention], adjudicate: Judge | None = None, *, engine: LinkEngine | None = None
+    mentions: list[DealMention], adjudicate: Adjudicate | None = None, *, engine: LinkEngine | None = None
 ) -> list[Deal]:
     """Group mentions into deals; returns the deals and sets ``deal_id`` on every mention.
 
@@ -463,7 +221,7 @@ def reconcile(
     ``adjudicate`` (optional, e.g. :class:`fdi_extract.adjudicate.Adjudicator`) judges borderline pairs.
     """
     with fewer_collections():
-        plan = DealPlan(
+        plan = DealPlan.of_mentions(
             mentions,
             None if adjudicate is None else lambda pairs: adjudicate([(mentions[i], mentions[j]) for i, j in pairs]),
             engine=engine,

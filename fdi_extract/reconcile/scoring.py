@@ -20,7 +20,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz
 
 from fdi_extract.model import CapacityUnit, DealMention, Link, Sector
-from fdi_extract.normalize.companies import key_similarity, same_family_keys, skeleton
+from fdi_extract.normalize.companies import key_similarity, skeleton
 from fdi_extract.reconcile.features import (
     CAPACITY_TOLERANCE,
     FAMILY_BLOCK,
@@ -29,6 +29,8 @@ from fdi_extract.reconcile.features import (
     MentionFeatures,
     distinct_features,
     figure_cells,
+    same_family,
+    starts_family,
 )
 
 SAME_INVESTOR = 85.0
@@ -102,7 +104,7 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
             (capacity or usd)
             and a.region
             and a.region == b.region
-            and any(same_family_keys(x, y) for x in a.investor_keys for y in b.investor_keys)
+            and any(same_family(x, y) for x in a.investor_keys for y in b.investor_keys)
         ):
             total += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
             reasons.append("investor family")
@@ -255,7 +257,7 @@ def _family_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatu
             by_first[first].append(f)
     for short in by_first:
         for long in by_first:
-            if len(short) >= 4 and len(long) > len(short) and long.startswith(short):
+            if starts_family(short, long):
                 yield from ((a, b) for a in by_first[short] for b in by_first[long])
 
 

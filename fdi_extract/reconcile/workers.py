@@ -17,8 +17,8 @@ Result = TypeVar("Result")
 
 # Reconciliation makes millions of small objects that live to the end of a step (features, pairs, rows),
 # so the collector's default of a young collection every 700 allocations, and a full one as the heap
-# grows by a quarter, scans them again and again: it took a quarter of scoring's time (1,000,000
-# mentions). Cycles are still collected, only less often.
+# grows by a quarter, scans them again and again for nothing to free. Cycles are still collected, only
+# less often.
 _FEWER_COLLECTIONS = (50_000, 20, 20)
 
 
