@@ -42,7 +42,7 @@ UNREACHABLE_IN_A_ROW = 3
 
 def default_concurrency(settings: Settings) -> int:
     # The embedded llama.cpp server runs one sequence: articles in parallel would only evict each
-    # other's cached prompt prefix (measured on the five seeds: 306 s at 4, 132 s at 1).
+    # other's cached prompt prefix, and the batch gets slower, not faster (docs/evaluation.md).
     return 1 if settings.provider is Provider.embedded else REMOTE_CONCURRENCY
 
 

@@ -186,9 +186,9 @@ def find_companies(text: str, *, recognizer: bool = True) -> list[CompanyCandida
 def recognized_organisations(text: str) -> list[Span]:
     """The organisations natasha's recognizer tags in ``text`` that could be investors (see
     :func:`could_be_investor`) and that the article marks as foreign: a nationality in the name or just
-    before it ("китайская компания ООО «…»", "корпорация Китая"). Measured on the dev corpus, an
-    organisation with no such mark was a local company, a news agency or a lender to a state far more often
-    than an investor, and the embedded model, asked to choose among them, chose nearly all."""
+    before it ("китайская компания ООО «…»", "корпорация Китая"). An organisation with no such mark is a
+    local company, a news agency or a lender to a state far more often than an investor, and the embedded
+    model, asked to choose among them, chooses nearly all."""
     found = []
     spans = sentences(text)
     for start, end in organisations(text):

@@ -4,9 +4,9 @@ Hand-written patterns find company names that carry a legal form or follow a wor
 "компания"; news also writes "Государственная энергетическая инвестиционная корпорация Китая
 (CPIH)", "Хэбэйское ООО «Бай Доу Цзя»" or a bare "West China Cement". natasha's NewsNERTagger
 was trained on Russian news and tags such spans as ORG, Latin-script names inside Russian text
-included; it runs offline from the model its package ships (about 0.5 s to load once per
-process, milliseconds per article). Text with no Cyrillic is not tagged: the tagger knows Russian
-news only, so English-only articles rely on the patterns of candidates.py.
+included; it runs offline from the model its package ships (loaded once per process). Text with
+no Cyrillic is not tagged: the tagger knows Russian news only, so English-only articles rely on the
+patterns of candidates.py.
 """
 
 from __future__ import annotations

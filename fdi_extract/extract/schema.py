@@ -28,19 +28,18 @@ class Answer(OpenAISchema):
     """Base of every model the LLM fills in.
 
     An :class:`instructor.OpenAISchema` from the start: Instructor otherwise wraps the model in a new
-    subclass on every request (pydantic.create_model, 1–2 ms), and a new class defeats the schema cache
-    below.
+    subclass on every request (pydantic.create_model), and a new class defeats the schema cache below.
 
     Small models sometimes put a raw line break inside a JSON string, which JSON forbids and Pydantic
     rejects. Control characters carry no meaning in these answers, so they are read as spaces instead
-    of costing a re-ask (measured: seed 024 failed twice that way before this).
+    of costing a re-ask.
     """
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The default JSON schema, built once per model: Pydantic rebuilds it on every call, which cost
-        10 ms per request (Instructor's request, and the llama.cpp grammar) — most of the library's CPU
-        per article in bench/throughput.py."""
+        """The default JSON schema, built once per model: Pydantic rebuilds it on every call, and every
+        request asks for it (Instructor's request, and the llama.cpp grammar); rebuilt, it was most of the
+        library's CPU per article in bench/throughput.py."""
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
         return copy.deepcopy(_default_schema(cls))
@@ -103,8 +102,8 @@ class FoundDeal(BaseModel):
     @field_validator("amount", "capacity", "jobs", mode="before")
     @classmethod
     def _cut_phrase(cls, value: object) -> object:
-        # Too long a phrase is cut, not a failed answer: in a JSON mode without a grammar, 5 of the 30 dev
-        # articles lost every deal to one over-long field. Grounding then keeps what the article states.
+        # Too long a phrase is cut, not a failed answer: in a JSON mode without a grammar one over-long
+        # field would otherwise cost the article every deal. Grounding then keeps what the article states.
         return value[:_PHRASE_CHARS] if isinstance(value, str) else value
 
 

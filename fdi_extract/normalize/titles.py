@@ -38,7 +38,7 @@ def _dangling() -> re.Pattern[str]:
 
 @cache
 def _english() -> object:
-    # pyspellchecker's English word list (shipped in its wheel, 0.3 s to load once): the one check here
+    # pyspellchecker's English word list (shipped in its wheel, loaded once): the one check here
     # that tells English from a transliterated Russian phrase, which no pattern does.
     from spellchecker import SpellChecker
 
