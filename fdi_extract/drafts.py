@@ -34,6 +34,11 @@ class DealDraft(BaseModel):
     stage: Stage = Stage.announced
     aggregate: bool = Field(default=False, description="True for an umbrella figure over several projects.")
     reasons: list[str] = Field(default_factory=list, description="Which answer or rule decided each field.")
+    spans: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description="Where the strategy found a phrase of this draft in the article (offsets into its text): "
+        "grounding checks the article reads so there instead of searching; a phrase with none is searched.",
+    )
 
 
 @dataclass

@@ -1,13 +1,15 @@
 """Grounding: every quote found in the article with character offsets; every figure read from the text.
 
-A quote is searched after folding whitespace runs, quote marks and dashes (models re-type «» as ""
-and collapse line breaks), then case (:class:`fdi_extract.text.ArticleText`). Every investor name and
-place of a draft must be named by the article too (verbatim, or in another script or case) or it is
-dropped with a warning. Offsets always point into the original text, so ``text[start:end]`` is what the
-article says. A quote that cannot be found is dropped with a
-warning; a deal left with no grounded evidence is dropped. Amounts, capacities and job counts are
-taken from the money and quantity phrases of the article that the model's phrase points at, and
-their own spans are added to the evidence: a figure that is not in its evidence is never output.
+A phrase the strategy found in the article comes with its span (``DealDraft.spans``), which is checked,
+not searched again. Any other (a model's own words) is searched after folding whitespace runs, quote marks
+and dashes (models re-type «» as "" and collapse line breaks), then case
+(:class:`fdi_extract.text.ArticleText`). Every investor name and place of a draft must be named by the
+article too (verbatim, or in another script or case) or it is dropped with a warning. Offsets always
+point into the original text, so ``text[start:end]`` is what the article says. A quote that cannot be
+found is dropped with a warning; a deal left with no grounded evidence is dropped. Amounts, capacities
+and job counts are taken from the money and quantity phrases of the article that the model's phrase
+points at, and their own spans are added to the evidence: a figure that is not in its evidence is never
+output.
 """
 
 from __future__ import annotations
@@ -27,13 +29,27 @@ def _overlapping(items: list[_Figure], span: tuple[int, int]) -> list[_Figure]:
     return [item for item in items if item.start < span[1] and span[0] < item.end]
 
 
+def _span_of(phrase: str, draft: DealDraft, article: ArticleText, near: list[Evidence]) -> tuple[int, int] | None:
+    """Where the article says ``phrase``: the span the strategy found it at, when the article reads so there;
+    else searched for (a phrase only a model wrote), nearest to ``near``."""
+    found = draft.spans.get(phrase)
+    if found is not None and article.reads_as(found, phrase):
+        return found
+    return article.locate(phrase, near=near)
+
+
+def _named(name: str, draft: DealDraft, article: ArticleText, *, company: bool = False) -> bool:
+    found = draft.spans.get(name)
+    return (found is not None and article.reads_as(found, name)) or article.names(name, company=company)
+
+
 def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None, list[str]]:
     """Locate the draft's quotes and figures in the article; None when nothing of it can be found."""
     warnings: list[str] = []
     label = draft.project[:60] or ", ".join(draft.investors) or "deal"
     evidence: list[Evidence] = []
     for quote in draft.evidence:
-        span = article.locate(quote)
+        span = _span_of(quote, draft, article, [])
         if span is None:
             warnings.append(f"{label}: evidence quote not found in the article, dropped: {quote[:80]!r}")
             continue
@@ -43,13 +59,13 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
         warnings.append(f"{label}: dropped, none of its evidence occurs in the article")
         return None, warnings
     # A name or a place is the article's or nobody's: the model may not bring one in.
-    investors = [name for name in draft.investors if article.names(name, company=True)]
+    investors = [name for name in draft.investors if _named(name, draft, article, company=True)]
     warnings += [
         f"{label}: investor {name!r} is not named in the article, left out"
         for name in draft.investors
         if name not in investors
     ]
-    place = draft.place if draft.place and article.names(draft.place) else None
+    place = draft.place if draft.place and _named(draft.place, draft, article) else None
     if draft.place and place is None:
         warnings.append(f"{label}: place {draft.place!r} is not named in the article, left out")
     if investors != draft.investors or place != draft.place:
@@ -57,7 +73,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
     grounded = GroundedDeal(draft=draft, evidence=evidence)
 
     if draft.amount:
-        span = article.locate(draft.amount, near=evidence)
+        span = _span_of(draft.amount, draft, article, evidence)
         found = _overlapping(article.money, span) if span else []
         if found:
             grounded.amount = found[0]
@@ -65,7 +81,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
         else:
             warnings.append(f"{label}: amount {draft.amount!r} is not a money phrase of the article, left out")
     for phrase in draft.capacity:
-        span = article.locate(phrase, near=evidence)
+        span = _span_of(phrase, draft, article, evidence)
         found = _overlapping(article.capacities, span) if span else []
         if not found:
             warnings.append(f"{label}: capacity {phrase!r} is not a capacity phrase of the article, left out")
@@ -74,7 +90,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
                 grounded.capacities.append(quantity)
                 evidence.append(_figure_evidence(article, quantity.start, quantity.end, "capacity"))
     if draft.jobs:
-        span = article.locate(draft.jobs, near=evidence)
+        span = _span_of(draft.jobs, draft, article, evidence)
         found = _overlapping(article.jobs, span) if span else []
         if found:
             best = max(found, key=lambda q: q.value)

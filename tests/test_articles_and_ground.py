@@ -87,6 +87,22 @@ def test_grounding_keeps_found_quotes_and_reads_figures_from_the_text() -> None:
     assert any("never wrote" in w for w in warnings) and any("jobs" in w for w in warnings)
 
 
+def test_grounding_keeps_the_span_the_strategy_found_and_searches_one_that_does_not_read_so() -> None:
+    text = "Завод обойдётся в 5 млн долларов. Второй завод тоже обойдётся в 5 млн долларов."
+    first, second = text.index("5 млн долларов"), text.rindex("5 млн долларов")
+    draft = DealDraft(
+        evidence=["Завод обойдётся в 5 млн долларов."],
+        project="p",
+        amount="5 млн долларов",
+        spans={"5 млн долларов": (second, second + len("5 млн долларов"))},
+    )
+    grounded, _ = ground(draft, ArticleText(text))
+    assert grounded is not None and grounded.amount.start == second  # where the strategy found it
+    elsewhere = draft.model_copy(update={"spans": {"5 млн долларов": (0, 5)}})  # the article reads otherwise there
+    grounded, _ = ground(elsewhere, ArticleText(text))
+    assert grounded is not None and grounded.amount.start == first  # searched: the one in its evidence
+
+
 def test_a_deal_with_no_grounded_evidence_is_dropped() -> None:
     draft = DealDraft(evidence=["invented"], investors=["X"], project="p", amount="1 млрд тенге")
     grounded, warnings = ground(draft, ArticleText(TEXT))

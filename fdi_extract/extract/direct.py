@@ -192,6 +192,7 @@ def _join(kept: DealDraft, other: DealDraft) -> None:
     kept.jobs = kept.jobs or other.jobs
     kept.place = kept.place or other.place
     kept.evidence = list(dict.fromkeys(kept.evidence + other.evidence))[:3]
+    kept.spans = other.spans | kept.spans
     kept.reasons.append(f"joined with the model's second proposal of this project ({other.project or 'unnamed'})")
 
 
@@ -208,9 +209,12 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     amount = _article_phrase(deal.amount, text.money, text)
     capacity = _article_phrase(deal.capacity, text.capacities, text)
     jobs = _article_phrase(deal.jobs, text.jobs, text)
-    if amount and _not_an_investment(amount, text, spans):
+    # Where each figure's phrase first is in the article: an anchor of the deal's evidence, and its span.
+    figures_at = {p: found[0] for p in (amount, capacity, jobs) if p and (found := text.locate_all(p))}
+    if amount in figures_at and _not_an_investment(figures_at[amount], spans):
         # Trade, budgets, targets, loans to a state, period statistics (the ``not_a_deal`` cue of its sentence).
         warnings.append(f"{deal.project or 'a deal'}: “{amount}” is no investment in a project, left out")
+        del figures_at[amount]
         amount = None
     name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
     if investor and name_at and (tagged := person_or_place_at(text.text, *name_at)):
@@ -222,9 +226,14 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         investor = name_at = None
     if investor and name_at and not text.locate_all(investor):
         investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
-    figures = [text.locate_all(phrase)[:1] for phrase in (amount, capacity, jobs) if phrase]
-    anchors = ([name_at] if name_at else []) + [found[0] for found in figures if found]
-    evidence = list(dict.fromkeys(s.text for start, _ in anchors for s in spans if s.start <= start < s.end))
+    at = ({investor: name_at} if investor and name_at else {}) | figures_at
+    anchors = list(at.values())
+    sentences: dict[str, tuple[int, int]] = {}
+    for start, _ in anchors:
+        for sentence in spans:
+            if sentence.start <= start < sentence.end:
+                sentences.setdefault(sentence.text, (sentence.start, sentence.end))
+    evidence = list(sentences)
     if not evidence:
         warnings.append(f"{deal.project or 'a deal'}: nothing of it is in the article, left out")
         return None
@@ -254,12 +263,12 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         stage=stated.stage if stated else Stage.announced,
         aggregate=deal.aggregate,
         reasons=reasons,
+        spans=sentences | at,
     )
 
 
-def _not_an_investment(amount: str, text: ArticleText, spans: list[Span]) -> bool:
-    at = text.locate_all(amount)
-    return bool(at) and any(cue("not_a_deal").search(s.text) for s in spans if s.start <= at[0][0] < s.end)
+def _not_an_investment(amount_at: tuple[int, int], spans: list[Span]) -> bool:
+    return any(cue("not_a_deal").search(s.text) for s in spans if s.start <= amount_at[0] < s.end)
 
 
 def _article_phrase(phrase: str | None, figures: Sequence[Money | Quantity], text: ArticleText) -> str | None:
