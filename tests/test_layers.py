@@ -150,3 +150,40 @@ def test_every_module_of_the_package_is_in_the_architecture_document() -> None:
         if path.name != "__init__.py" and f"`{path.name}`" not in document
     ]
     assert not missing, f"docs/architecture.md names no {', '.join(missing)}"
+
+
+def _cyrillic_literals(source: str) -> list[str]:
+    """The string literals of a module's code holding Cyrillic (Kazakh included) letters, docstrings aside."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and any("\u0400" <= ch <= "\u04ff" for ch in node.value)
+    ]
+
+
+def test_the_cyrillic_literal_finder_skips_docstrings() -> None:
+    source = 'def f():\n    """Слово в описании."""\n    return "слово", "word"\n'
+    assert _cyrillic_literals(source) == ["слово"]
+
+
+def test_language_knowledge_lives_in_the_data_tables_not_in_python_literals() -> None:
+    # Words and patterns of a language belong in fdi_extract/data/ with the sentences that test them; what
+    # is left in code is letter classes (a Cyrillic letter, "ё" folded to "е").
+    found = {
+        str(path.relative_to(PACKAGE)): literals
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (literals := _cyrillic_literals(path.read_text(encoding="utf-8")))
+    }
+    assert sum(len(literals) for literals in found.values()) <= 10, found
