@@ -1,8 +1,8 @@
 """An article's text as every stage reads it: sentences and paragraphs with offsets, quotes located after
 folding quotes, dashes and whitespace, and the money, capacity and job phrases the normalizers find.
 
-Computed once per article (:class:`ArticleText`) and shared by the strategies, grounding and the
-prefilter, so that every stage agrees on where a sentence starts and which phrases are figures.
+Computed once per article (:class:`ArticleText`) and shared by the strategy and grounding, so that both
+agree on where a sentence starts and which phrases are figures.
 Sentences that give orders to a language model ("ignore previous instructions …", the ``orders``
 cue of the language tables) are no part of the article's report: their figures are not figures of
 the article, so no strategy is offered one and grounding never attaches one to a deal.

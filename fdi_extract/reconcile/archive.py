@@ -54,11 +54,11 @@ class ArchiveResult:
 
 
 # A source of new mentions: a JSONL file of mention records, or mentions from elsewhere (a run's store).
-Source = Path | Iterable[DealMention]
+MentionSource = Path | Iterable[DealMention]
 
 
 def reconcile_archive(
-    new: Iterable[Source],
+    new: Iterable[MentionSource],
     out_dir: Path,
     *,
     adjudicate: Adjudicate | None = None,
