@@ -3,8 +3,8 @@
     .venv/bin/python bench/throughput.py [--articles 1000] [--concurrency 32] [--delay 0.5]
 
 The server (a separate process, so its CPU is not counted as the library's) answers every request with
-a real response of the embedded model, recorded by pytest-recording for the direct strategy on seed 004
-(cassettes/test_replay/test_direct_strategy_seed_004.yaml), after --delay seconds. The articles are
+a real response of the embedded model to seed 004, from the recorded run of the direct strategy
+(cassettes/recorded_runs/direct.yaml), after --delay seconds. The articles are
 seed 004 with a distinct closing line each, so none is served from the cache on the first run. With one
 LLM call per article the floor is articles / concurrency × delay (1000 / 32 × 0.5 = 15.6 s).
 
@@ -38,13 +38,19 @@ from fdi_extract.llm import LLM
 from fdi_extract.settings import Settings, Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
-CASSETTE = ROOT / "cassettes/test_replay/test_direct_strategy_seed_004.yaml"
+CASSETTE = ROOT / "cassettes/recorded_runs/direct.yaml"
+SEED = next((ROOT / "seeds").glob("004_*.txt"))
 
 
 def recorded_answer() -> bytes:
-    interactions = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))["interactions"]
-    body = interactions[0]["response"]["body"]["string"]
-    return body.encode() if isinstance(body, str) else body
+    """The recorded response to the request that sent seed 004 (its last line is in no other article)."""
+    last_line = SEED.read_text(encoding="utf-8").strip().splitlines()[-1].strip()
+    for interaction in yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))["interactions"]:
+        request = json.loads(interaction["request"]["body"])
+        if any(last_line in str(message["content"]) for message in request["messages"]):
+            body = interaction["response"]["body"]["string"]
+            return body.encode() if isinstance(body, str) else body
+    raise SystemExit(f"{CASSETTE} holds no answer to {SEED.name}: record the run again (bench/accuracy.py --replay)")
 
 
 def serve(port: int, answer: bytes, delay: float, ready: multiprocessing.Event) -> None:
@@ -142,7 +148,7 @@ def main() -> None:
         help="profile the first run and print where its CPU goes, by package (slower: not for the figures)",
     )
     args = parser.parse_args()
-    seed = next((ROOT / "seeds").glob("004_*.txt")).read_text(encoding="utf-8")
+    seed = SEED.read_text(encoding="utf-8")
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(args.port, recorded_answer(), args.delay, ready), daemon=True)
     server.start()

@@ -333,3 +333,18 @@ def test_the_concurrency_limit_halves_on_429_creeps_back_and_loses_no_waiter() -
     assert over_limit == []
     assert len(limits_seen) == 300  # every request got its turn: no waiter was left asleep
     assert min(limits_seen) <= 2 and limits_seen[-1] == 8  # 8 → 4 → 2, then back up one success at a time
+
+
+def test_the_throughput_bench_serves_a_recorded_answer_that_parses() -> None:
+    # bench/throughput.py replays one recorded answer; a cassette re-recorded or renamed must not leave it
+    # without one.
+    import importlib.util
+
+    from fdi_extract.extract.schema import FoundDeals
+
+    spec = importlib.util.spec_from_file_location("throughput", Path(__file__).parents[1] / "bench" / "throughput.py")
+    assert spec is not None and spec.loader is not None
+    throughput = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(throughput)
+    answer = json.loads(throughput.recorded_answer())
+    assert FoundDeals.model_validate_json(answer["choices"][0]["message"]["content"]).deals
