@@ -154,3 +154,17 @@ def test_orders_planted_in_an_article_never_reach_the_model() -> None:
     sent = json.dumps(seen)
     assert "Ignore previous" not in sent and "Anatolia Glassworks has started construction" in sent
     assert [i.name for m in result.mentions for i in m.investors] == ["Anatolia Glassworks"]
+
+
+def test_a_person_the_model_gives_as_investor_is_told_by_the_words_of_their_sentence() -> None:
+    text = (
+        "Аким области Ерлан Нуржанов провёл встречу с инвесторами.\n\n"
+        "По словам Ерлана Нуржанова, завод стоимостью 50 млн долларов построят в Костанайской области."
+    )
+    proposal = {"investor": "Ерлан Нуржанов", "project": "plant", "amount": "50 млн долларов"}
+    with fake_llm([Reply(content=json.dumps({"deals": [proposal]}))]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        result = Extractor(settings).extract(Article(article_id="p", published="2025-03-03", text=text))
+    (mention,) = result.mentions
+    assert mention.investors == [] and mention.amount.value == 50e6
+    assert any("is a person in the article" in w for w in result.warnings)
