@@ -168,3 +168,37 @@ def test_a_person_the_model_gives_as_investor_is_told_by_the_words_of_their_sent
     (mention,) = result.mentions
     assert mention.investors == [] and mention.amount.value == 50e6
     assert any("is a person in the article" in w for w in result.warnings)
+
+
+def test_a_deal_left_without_a_company_gets_the_one_the_model_names_when_asked() -> None:
+    text = (
+        "Kostanay, 3 March 2025. Delegates of Vento Motors met the governor.\n\n"
+        "A car plant worth $250 million will be built in the Kostanay region."
+    )
+    first = {"investor": "", "project": "car plant", "amount": "$250 million"}
+    replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Vento Motors"}))]
+    with fake_llm(replies) as (url, seen):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        result = Extractor(settings).extract(Article(article_id="v", published="2025-03-03", text=text))
+    (mention,) = result.mentions
+    assert [i.name for i in mention.investors] == ["Vento Motors"]
+    assert any("when asked which company invests" in r for r in mention.reasons)
+    assert any("Vento Motors" in e.quote for e in mention.evidence)  # the sentence that names it
+    # One question about that deal, after the article.
+    article, question = seen[0]["messages"][-1]["content"], seen[1]["messages"][-1]["content"]
+    assert question.startswith(article) and "car plant" in question.removeprefix(article)
+
+
+def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_answer() -> None:
+    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region."
+    first = {"investor": "", "project": "car plant", "amount": "$250 million"}
+    for named in ("Kazakhstan", "Globex Motors"):  # a country; a company the article never names
+        replies = [
+            Reply(content=json.dumps({"deals": [first]})),
+            Reply(content=json.dumps({"company": named})),
+        ]
+        with fake_llm(replies) as (url, _):
+            settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+            result = Extractor(settings).extract(Article(article_id="k", published="2025-03-03", text=text))
+        (mention,) = result.mentions
+        assert mention.investors == [] and mention.amount.value == 250e6

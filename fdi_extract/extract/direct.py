@@ -7,7 +7,9 @@ makes it this project's is what happens after: an investor the article never nam
 (a country, a state body, a forum), is dropped; each figure becomes the article's own phrase; evidence is the
 article's sentences holding the investor or the figures; the stage is read from the cue tables in those
 sentences, else their paragraph, else the article's lede (announced where none states one: the model's own
-choice was wrong on most deals); and two proposals of one project are one deal.
+choice was wrong on most deals); two proposals of one project are one deal; and a deal with a figure but no
+company the article names gets one more question, which company invests in it (live requests only: answers
+collected from a batch job are read as they are).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import LLMAnswerError
 from fdi_extract.extract.candidates import CompanyCandidate, find_companies
 from fdi_extract.extract.entities import person_or_place_at
-from fdi_extract.extract.schema import FoundDeal, FoundDeals
+from fdi_extract.extract.schema import FoundDeal, FoundDeals, ProjectInvestor
 from fdi_extract.model import Stage
 from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
 from fdi_extract.normalize.facilities import facility_kinds
@@ -33,6 +35,9 @@ from fdi_extract.normalize.numbers import scaled_numbers
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
 from fdi_extract.text import Span
+
+# Questions an article may get about deals the model left without a company: each costs a request.
+MAX_INVESTOR_QUESTIONS = 3
 
 if TYPE_CHECKING:
     from fdi_extract.llm import LLM
@@ -84,17 +89,60 @@ class DirectStrategy:
         return [self._prompt.messages(article=chunk) for chunk in split_into_chunks(text.reported, self.chunk_chars)]
 
     async def drafts(self, article: Article, text: ArticleText, llm: LLM, warnings: list[str]) -> list[DealDraft]:
-        answers = []
+        asked: list[tuple[list[dict[str, str]], FoundDeals]] = []
         for messages in self.questions(text):
             try:
-                answers.append(await llm.ask(FoundDeals, messages))
+                asked.append((messages, await llm.ask(FoundDeals, messages)))
             except LLMAnswerError as error:
                 # A small model sometimes lists deals on until the token limit: the ones it finished stand.
                 if not (kept := complete_deals(error.cut_short or "")):
                     raise
                 warnings.append(f"the answer ran to the token limit; its {len(kept)} complete deals kept")
-                answers.append(FoundDeals(deals=kept))
-        return self.drafts_from(answers, text, warnings)
+                asked.append((messages, FoundDeals(deals=kept)))
+        drafts = self.drafts_from([answer for _, answer in asked], text, warnings)
+        unnamed = [
+            d
+            for d in drafts
+            if not d.aggregate
+            and _states_a_figure(d, text)
+            and not any(text.names(name, company=True) for name in d.investors)
+        ]
+        for draft in unnamed[:MAX_INVESTOR_QUESTIONS]:
+            messages = next((m for m, _ in asked if any(e in m[-1]["content"] for e in draft.evidence)), asked[0][0])
+            await self._ask_for_the_investor(draft, messages, text, llm, warnings)
+        return drafts
+
+    async def _ask_for_the_investor(
+        self,
+        draft: DealDraft,
+        messages: list[dict[str, str]],
+        text: ArticleText,
+        llm: LLM,
+        warnings: list[str],
+    ) -> None:
+        """Ask the model which company invests in a deal it left without one: the article's request with one
+        question after the article, answered in a shape of one field (:class:`ProjectInvestor`). A small model
+        asked within its first answer's list, or after it, repeats the country it gave there. The answer passes
+        the checks of the first one (named by the article, a company, no person or place)."""
+        figure = ", ".join(phrase for phrase in (draft.amount, *draft.capacity) if phrase)
+        question = self._prompt.render("investor_question", project=draft.project or "project", figure=figure)
+        *before, article = messages
+        follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
+        try:
+            said = await llm.ask(ProjectInvestor, follow_up)
+        except LLMAnswerError as error:
+            warnings.append(f"{draft.project or 'a deal'}: asked which company invests in it, no answer ({error})")
+            return
+        label = draft.project or "a deal"
+        investor, name_at = _checked_investor(said.company, text, text.sentences, label, warnings)
+        if investor is not None and name_at is not None:
+            draft.investors = [investor]
+            draft.spans[investor] = name_at
+            sentence = next((s for s in text.sentences if s.start <= name_at[0] < s.end), None)
+            if sentence is not None and sentence.text not in draft.evidence and len(draft.evidence) < 3:
+                draft.evidence.append(sentence.text)
+                draft.spans[sentence.text] = (sentence.start, sentence.end)
+            draft.reasons.append(f"investor {investor}: the model's answer when asked which company invests in it")
 
     def drafts_from(self, answers: list[FoundDeals], text: ArticleText, warnings: list[str]) -> list[DealDraft]:
         """The drafts of the answers (one per chunk), live or collected from a batch job."""
@@ -196,14 +244,33 @@ def _join(kept: DealDraft, other: DealDraft) -> None:
     kept.reasons.append(f"joined with the model's second proposal of this project ({other.project or 'unnamed'})")
 
 
-def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list[str]) -> DealDraft | None:
-    investor = without_descriptors(deal.investor.strip()) or None  # grounding drops one the article does not name
+def _checked_investor(
+    written: str, text: ArticleText, spans: list[Span], label: str, warnings: list[str]
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The investor a model wrote, as the article writes it, and where (None where the article does not
+    name it, which grounding then drops); (None, None) for no company: a country, a state body, a forum,
+    the press, or a name the recognizer reads as a person or a place."""
+    investor = without_descriptors(written.strip()) or None
     if investor and not is_company_name(investor):
         warnings.append(
-            f"{deal.project or 'a deal'}: {investor!r} is no company (a country, a state body, a "
-            "forum, the press), the deal names no investor"
+            f"{label}: {investor!r} is no company (a country, a state body, a forum, the press), "
+            "the deal names no investor"
         )
-        investor = None
+        return None, None
+    name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
+    if investor and name_at and (tagged := _person_or_place(name_at, text, spans)):
+        # natasha (Russian text) tags the name a person or a place: a governor or a region, no investor.
+        warnings.append(
+            f"{label}: {investor!r} is a {'person' if tagged == 'PER' else 'place'} in the article, "
+            "the deal names no investor"
+        )
+        return None, None
+    if investor and name_at and not text.locate_all(investor):
+        investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
+    return investor, name_at
+
+
+def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list[str]) -> DealDraft | None:
     # A small model re-types what it copies ("500,000 tons" for "500 тыс. тонн", a legal form added to a
     # name): each phrase is taken back to the article's own phrase for the same figure or name.
     amount = _article_phrase(deal.amount, text.money, text)
@@ -216,16 +283,7 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         warnings.append(f"{deal.project or 'a deal'}: “{amount}” is no investment in a project, left out")
         del figures_at[amount]
         amount = None
-    name_at = _name_span(investor, text) if investor and text.names(investor, company=True) else None
-    if investor and name_at and (tagged := _person_or_place(name_at, text, spans)):
-        # natasha (Russian text) tags the name a person or a place: a governor or a region, no investor.
-        warnings.append(
-            f"{deal.project or 'a deal'}: {investor!r} is a {'person' if tagged == 'PER' else 'place'} "
-            "in the article, the deal names no investor"
-        )
-        investor = name_at = None
-    if investor and name_at and not text.locate_all(investor):
-        investor = text.text[name_at[0] : name_at[1]]  # the name as the article writes it
+    investor, name_at = _checked_investor(deal.investor, text, spans, deal.project or "a deal", warnings)
     at = ({investor: name_at} if investor and name_at else {}) | figures_at
     anchors = list(at.values())
     sentences: dict[str, tuple[int, int]] = {}
@@ -276,6 +334,18 @@ def _person_or_place(name_at: tuple[int, int], text: ArticleText, spans: list[Sp
     if sentence is None:
         return person_or_place_at(text.text, start, end)
     return person_or_place_at(sentence.text, start - sentence.start, end - sentence.start)
+
+
+def _states_a_figure(draft: DealDraft, text: ArticleText) -> bool:
+    """Whether the draft's amount or a capacity is a money or capacity phrase of the article (where the
+    strategy found it): a deal grounding will keep even with no company."""
+    wanted = [(draft.amount, text.money), *((phrase, text.capacities) for phrase in draft.capacity)]
+    return any(
+        figure.start < at[1] and at[0] < figure.end
+        for phrase, figures in wanted
+        if phrase and (at := draft.spans.get(phrase))
+        for figure in figures
+    )
 
 
 def _not_an_investment(amount_at: tuple[int, int], spans: list[Span]) -> bool:

@@ -109,3 +109,13 @@ class FoundDeal(BaseModel):
 
 class FoundDeals(Answer):
     deals: list[FoundDeal] = Field(default_factory=list, max_length=12)
+
+
+class ProjectInvestor(Answer):
+    """The answer to one question about one deal: which company invests in it."""
+
+    company: str = Field(
+        default="",
+        max_length=_NAME_CHARS,
+        description="The company's name exactly as the article writes it; empty if the article names none.",
+    )
