@@ -121,19 +121,9 @@ def _merge(deal_id: str, mentions: list[DealMention], links: list[Link]) -> Deal
         jobs=max((m.jobs for m in mentions if m.jobs is not None), default=None),
         stage=most_advanced(m.stage for m in mentions),
         aggregate=mentions[0].aggregate,
-        sources=[
-            Source(
-                article_id=m.article_id,
-                published=m.published,
-                url=m.url,
-                stage=m.stage,
-                amount=m.amount,
-                evidence=m.evidence,
-                reasons=m.reasons,
-            )
-            for m in mentions
-        ],
+        # A source and a timeline entry are the mention's fields of their names.
+        sources=[Source.model_validate(m, from_attributes=True) for m in mentions],
         conflicts=conflicts,
-        timeline=[TimelineEntry(published=m.published, stage=m.stage, article_id=m.article_id) for m in mentions],
+        timeline=[TimelineEntry.model_validate(m, from_attributes=True) for m in mentions],
         links=links,
     )
