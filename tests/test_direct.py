@@ -202,3 +202,15 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
             result = Extractor(settings).extract(Article(article_id="k", published="2025-03-03", text=text))
         (mention,) = result.mentions
         assert mention.investors == [] and mention.amount.value == 250e6
+
+
+@pytest.mark.parametrize("failed", [Reply(content="no json here"), Reply(status=400, error_message="bad request")])
+def test_a_question_that_gets_no_answer_leaves_the_deal_as_the_first_answer_gave_it(failed: Reply) -> None:
+    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region."
+    first = {"investor": "", "project": "car plant", "amount": "$250 million"}
+    with fake_llm([Reply(content=json.dumps({"deals": [first]})), failed]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        result = Extractor(settings).extract(Article(article_id="q", published="2025-03-03", text=text))
+    (mention,) = result.mentions
+    assert mention.investors == [] and mention.amount.value == 250e6
+    assert any("asked which company invests in it, no answer" in w for w in result.warnings)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from fdi_extract.cues import cue, stage_cue
 from fdi_extract.drafts import DealDraft
-from fdi_extract.errors import LLMAnswerError
+from fdi_extract.errors import LLMAnswerError, LLMError
 from fdi_extract.extract.candidates import CompanyCandidate, find_companies
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals, ProjectInvestor
@@ -128,12 +128,13 @@ class DirectStrategy:
         question = self._prompt.render("investor_question", project=draft.project or "project", figure=figure)
         *before, article = messages
         follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
+        label = draft.project or "a deal"
         try:
             said = await llm.ask(ProjectInvestor, follow_up)
-        except LLMAnswerError as error:
-            warnings.append(f"{draft.project or 'a deal'}: asked which company invests in it, no answer ({error})")
+        except LLMError as error:
+            # The question only adds a name: the deals of the first answer stand whatever becomes of it.
+            warnings.append(f"{label}: asked which company invests in it, no answer ({error})")
             return
-        label = draft.project or "a deal"
         investor, name_at = _checked_investor(said.company, text, text.sentences, label, warnings)
         if investor is not None and name_at is not None:
             draft.investors = [investor]
