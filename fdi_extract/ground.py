@@ -29,18 +29,20 @@ def _overlapping(items: list[_Figure], span: tuple[int, int]) -> list[_Figure]:
     return [item for item in items if item.start < span[1] and span[0] < item.end]
 
 
-def _span_of(phrase: str, draft: DealDraft, article: ArticleText, near: list[Evidence]) -> tuple[int, int] | None:
-    """Where the article says ``phrase``: the span the strategy found it at, when the article reads so there;
-    else searched for (a phrase only a model wrote), nearest to ``near``."""
+def _found_by_the_strategy(phrase: str, draft: DealDraft, article: ArticleText) -> tuple[int, int] | None:
+    """The span the strategy found ``phrase`` at, when the article reads so there."""
     found = draft.spans.get(phrase)
-    if found is not None and article.reads_as(found, phrase):
-        return found
-    return article.locate(phrase, near=near)
+    return found if found is not None and article.reads_as(found, phrase) else None
+
+
+def _span_of(phrase: str, draft: DealDraft, article: ArticleText, near: list[Evidence]) -> tuple[int, int] | None:
+    """Where the article says ``phrase``: where the strategy found it, else searched for (a phrase only a model
+    wrote), nearest to ``near``."""
+    return _found_by_the_strategy(phrase, draft, article) or article.locate(phrase, near=near)
 
 
 def _named(name: str, draft: DealDraft, article: ArticleText, *, company: bool = False) -> bool:
-    found = draft.spans.get(name)
-    return (found is not None and article.reads_as(found, name)) or article.names(name, company=company)
+    return _found_by_the_strategy(name, draft, article) is not None or article.names(name, company=company)
 
 
 def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None, list[str]]:
