@@ -37,6 +37,7 @@ from fdi_extract.batch import (
 )
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
 from fdi_extract.inputs import read_inputs
+from fdi_extract.knowledge import extraction_key
 from fdi_extract.llm import LLM
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
@@ -110,10 +111,21 @@ def _client(settings: Settings) -> openai.OpenAI:
     )
 
 
+def _batch_extractor(settings: Settings) -> Extractor:
+    """An extractor whose results are keyed apart from a live run's: a batch job holds each article's first
+    request only, so a deal left without a company gets no question about it (that would take a second
+    round), and the result is not what a live run makes. A live run into the folder counts them as stale."""
+    extractor = Extractor(settings)
+    extractor.result_key = extraction_key(
+        settings, extractor.strategy.name, f"{extractor.strategy.prompt_version}, batch: first requests only"
+    )
+    return extractor
+
+
 def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | None = None) -> Submitted:
     """Register the archive in ``out_dir``'s store and submit every article that needs the model."""
     settings = settings or Settings()
-    extractor = Extractor(settings)
+    extractor = _batch_extractor(settings)
     client = _client(settings)
     llm = extractor.llm()
     summary, run = Submitted(), RunSummary()
@@ -176,7 +188,7 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
 def collect_batches(out_dir: Path, settings: Settings | None = None) -> Collected:
     """Save the answers of every finished job; once no job is in flight, reconcile and write the outputs."""
     settings = settings or Settings()
-    extractor = Extractor(settings)
+    extractor = _batch_extractor(settings)
     client = _client(settings)
     llm = extractor.llm()
     collected = Collected()

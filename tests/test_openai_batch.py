@@ -63,6 +63,11 @@ def test_submit_then_collect_gives_the_records_of_a_live_run(tmp_path: Path) -> 
     ).read_text()
     assert '<mark class="amount">10 млн долларов США</mark>' in (tmp_path / "out" / "report.html").read_text()
 
+    # A batch job holds first requests only, so a live run into its folder counts what it made as made otherwise.
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        again = run_batch([archive], tmp_path / "out", _settings(url))
+    assert again.stale == 6  # the five the job answered and the one the prefilter skipped; a0003 failed there
+
 
 def test_the_embedded_model_is_refused_with_a_reason(tmp_path: Path) -> None:
     with pytest.raises(FdiExtractError, match="needs OpenAI"):

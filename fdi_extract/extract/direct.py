@@ -8,8 +8,8 @@ makes it this project's is what happens after: an investor the article never nam
 article's sentences holding the investor or the figures; the stage is read from the cue tables in those
 sentences, else their paragraph, else the article's lede (announced where none states one: the model's own
 choice was wrong on most deals); two proposals of one project are one deal; and a deal with a figure but no
-company the article names gets one more question, which company invests in it (live requests only: answers
-collected from a batch job are read as they are).
+company the article names gets one more question, which company invests in it (live requests only: a batch
+job holds the first requests, and its results are keyed apart).
 """
 
 from __future__ import annotations
