@@ -14,19 +14,9 @@ output.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from fdi_extract.drafts import DealDraft, GroundedDeal
 from fdi_extract.model import Evidence
-from fdi_extract.normalize.money import Money
-from fdi_extract.normalize.quantities import Quantity
-from fdi_extract.text import ArticleText
-
-_Figure = TypeVar("_Figure", Money, Quantity)
-
-
-def _overlapping(items: list[_Figure], span: tuple[int, int]) -> list[_Figure]:
-    return [item for item in items if item.start < span[1] and span[0] < item.end]
+from fdi_extract.text import ArticleText, overlapping
 
 
 def _found_by_the_strategy(phrase: str, draft: DealDraft, article: ArticleText) -> tuple[int, int] | None:
@@ -76,7 +66,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
 
     if draft.amount:
         span = _span_of(draft.amount, draft, article, evidence)
-        found = _overlapping(article.money, span) if span else []
+        found = overlapping(article.money, span) if span else []
         if found:
             grounded.amount = found[0]
             evidence.append(_figure_evidence(article, found[0].start, found[0].end, "amount"))
@@ -84,7 +74,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
             warnings.append(f"{label}: amount {draft.amount!r} is not a money phrase of the article, left out")
     for phrase in draft.capacity:
         span = _span_of(phrase, draft, article, evidence)
-        found = _overlapping(article.capacities, span) if span else []
+        found = overlapping(article.capacities, span) if span else []
         if not found:
             warnings.append(f"{label}: capacity {phrase!r} is not a capacity phrase of the article, left out")
         for quantity in found:
@@ -93,7 +83,7 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
                 evidence.append(_figure_evidence(article, quantity.start, quantity.end, "capacity"))
     if draft.jobs:
         span = _span_of(draft.jobs, draft, article, evidence)
-        found = _overlapping(article.jobs, span) if span else []
+        found = overlapping(article.jobs, span) if span else []
         if found:
             best = max(found, key=lambda q: q.value)
             grounded.jobs = int(best.value)

@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from unidecode import unidecode
 
@@ -145,6 +146,14 @@ class StatedStage:
     @property
     def reason(self) -> str:
         return f"stage {self.stage.value}: “{self.words}” in {self.where}"
+
+
+_Figure = TypeVar("_Figure", Money, Quantity)
+
+
+def overlapping(figures: list[_Figure], span: tuple[int, int]) -> list[_Figure]:
+    """The money or quantity phrases of ``figures`` that overlap ``span``."""
+    return [figure for figure in figures if figure.start < span[1] and span[0] < figure.end]
 
 
 class ArticleText:

@@ -34,7 +34,7 @@ from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.numbers import scaled_numbers
 from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_jobs
 from fdi_extract.prompts import load_prompt
-from fdi_extract.text import Span
+from fdi_extract.text import Span, overlapping
 
 # Questions an article may get about deals the model left without a company: each costs a request.
 MAX_INVESTOR_QUESTIONS = 3
@@ -341,12 +341,7 @@ def _states_a_figure(draft: DealDraft, text: ArticleText) -> bool:
     """Whether the draft's amount or a capacity is a money or capacity phrase of the article (where the
     strategy found it): a deal grounding will keep even with no company."""
     wanted = [(draft.amount, text.money), *((phrase, text.capacities) for phrase in draft.capacity)]
-    return any(
-        figure.start < at[1] and at[0] < figure.end
-        for phrase, figures in wanted
-        if phrase and (at := draft.spans.get(phrase))
-        for figure in figures
-    )
+    return any(overlapping(figures, at) for phrase, figures in wanted if phrase and (at := draft.spans.get(phrase)))
 
 
 def _not_an_investment(amount_at: tuple[int, int], spans: list[Span]) -> bool:
