@@ -37,9 +37,16 @@ from fdi_extract.report import write_report
 from fdi_extract.settings import RetryPolicy, Settings, Strategy, StructuredMode
 
 if TYPE_CHECKING:
-    from fdi_extract.pipeline import Extractor, aextract_article, aextract_deals, extract_article, extract_deals
+    from fdi_extract.pipeline import (
+        ArticleOptions,
+        Extractor,
+        aextract_article,
+        aextract_deals,
+        extract_article,
+        extract_deals,
+    )
 
-_PIPELINE = {"Extractor", "aextract_article", "aextract_deals", "extract_article", "extract_deals"}
+_PIPELINE = {"ArticleOptions", "Extractor", "aextract_article", "aextract_deals", "extract_article", "extract_deals"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,6 +64,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Amount",
     "Article",
+    "ArticleOptions",
     "ArticleResult",
     "Capacity",
     "Deal",

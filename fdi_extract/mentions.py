@@ -66,17 +66,15 @@ def to_mention(
 
     amount = None
     if grounded.amount is not None:
-        money = grounded.amount
-        converted = to_usd(money, article.published_date)
-        amount = Amount(
-            value=money.value,
-            currency=money.currency,
-            qualifier=money.qualifier,
-            text=money.text,
-            usd=converted.usd,
-            usd_rate=converted.rate.per_usd if converted.rate else None,
-            usd_rate_source=converted.rate.source if converted.rate else None,
-            usd_note=converted.note,
+        converted = to_usd(grounded.amount, article.published_date)
+        rate = converted.rate
+        amount = Amount.model_validate(grounded.amount, from_attributes=True).model_copy(
+            update={
+                "usd": converted.usd,
+                "usd_rate": rate and rate.per_usd,
+                "usd_rate_source": rate and rate.source,
+                "usd_note": converted.note,
+            }
         )
     capacities = [Capacity(value=q.value, unit=q.unit, text=q.text) for q in grounded.capacities if q.unit]
     sector = draft.sector or sector_for(f"{draft.project} {evidence_text}")

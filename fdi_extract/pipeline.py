@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from functools import cache, partial
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar, Unpack
 
 from fdi_extract.articles import check_text, find_published
 from fdi_extract.drafts import DealDraft
@@ -337,76 +337,72 @@ def _shared_extractor(settings: Settings | None) -> Extractor:
     return _started[key]
 
 
-def _article(text: str | bytes, published: str | None, article_id: str | None, url: str | None) -> Article:
-    article_id = article_id or "article"
+class ArticleOptions(TypedDict, total=False):
+    """What a caller may say of one article besides its text; every key is optional.
+
+    ``published``: the ISO date the amounts are converted at (found in the text when not given);
+    ``article_id`` and ``url``: where the mentions say they come from; ``settings``: the model and strategy.
+    """
+
+    published: str | None
+    article_id: str | None
+    url: str | None
+    settings: Settings | None
+
+
+def _article(text: str | bytes, options: ArticleOptions, caller: str) -> Article:
+    # The four public functions share one declaration of their keywords, so a misspelt one must still be
+    # refused as a def with explicit keywords would refuse it.
+    unknown = sorted(options.keys() - ArticleOptions.__annotations__.keys())
+    if unknown:
+        expected = ", ".join(ArticleOptions.__annotations__)
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r} (it takes {expected})")
+    article_id = options.get("article_id") or "article"
     if isinstance(text, bytes):
         from fdi_extract.articles import decode
 
         text = decode(text, article_id)
     check_text(text, article_id)
-    return Article(text=text, article_id=article_id, published=published or find_published(text), url=url)
+    published = options.get("published") or find_published(text)
+    return Article(text=text, article_id=article_id, published=published, url=options.get("url"))
 
 
-async def aextract_article(
-    text: str | bytes,
-    *,
-    published: str | None = None,
-    article_id: str | None = None,
-    url: str | None = None,
-    settings: Settings | None = None,
-) -> ArticleResult:
-    """One article's whole result (async): its mentions, the warnings of its extraction (what was left out
-    and why), the tokens it took and its seconds. Raises as :func:`aextract_deals` does."""
-    article = _article(text, published, article_id, url)
+async def _aextract(article: Article, settings: Settings | None) -> ArticleResult:
     return await _shared_extractor(settings).aextract(article)
 
 
-def extract_article(
-    text: str | bytes,
-    *,
-    published: str | None = None,
-    article_id: str | None = None,
-    url: str | None = None,
-    settings: Settings | None = None,
-) -> ArticleResult:
+async def aextract_article(text: str | bytes, **options: Unpack[ArticleOptions]) -> ArticleResult:
+    """One article's whole result (async): its mentions, the warnings of its extraction (what was left out
+    and why), the tokens it took and its seconds. Raises as :func:`aextract_deals` does."""
+    return await _aextract(_article(text, options, "aextract_article"), options.get("settings"))
+
+
+def extract_article(text: str | bytes, **options: Unpack[ArticleOptions]) -> ArticleResult:
     """One article's whole result: mentions, warnings, token usage and seconds.
 
     >>> result = extract_article(text)                      # doctest: +SKIP
     >>> result.mentions, result.warnings, result.usage.prompt_tokens
     """
-    return _run(aextract_article(text, published=published, article_id=article_id, url=url, settings=settings))
+    return _run(_aextract(_article(text, options, "extract_article"), options.get("settings")))
 
 
-async def aextract_deals(
-    text: str | bytes,
-    *,
-    published: str | None = None,
-    article_id: str | None = None,
-    url: str | None = None,
-    settings: Settings | None = None,
-) -> list[DealMention]:
-    """The deals one article reports, as grounded and normalized mentions (async).
+async def aextract_deals(text: str | bytes, **options: Unpack[ArticleOptions]) -> list[DealMention]:
+    """The deals one article reports, as grounded and normalized mentions (async); keywords as
+    :class:`ArticleOptions`.
 
     Raises :class:`InputError` for text that is not an article (binary, not UTF-8, over the size
     limit); an empty article gives ``[]``. :func:`aextract_article` gives the warnings and usage too.
     """
-    result = await aextract_article(text, published=published, article_id=article_id, url=url, settings=settings)
+    result = await _aextract(_article(text, options, "aextract_deals"), options.get("settings"))
     return result.mentions
 
 
-def extract_deals(
-    text: str | bytes,
-    *,
-    published: str | None = None,
-    article_id: str | None = None,
-    url: str | None = None,
-    settings: Settings | None = None,
-) -> list[DealMention]:
+def extract_deals(text: str | bytes, **options: Unpack[ArticleOptions]) -> list[DealMention]:
     """The deals one article reports, as grounded and normalized mentions (:func:`extract_article` gives
-    the warnings and token usage too).
+    the warnings and token usage too); keywords as :class:`ArticleOptions`.
 
     >>> from fdi_extract import extract_deals              # doctest: +SKIP
     >>> extract_deals(open("seeds/001_a70f3a66ea427b18.txt").read())[0].investors[0].name
     'SUNGROW Renewables Development Co., Ltd'
     """
-    return extract_article(text, published=published, article_id=article_id, url=url, settings=settings).mentions
+    return _run(_aextract(_article(text, options, "extract_deals"), options.get("settings"))).mentions

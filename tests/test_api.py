@@ -101,6 +101,11 @@ def test_binary_and_oversized_input_raise_clear_errors(offline_settings: Setting
         extract_deals("Инвестиции. " * 166_667, article_id="big", settings=offline_settings)
 
 
+def test_a_misspelt_keyword_is_refused_by_name(offline_settings: Settings) -> None:
+    with pytest.raises(TypeError, match="extract_deals.*'publshed'.*published, article_id, url, settings"):
+        extract_deals("text", publshed="2026-01-01", settings=offline_settings)  # type: ignore[call-arg]
+
+
 def test_a_failing_article_does_not_stop_the_batch_and_the_key_never_leaks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
