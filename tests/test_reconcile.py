@@ -449,3 +449,12 @@ def test_the_family_rule_reads_alike_in_python_and_in_the_engines_sql(short: str
     query = f"SELECT {starts_family_sql('a', 'b')} FROM (SELECT ? AS a, ? AS b)"
     with duckdb.connect() as db:
         assert db.execute(query, [short, long]).fetchall() == [(starts_family(short, long),)]
+
+
+def test_one_story_reprinted_by_many_outlets_is_one_deal_with_one_link_a_copy() -> None:
+    reprints = [_m(f"outlet{i}", "Example Wind Power", usd=50e6, mw=100) for i in range(300)]
+    update = _m("later", "Example Wind Power", usd=52e6, mw=100, stage=Stage.construction, published="2025-09")
+    (deal,) = reconcile([*reprints, update])
+    assert len(deal.sources) == 301 and deal.stage is Stage.construction
+    # Each reprint tied to the first, and the update to it: not every pair of the 301.
+    assert len(deal.links) == 300

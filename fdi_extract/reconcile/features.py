@@ -93,6 +93,9 @@ def figure_cells(f: MentionFeatures) -> set[str]:
     return cells
 
 
+_WHERE_REPORTED = frozenset({"idx", "article_id", "key"})
+
+
 @dataclass(slots=True)
 class MentionFeatures:
     """The facts scoring and clustering compare, and ``idx``, the mention's place in the input."""
@@ -134,6 +137,11 @@ class MentionFeatures:
             capacity=tuple((c.unit.value, c.value) for c in mention.capacity),
             kinds=tuple(sorted(facility_kinds(mention.project))),
         )
+
+    def compared(self) -> tuple[object, ...]:
+        """Every fact of the mention but where it was reported (``idx``, article, key): two reports alike in
+        these, as one story run by many outlets gives, compare alike with any third."""
+        return tuple(getattr(self, name) for name in self.__slots__ if name not in _WHERE_REPORTED)
 
     @property
     def report_order(self) -> tuple[str, str]:

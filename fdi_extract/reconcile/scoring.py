@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 
 import pyarrow as pa
@@ -285,10 +285,30 @@ def score_blocks(rows: pa.Table) -> pa.Table:
             if block.startswith(FIGURE_BLOCK)
             else _candidate_pairs
         )
-        for a, b in pairs(sorted((features[idx] for _, idx in members), key=lambda f: f.idx)):
-            if (found := score(a, b)) is not None:
+        distinct, copies = _copies_apart(sorted((features[idx] for _, idx in members), key=lambda f: f.idx))
+        for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in pairs(distinct))):
+            if found is not None:
                 scored["i"].append(min(a.idx, b.idx))
                 scored["j"].append(max(a.idx, b.idx))
                 scored["score"].append(found[0])
                 scored["reasons"].append(list(found[1]))
     return pa.Table.from_pydict(scored, schema=SCORED)
+
+
+def _copies_apart(
+    members: list[MentionFeatures],
+) -> tuple[list[MentionFeatures], list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]]]:
+    """A block's mentions (by idx) → those to pair among themselves, and each copy scored with the first
+    mention it copies (:meth:`MentionFeatures.compared`). A copy compares with any third as its first does,
+    so only the first is paired further: a story reprinted by a thousand outlets costs a thousand pairs, not
+    half a million, and its deal keeps one link a copy. A copy that its first does not link (one article)
+    is paired as any other mention."""
+    first: dict[tuple[object, ...], MentionFeatures] = {}
+    distinct, copies = [], []
+    for f in members:
+        original = first.setdefault(f.compared(), f)
+        if original is not f and (found := score(original, f)) is not None:
+            copies.append((original, f, found))
+        else:
+            distinct.append(f)
+    return distinct, copies
