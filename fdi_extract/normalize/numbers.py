@@ -33,6 +33,9 @@ SCALE_FACTORS: tuple[tuple[tuple[str, ...], float], ...] = tuple(
 # The words that open and join a range's two ends, for money and quantities alike.
 RANGE_FROM = f"(?:{FIGURE_WORDS['ranges']['from']})"
 RANGE_TO = f"(?:{FIGURE_WORDS['ranges']['to']})"
+# Every figure phrase starts at a digit or at a range's opening word. Said first as a lookahead, it lets the
+# regex engine pass every other position of an article in one test instead of trying each alternative there.
+FIGURE_START = rf"(?=\d|{RANGE_FROM})"
 
 # Above any sum or quantity a news article reports, in any unit or currency (a quintillion; the largest
 # plausible, a programme in rials or dong, is under 1e17): a figure beyond it is a typo or an attack.

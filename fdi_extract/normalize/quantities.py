@@ -13,6 +13,7 @@ from typing import Any
 
 from fdi_extract.model import CapacityUnit
 from fdi_extract.normalize.numbers import (
+    FIGURE_START,
     FIGURE_WORDS,
     NUMBER,
     RANGE_FROM,
@@ -32,12 +33,12 @@ _LOW = (
 )
 _S = rf"[{SPACES}]*"
 
-_POWER = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['power']})(?![\w])", re.IGNORECASE)
-_AREA = re.compile(rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['area']})(?![\w])", re.IGNORECASE)
-_ROOMS = re.compile(rf"{_AMOUNT}[{SPACES}-]*(?P<unit>{_CAPACITY['rooms']})(?![\w])", re.IGNORECASE)
+_POWER = re.compile(rf"{FIGURE_START}(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['power']})(?![\w])", re.IGNORECASE)
+_AREA = re.compile(rf"{FIGURE_START}(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['area']})(?![\w])", re.IGNORECASE)
+_ROOMS = re.compile(rf"{FIGURE_START}{_AMOUNT}[{SPACES}-]*(?P<unit>{_CAPACITY['rooms']})(?![\w])", re.IGNORECASE)
 _PERIOD = f"(?P<period>{_CAPACITY['period']})"
 _TONNES = re.compile(
-    rf"(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['tonnes']})(?![\w])"
+    rf"{FIGURE_START}(?:{_LOW})?{_AMOUNT}{_S}(?P<unit>{_CAPACITY['tonnes']})(?![\w])"
     rf"(?:(?:[{SPACES}]+[^\s.,;:!?]+){{0,3}}?[{SPACES}]+{_PERIOD})?",
     re.IGNORECASE,
 )
@@ -45,13 +46,15 @@ _ANNUAL = re.compile(_CAPACITY["annual_before"], re.IGNORECASE)
 # Kazakh puts the period before the figure: "тәулігіне 5000 тонна" (a day), "жылына 1 млн тонна" (a year).
 _DAILY_BEFORE = re.compile(_CAPACITY["daily_before"], re.IGNORECASE)
 _JOBS = re.compile(
-    rf"{_AMOUNT}{_S}(?:(?:{_JOB['adjectives']})[{SPACES}]+)?(?:{_JOB['words']})(?![\w])",
+    rf"{FIGURE_START}{_AMOUNT}{_S}(?:(?:{_JOB['adjectives']})[{SPACES}]+)?(?:{_JOB['words']})(?![\w])",
     re.IGNORECASE,
 )
 _PEOPLE_AT_WORK = re.compile(
     rf"(?:{_JOB['at_work']})(?:[{SPACES}]+[^\s.]+){{0,3}}?[{SPACES}]+{_AMOUNT}{_S}(?:{_JOB['people']})", re.IGNORECASE
 )
-_PEOPLE_EMPLOYED_KK = re.compile(rf"{_AMOUNT}{_S}(?:{_JOB['people_kk']}){_S}(?:{_JOB['employed_kk']})", re.IGNORECASE)
+_PEOPLE_EMPLOYED_KK = re.compile(
+    rf"{FIGURE_START}{_AMOUNT}{_S}(?:{_JOB['people_kk']}){_S}(?:{_JOB['employed_kk']})", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)

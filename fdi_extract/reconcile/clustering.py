@@ -50,6 +50,10 @@ class _Clusters:
         # the complete-link check asks about the same pairs again as clusters grow.
         self.linked = linked
         self.vetoed: dict[tuple[int, int], bool] = {}
+        # A verdict rests on the facts compared alone (two clusters sharing an article never get this far), so
+        # reports alike in them, one story reprinted, share their verdicts: keyed by which facts, not which mention.
+        facts: dict[tuple[object, ...], int] = {}
+        self.facts_of = {i: facts.setdefault(f.compared(), len(facts)) for i, f in features.items()}
         # Pairs judged two projects by adjudication: never in one cluster, not even through others.
         self.apart_from: dict[int, set[int]] = defaultdict(set)
         for x, y in apart:
@@ -91,9 +95,10 @@ class _Clusters:
         pair = (x, y) if x < y else (y, x)
         if pair in self.linked:
             return False
-        verdict = self.vetoed.get(pair)
+        facts = (self.facts_of[pair[0]], self.facts_of[pair[1]])
+        verdict = self.vetoed.get(facts)
         if verdict is None:
-            verdict = self.vetoed[pair] = score(self.features[x], self.features[y]) is None
+            verdict = self.vetoed[facts] = score(self.features[pair[0]], self.features[pair[1]]) is None
         return verdict
 
 
