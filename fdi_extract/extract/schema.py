@@ -7,7 +7,7 @@ That keeps every figure traceable to the article and lets a small model do only 
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -39,10 +39,11 @@ class Answer(OpenAISchema):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The default JSON schema, built once per model: Pydantic rebuilds it on every call, and every
         request asks for it (Instructor's request, and the llama.cpp grammar); rebuilt, it was most of the
-        library's CPU per article in bench/throughput.py."""
+        library's CPU per article in bench/throughput.py. Each caller gets a copy of its own to change; read
+        from JSON text, which costs a fraction of a deep copy."""
         if args or kwargs:
             return super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_default_schema(cls))
+        return json.loads(_default_schema(cls))
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:
@@ -51,8 +52,8 @@ class Answer(OpenAISchema):
 
 
 @lru_cache(maxsize=256)  # bounded: a caller may make answer models of its own
-def _default_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+def _default_schema(model: type[BaseModel]) -> str:
+    return json.dumps(BaseModel.model_json_schema.__func__(model))  # type: ignore[attr-defined]
 
 
 class FoundDeal(BaseModel):

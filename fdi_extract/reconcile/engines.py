@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -138,7 +139,7 @@ class DuckDBEngine:
                 [
                     SCORED.empty_table(),
                     *pool.map(
-                        score_blocks,
+                        score_blocks if adjudicate is None else partial(score_blocks, copies_alike=False),
                         _whole_groups(db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows),
                     ),
                 ]

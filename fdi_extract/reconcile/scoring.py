@@ -269,10 +269,14 @@ def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[Mentio
     )
 
 
-def score_blocks(rows: pa.Table) -> pa.Table:
+def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
     """The mentions of one or more blocks (its key in ``block``, then :data:`FEATURES` columns, a row each; a
     block's rows next to each other) → the pairs among each block's mentions that may be one deal
-    (:data:`SCORED`, i < j). The one function both engines run: over a chunk of blocks, or over one block."""
+    (:data:`SCORED`, i < j). The one function both engines run: over a chunk of blocks, or over one block.
+
+    ``copies_alike``: a report alike in every compared fact to an earlier one is paired with that one only
+    (:func:`_copies_apart`). Not so where a model will judge pairs on their words (adjudication): two reports
+    alike in their facts may still tell of a greenhouse and a poultry farm."""
     scored: dict[str, list] = {"i": [], "j": [], "score": [], "reasons": []}
     features = distinct_features(rows)
     for block, members in groupby(
@@ -285,7 +289,8 @@ def score_blocks(rows: pa.Table) -> pa.Table:
             if block.startswith(FIGURE_BLOCK)
             else _candidate_pairs
         )
-        distinct, copies = _copies_apart(sorted((features[idx] for _, idx in members), key=lambda f: f.idx))
+        ordered = sorted((features[idx] for _, idx in members), key=lambda f: f.idx)
+        distinct, copies = _copies_apart(ordered) if copies_alike else (ordered, [])
         for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in pairs(distinct))):
             if found is not None:
                 scored["i"].append(min(a.idx, b.idx))
