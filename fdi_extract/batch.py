@@ -43,14 +43,27 @@ from fdi_extract.store import Store, cache_key, one_writer
 
 
 @dataclass
-class RunSummary:
+class ArchiveCounts:
+    """What reading an archive and settling its articles without a model counted: a run and a submission to
+    a batch API alike."""
+
     inputs: int = 0
     duplicates: int = 0
-    done: int = 0
-    from_cache: int = 0
-    failed: int = 0
-    skipped: int = 0
     unreadable: int = 0
+    from_cache: int = 0
+    skipped: int = 0
+    bad_records: list[BadRecord] = field(default_factory=list)
+
+    def register(self, inputs: Iterable[Path], store: Store) -> None:
+        """Add the archive's articles to ``store``, counting those read, repeated and unreadable."""
+        registered = store.add_articles(read_inputs(inputs, self.bad_records.append))
+        self.inputs, self.duplicates, self.unreadable = registered.read, registered.duplicates, len(self.bad_records)
+
+
+@dataclass
+class RunSummary(ArchiveCounts):
+    done: int = 0
+    failed: int = 0
     mentions: int = 0
     deals: int = 0
     prompt_tokens: int = 0
@@ -59,7 +72,6 @@ class RunSummary:
     seconds: float = 0.0
     stale: int = 0  # articles done under another result key (package, data, prompt, model), left as they were
     refreshed: int = 0  # such articles set back to be done again (``refresh``)
-    bad_records: list[BadRecord] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "article: cause" of every article that failed
 
     def as_dict(self) -> dict[str, object]:
@@ -141,9 +153,7 @@ async def arun_batch(
     started = time.perf_counter()
     stopped: EndpointUnreachableError | None = None
     with one_writer(out_dir / "store.sqlite"), Store(out_dir / "store.sqlite") as store:
-        registered = store.add_articles(read_inputs(inputs, summary.bad_records.append))
-        summary.inputs, summary.duplicates = registered.read, registered.duplicates
-        summary.unreadable = len(summary.bad_records)
+        summary.register(inputs, store)
         extractor = Extractor(settings)  # not opened here: a run with nothing left to extract starts no model
         if refresh:
             summary.refreshed = store.refresh(extractor.result_key)

@@ -343,6 +343,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{submitted.requests:,} requests as batch job(s) {', '.join(submitted.jobs) or '(none)'}.\n"
             f"Collect the results with: fdi-extract collect {args.out}"
         )
+        if hidden := _report_unreadables(submitted.bad_records):
+            err.print(f"… {hidden} more unreadable records")
         return 0
     summary = run_batch(args.inputs, args.out, settings, concurrency=args.concurrency, refresh=args.refresh)
     return _print_summary(summary, args.out)
@@ -392,6 +394,13 @@ def _report_unreadable(bad: BadRecord) -> None:
     _say(f"{bad.where}: {bad.problem}", "unreadable", "yellow")
 
 
+def _report_unreadables(bad_records: list[BadRecord]) -> int:
+    """Say the first few unreadable records; how many were left unsaid."""
+    for bad in bad_records[:_SHOWN]:
+        _report_unreadable(bad)
+    return max(0, len(bad_records) - _SHOWN)
+
+
 def _print_summary(summary: RunSummary, out_dir: Path) -> int:
     table = Table(title=f"run → {out_dir}")
     table.add_column("")
@@ -422,11 +431,10 @@ def _print_summary(summary: RunSummary, out_dir: Path) -> int:
             "stale",
             "yellow",
         )
-    for bad in summary.bad_records[:_SHOWN]:
-        _report_unreadable(bad)
+    hidden = _report_unreadables(summary.bad_records)
     for failure in summary.failures[:_SHOWN]:
         _say(failure, "failed", "red")
-    hidden = max(0, len(summary.bad_records) - _SHOWN) + max(0, len(summary.failures) - _SHOWN)
+    hidden += max(0, len(summary.failures) - _SHOWN)
     if hidden:
         err.print(f"… {hidden} more, all in {out_dir / 'summary.json'}")
     return 1 if summary.failed else 0

@@ -29,6 +29,7 @@ import openai
 from openai.types import Batch
 
 from fdi_extract.batch import (
+    ArchiveCounts,
     RunSummary,
     article_cache_key,
     finish,
@@ -36,7 +37,6 @@ from fdi_extract.batch import (
     settle_without_llm,
 )
 from fdi_extract.errors import FdiExtractError, LLMAnswerError
-from fdi_extract.inputs import read_inputs
 from fdi_extract.knowledge import extraction_key
 from fdi_extract.llm import LLM
 from fdi_extract.model import Article, ArticleResult
@@ -53,16 +53,12 @@ _IN_FLIGHT = {"validating", "in_progress", "finalizing", "cancelling"}
 
 
 @dataclass
-class Submitted:
+class Submitted(ArchiveCounts):
     """What a submission did: articles sent (in how many requests and jobs), and those settled without the model."""
 
-    inputs: int = 0
-    duplicates: int = 0
     articles: int = 0
     requests: int = 0
     jobs: list[str] = field(default_factory=list)
-    from_cache: int = 0
-    skipped: int = 0
 
 
 @dataclass
@@ -134,8 +130,7 @@ def submit_batch(inputs: Iterable[Path], out_dir: Path, settings: Settings | Non
         Store(out_dir / "store.sqlite") as store,
         tempfile.TemporaryDirectory() as work,
     ):
-        registered = store.add_articles(read_inputs(inputs, run.bad_records.append))
-        summary.inputs, summary.duplicates = registered.read, registered.duplicates
+        summary.register(inputs, store)
         job_file = _JobFile(Path(work) / "requests.jsonl")
 
         def send() -> None:

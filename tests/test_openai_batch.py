@@ -80,10 +80,13 @@ def test_the_command_line_submits_and_collects(
     from fdi_extract.cli import main
 
     archive = _archive(tmp_path, 2)
+    (archive / "broken.jsonl").write_text("not a record\n")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch-0000")
     with fake_openai_batch(lambda body: ANSWER, polls_until_done=0) as (url, _):
         assert main(["run", str(archive), "--out", str(tmp_path / "out"), "--openai-batch", "--base-url", url]) == 0
-        assert "fdi-extract collect" in capsys.readouterr().err
+        said = capsys.readouterr().err
+        assert "fdi-extract collect" in said
+        assert "broken.jsonl:1" in said and "unreadable" in said  # a submission names its bad records too
         assert main(["collect", str(tmp_path / "out"), "--base-url", url]) == 0
     assert len((tmp_path / "out" / "mentions.jsonl").read_text().splitlines()) == 2
 
