@@ -1,7 +1,7 @@
 """Reconciliation quality and speed.
 
     .venv/bin/python bench/reconcile.py [--extracted out/bench/direct.seeds.mentions.jsonl ...]
-        [--sizes 10000,...] [--cli-sizes 100000,1000000] [--spark local[2]]
+        [--sizes 10000,...] [--cli-sizes 100000,1000000] [--spark local[2]] [--daily 10000]
 
 1. Gold mentions of the seeds and ../shared/corpus/dev fed in (reconciliation alone): pairwise
    precision/recall and B-cubed F1 against the gold ``deal`` keys.
@@ -10,7 +10,8 @@
 3. Synthetic archives (realistic name variants, currencies, near-duplicates, same company with several
    projects, a tenth of investors sharing a first word): seconds, peak RSS and B-cubed F1 against the
    generator's truth, in memory (``reconcile(list)``) and through the CLI from a JSONL file (the
-   out-of-core path), to show how the time grows.
+   out-of-core path), to show how the time grows; with ``--daily N``, N further mentions reconciled into
+   each CLI run's folder afterwards (the daily case), with how many earlier mentions changed deal.
 """
 
 from __future__ import annotations
@@ -293,43 +294,59 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def through_the_cli(sizes: list[int], spark: str | None = None) -> None:
-    """``fdi-extract reconcile FILE --out DIR`` on a JSONL file of synthetic mentions, in a child process:
-    its wall time, the peak of its resident memory with its worker processes' (sampled every 0.2 s), and
-    B-cubed F1 of its mentions.parquet against the generator's truth."""
+def _reconcile_in_a_child(mentions: Path, out: Path, spark: str | None) -> tuple[float, int]:
+    """``fdi-extract reconcile MENTIONS --out OUT`` in a child process: its wall seconds and the peak of its
+    resident memory with its worker processes' (sampled every 0.2 s)."""
+    command = [sys.executable, "-m", "fdi_extract.cli", "reconcile", str(mentions), "--out", str(out)]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, *(["--spark", spark] if spark else [])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss(child.pid))
+        time.sleep(0.2)
+    if child.returncode:
+        raise SystemExit(f"reconcile failed: {child.stderr.read().decode()[-2000:]}")
+    return time.perf_counter() - started, peak
+
+
+def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0) -> None:
+    """``fdi-extract reconcile FILE --out DIR`` on a JSONL file of synthetic mentions: wall time, peak memory
+    and B-cubed F1 of its mentions.parquet against the generator's truth. With ``daily``, then that many further
+    mentions of the same generator reconciled into the same folder (the daily case): its seconds and peak,
+    and how many of the earlier mentions changed deal."""
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
             work = Path(folder)
             truth: dict[str, str] = {}
-            with (work / "mentions.jsonl").open("w") as lines:
-                for record, deal in synthetic_records(size, random.Random(size)):
-                    lines.write(json.dumps(record) + "\n")
+            records = synthetic_records(size + daily, random.Random(size))
+            with (work / "mentions.jsonl").open("w") as first, (work / "new.jsonl").open("w") as later:
+                for made, (record, deal) in enumerate(records):
+                    (first if made < size else later).write(json.dumps(record) + "\n")
                     truth[record["article_id"]] = deal
-            command = [
-                sys.executable,
-                "-m",
-                "fdi_extract.cli",
-                "reconcile",
-                str(work / "mentions.jsonl"),
-                "--out",
-                str(work / "out"),
-                *(["--spark", spark] if spark else []),
-            ]
-            started = time.perf_counter()
-            child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            peak = 0
-            while child.poll() is None:
-                peak = max(peak, _tree_rss(child.pid))
-                time.sleep(0.2)
-            seconds = time.perf_counter() - started
-            if child.returncode:
-                raise SystemExit(f"reconcile failed: {child.stderr.read().decode()[-2000:]}")
+            seconds, peak = _reconcile_in_a_child(work / "mentions.jsonl", work / "out", spark)
             rows = duckdb.sql(f"SELECT article_id, deal_id FROM '{work / 'out' / 'mentions.parquet'}'").fetchall()
             deals = len({deal for _, deal in rows})
             scores = cluster_scores([truth[article] for article, _ in rows], [deal for _, deal in rows])
             print(
                 f"CLI{' on Spark ' + spark if spark else ''}: synthetic {size:,} mentions → {deals:,} deals in "
                 f"{seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers together), "
+                f"B-cubed F1 {scores.bcubed_f1:.3f}"
+            )
+            if not daily:
+                continue
+            before = dict(rows)
+            seconds, peak = _reconcile_in_a_child(work / "new.jsonl", work / "out", spark)
+            after = dict(
+                duckdb.sql(f"SELECT article_id, deal_id FROM '{work / 'out' / 'mentions.parquet'}'").fetchall()
+            )
+            moved = sum(after.get(article) != deal for article, deal in before.items())
+            scores = cluster_scores([truth[article] for article in after], list(after.values()))
+            print(
+                f"  then {daily:,} new mentions into that folder: {len(after):,} mentions → "
+                f"{len(set(after.values())):,} deals in {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB; "
+                f"earlier mentions whose deal id changed: {moved:,} of {len(before):,}; "
                 f"B-cubed F1 {scores.bcubed_f1:.3f}"
             )
 
@@ -341,6 +358,9 @@ def main() -> None:
     parser.add_argument("--cli-sizes", default="100000,1000000", help="through `fdi-extract reconcile FILE`")
     parser.add_argument("--spark", metavar="MASTER", help="the CLI runs link on Spark (e.g. local[2])")
     parser.add_argument(
+        "--daily", type=int, default=0, metavar="N", help="after each CLI size, N further mentions into its folder"
+    )
+    parser.add_argument(
         "--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs"
     )
     args = parser.parse_args()
@@ -350,7 +370,7 @@ def main() -> None:
     if args.sizes:
         scaling([int(s) for s in args.sizes.split(",")])
     if args.cli_sizes:
-        through_the_cli([int(s) for s in args.cli_sizes.split(",")], args.spark)
+        through_the_cli([int(s) for s in args.cli_sizes.split(",")], args.spark, args.daily)
 
 
 if __name__ == "__main__":
