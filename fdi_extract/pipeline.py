@@ -367,14 +367,16 @@ def _article(text: str | bytes, options: ArticleOptions, caller: str) -> Article
     return Article(text=text, article_id=article_id, published=published, url=options.get("url"))
 
 
-async def _aextract(article: Article, settings: Settings | None) -> ArticleResult:
-    return await _shared_extractor(settings).aextract(article)
+async def _aextract(text: str | bytes, options: ArticleOptions, caller: str) -> ArticleResult:
+    """What the four public functions do: read the article and its options, then extract it."""
+    article = _article(text, options, caller)
+    return await _shared_extractor(options.get("settings")).aextract(article)
 
 
 async def aextract_article(text: str | bytes, **options: Unpack[ArticleOptions]) -> ArticleResult:
     """One article's whole result (async): its mentions, the warnings of its extraction (what was left out
     and why), the tokens it took and its seconds. Raises as :func:`aextract_deals` does."""
-    return await _aextract(_article(text, options, "aextract_article"), options.get("settings"))
+    return await _aextract(text, options, "aextract_article")
 
 
 def extract_article(text: str | bytes, **options: Unpack[ArticleOptions]) -> ArticleResult:
@@ -383,7 +385,7 @@ def extract_article(text: str | bytes, **options: Unpack[ArticleOptions]) -> Art
     >>> result = extract_article(text)                      # doctest: +SKIP
     >>> result.mentions, result.warnings, result.usage.prompt_tokens
     """
-    return _run(_aextract(_article(text, options, "extract_article"), options.get("settings")))
+    return _run(_aextract(text, options, "extract_article"))
 
 
 async def aextract_deals(text: str | bytes, **options: Unpack[ArticleOptions]) -> list[DealMention]:
@@ -393,7 +395,7 @@ async def aextract_deals(text: str | bytes, **options: Unpack[ArticleOptions]) -
     Raises :class:`InputError` for text that is not an article (binary, not UTF-8, over the size
     limit); an empty article gives ``[]``. :func:`aextract_article` gives the warnings and usage too.
     """
-    result = await _aextract(_article(text, options, "aextract_deals"), options.get("settings"))
+    result = await _aextract(text, options, "aextract_deals")
     return result.mentions
 
 
@@ -405,4 +407,4 @@ def extract_deals(text: str | bytes, **options: Unpack[ArticleOptions]) -> list[
     >>> extract_deals(open("seeds/001_a70f3a66ea427b18.txt").read())[0].investors[0].name
     'SUNGROW Renewables Development Co., Ltd'
     """
-    return _run(_aextract(_article(text, options, "extract_deals"), options.get("settings"))).mentions
+    return _run(_aextract(text, options, "extract_deals")).mentions
