@@ -283,10 +283,12 @@ def _existing(paths: list[Path]) -> list[Path]:
 _SMALL_INPUT_BYTES = 12 * 2**20
 
 
-def _workers_for(sources: list[Path]) -> int:
-    """One per core, or 1 when the sources are mention files too small to gain from processes."""
+def _workers_for(sources: list[Path], out: Path) -> int:
+    """One per core, or 1 when the sources are mention files too small to gain from processes, with the
+    mentions of an earlier run in ``out``, which are read and linked again."""
     files = [source for source in sources if _store_path(source) is None]
-    small = len(files) == len(sources) and sum(f.stat().st_size for f in files) < _SMALL_INPUT_BYTES
+    earlier = [path] if (path := out / "mentions.jsonl").exists() else []
+    small = len(files) == len(sources) and sum(f.stat().st_size for f in files + earlier) < _SMALL_INPUT_BYTES
     return 1 if small else all_cores()
 
 
@@ -309,7 +311,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             args.out,
             adjudicate=adjudicator,
             engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
-            workers=args.workers or _workers_for(args.mentions),
+            workers=args.workers or _workers_for(args.mentions, args.out),
             memory_limit=args.memory_limit,
         )
     finally:

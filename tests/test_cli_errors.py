@@ -188,8 +188,13 @@ def test_a_small_mention_file_is_reconciled_in_this_process(records: Path, tmp_p
     from fdi_extract.cli import _SMALL_INPUT_BYTES, _workers_for
     from fdi_extract.reconcile.workers import all_cores
 
-    assert _workers_for([records]) == 1
+    out = tmp_path / "out"
+    assert _workers_for([records], out) == 1
     large = tmp_path / "large.jsonl"
     with large.open("wb") as handle:
         handle.truncate(_SMALL_INPUT_BYTES)
-    assert _workers_for([records, large]) == all_cores()
+    assert _workers_for([records, large], out) == all_cores()
+    # A day's few mentions into the folder of a large archive: the archive is linked again with them.
+    out.mkdir()
+    large.rename(out / "mentions.jsonl")
+    assert _workers_for([records], out) == all_cores()

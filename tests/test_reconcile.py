@@ -151,6 +151,41 @@ def test_ids_are_stable_across_runs_and_increments() -> None:
     assert {d.deal_id for d in deals} == ids and len(deals) == 2  # an increment joins existing deals
 
 
+def test_earlier_deals_keep_their_ids_and_members_when_new_reports_come(tmp_path: Path) -> None:
+    # Yesterday one deal of two reports: a company's wind farm, then its 300 MW. Today a report of the
+    # company's 100 MW farm: as close to the first report as the second is, and at odds with the second.
+    first = _m("d1", "Steppe Breeze LLP", region="KZ-47", published="2025-03")
+    second = _m("d2", "Steppe Breeze LLP", region="KZ-47", published="2025-04", mw=300)
+    today = _m("d3", "Steppe Breeze LLP", region="KZ-47", published="2025-09", mw=100)
+    earlier, new = tmp_path / "earlier.jsonl", tmp_path / "new.jsonl"
+    earlier.write_text("".join(m.model_dump_json() + "\n" for m in (first, second)))
+    new.write_text(today.model_dump_json() + "\n")
+    assert main(["reconcile", str(earlier), "--out", str(tmp_path / "out")]) == 0
+    before = {m.article_id: m.deal_id for m in load_mentions(tmp_path / "out" / "mentions.jsonl")}
+    assert before["d1"] == before["d2"]
+    assert main(["reconcile", str(new), "--out", str(tmp_path / "out")]) == 0
+    after = {m.article_id: m.deal_id for m in load_mentions(tmp_path / "out" / "mentions.jsonl")}
+    assert {k: after[k] for k in before} == before and after["d3"] != before["d1"]
+
+
+def test_a_new_report_never_joins_two_earlier_deals() -> None:
+    # Two reports an earlier run kept apart (as its deal ids say), alike enough to be one deal today, and a
+    # third that fits both: it joins one of them, and the two keep their ids.
+    earlier = [
+        _m("d1", "Steppe Breeze LLP", region="KZ-47", published="2025-03", mw=100).model_copy(
+            update={"deal_id": "deal-first"}
+        ),
+        _m("d2", "Steppe Breeze LLP", region="KZ-47", published="2025-04", mw=100).model_copy(
+            update={"deal_id": "deal-second"}
+        ),
+    ]
+    assert len(reconcile([m.model_copy(update={"deal_id": None}) for m in earlier])) == 1  # unlike a fresh run
+    today = _m("d3", "Steppe Breeze LLP", region="KZ-47", published="2025-09", mw=100)
+    deals = reconcile([today, *earlier])
+    assert {d.deal_id for d in deals} == {"deal-first", "deal-second"}
+    assert [m.deal_id for m in earlier] == ["deal-first", "deal-second"] and today.deal_id == "deal-first"
+
+
 def test_gold_fed_reconciliation_of_the_dev_corpus() -> None:
     """Fufeng (7 articles, 3 stages, KZT and USD), the Mangystau wind farm, both Hengshui spellings, and the
     greenhouse and poultry farm of one investor in one region, whose gold lines differ only in their words.

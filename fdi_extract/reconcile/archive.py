@@ -90,14 +90,11 @@ def reconcile_archive(
                     else:
                         for chunk in _batched(source, _LINES_PER_TASK):
                             tables.add_encoded(*encode_mentions(chunk, records=True))
-            renewed = {article for (article,) in db.execute("SELECT DISTINCT article_id FROM features").fetchall()}
-            if previous.exists():
-                for mention in _records(previous, result.skipped):
-                    if mention.article_id not in renewed:
-                        tables.add(mention)
-                        result.previous += 1
-                tables.flush()
-            del renewed
+                if previous.exists():
+                    renewed = frozenset(
+                        article for (article,) in db.execute("SELECT DISTINCT article_id FROM features").fetchall()
+                    )
+                    result.previous = _read_file(previous, pool, tables, Path(work), result.skipped, renewed)
             result.mentions = tables.count
             _log.info("read %d mentions in %.1f s", result.mentions, time.perf_counter() - started)
             plan = DealPlan(
@@ -116,18 +113,29 @@ def reconcile_archive(
     return result
 
 
-def _read_file(path: Path, pool: Workers, tables: LinkingTables, work: Path, skipped: list[str]) -> None:
-    """A JSONL file of mention records into the linking tables. Each worker reads a range of the file itself
-    and leaves its tables as Parquet for DuckDB to load: passing the lines and their tables through this
-    process costs it more than the parsing costs the workers."""
+def _read_file(
+    path: Path,
+    pool: Workers,
+    tables: LinkingTables,
+    work: Path,
+    skipped: list[str],
+    leaving_out: frozenset[str] = frozenset(),
+) -> int:
+    """A JSONL file of mention records into the linking tables, but for those of the articles ``leaving_out``;
+    returns how many went in. Each worker reads a range of the file itself and leaves its tables as Parquet
+    for DuckDB to load: passing the lines and their tables through this process costs it more than the
+    parsing costs the workers."""
     tasks = (
-        (path, start, end, first, work / f"part-{index}")
+        _ReadTask(path, start, end, first, work / f"part-{index}", leaving_out)
         for index, (start, end, first) in enumerate(_line_ranges(path, _BYTES_PER_TASK))
     )
+    added = 0
     for part, rows, problems in pool.map(_read_range, tasks):
         skipped.extend(problems)
         tables.add_parquet(part, rows)
         shutil.rmtree(part)
+        added += rows
+    return added
 
 
 def _line_ranges(path: Path, size: int) -> Iterator[tuple[int, int, int]]:
@@ -149,24 +157,33 @@ def _batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _read_range(task: tuple[Path, int, int, int, Path]) -> tuple[Path, int, list[str]]:
-    path, start, end, first, part = task
-    with path.open("rb") as file:
-        file.seek(start)
-        lines = file.read(end - start).splitlines()
+@dataclass(frozen=True)
+class _ReadTask:
+    """A worker's part of a mention file: bytes ``start`` to ``end`` (line ``first`` on), its tables to go in
+    the folder ``part``, the mentions of the articles ``leaving_out`` left out."""
+
+    path: Path
+    start: int
+    end: int
+    first: int
+    part: Path
+    leaving_out: frozenset[str]
+
+
+def _read_range(task: _ReadTask) -> tuple[Path, int, list[str]]:
+    with task.path.open("rb") as file:
+        file.seek(task.start)
+        lines = file.read(task.end - task.start).splitlines()
     problems: list[str] = []
+    mentions = parse_records(task.path, lines, first=task.first, skipped=problems.append)
     features, blocks, records = encode_mentions(
-        parse_records(path, lines, first=first, skipped=problems.append), records=True
+        (m for m in mentions if m.article_id not in task.leaving_out), records=True
     )
+    part = task.part
     part.mkdir()
     for name, table in (("features", features), ("blocks", blocks), ("records", records)):
         pq.write_table(table, part / f"{name}.parquet", compression="none")
     return part, features.num_rows, problems
-
-
-def _records(path: Path, skipped: list[str]) -> Iterator[DealMention]:
-    with path.open("rb") as lines:
-        yield from parse_records(path, lines, skipped=skipped.append)
 
 
 def _by_index(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> AdjudicateIndices:

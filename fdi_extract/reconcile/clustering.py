@@ -2,7 +2,10 @@
 
 Links join clusters in order of score (union-find), unless the joined cluster would hold two mentions
 of one article, a pair that breaks a hard rule (checked on up to 25 members of each side, so the cost
-stays linear when a deal has thousands of reports), or a pair judged two projects by adjudication.
+stays linear when a deal has thousands of reports), a pair judged two projects by adjudication, or the
+mentions of two deals of an earlier run. Mentions that carry one deal id from an earlier run start as one
+cluster: an archive's deals keep their ids and members as new reports come in (a new report that would
+join two earlier deals joins the one it scores best with).
 Greedy clustering never joins across components, so each component is clustered on its own: in Python
 one after another on one machine, or in parallel as a grouped map on Spark (:func:`cluster_components`
 is the Arrow form both call).
@@ -11,8 +14,6 @@ is the Arrow form both call).
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import groupby
-from operator import itemgetter
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,6 +46,8 @@ class _Clusters:
         # Each cluster's articles, kept as clusters join: rebuilding them for every link tried made a large
         # component cost the square of its size.
         self.articles = {i: {f.article_id} for i, f in features.items()}
+        # The earlier run's deal id each cluster carries, if any.
+        self.carried = {i: f.carried_id for i, f in features.items()}
         self.features = features
         # Pairs (i < j) known to break no hard rule (they scored), and verdicts of the others once computed:
         # the complete-link check asks about the same pairs again as clusters grow.
@@ -59,6 +62,10 @@ class _Clusters:
         for x, y in apart:
             self.apart_from[x].add(y)
             self.apart_from[y].add(x)
+        first_of_deal: dict[str, int] = {}
+        for i in sorted(features):
+            if (deal_id := features[i].carried_id) is not None:
+                self._join(self.find(first_of_deal.setdefault(deal_id, i)), self.find(i))
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -73,6 +80,8 @@ class _Clusters:
         left, right = self.members[ri], self.members[rj]
         if not self.articles[ri].isdisjoint(self.articles[rj]):
             return False
+        if self.carried[ri] is not None and self.carried[rj] is not None:
+            return False  # two deals of an earlier run (one deal's mentions are one cluster from the start)
         # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
         if any(self._breaks_a_rule(x, y) for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
             return False
@@ -80,7 +89,15 @@ class _Clusters:
             smaller, other_root = (left, rj) if len(left) <= len(right) else (right, ri)
             if any(self.find(y) == other_root for x in smaller for y in self.apart_from.get(x, ())):
                 return False
-        # The smaller index stays the root, so that a cluster's root does not depend on the engine.
+        self._join(ri, rj)
+        return True
+
+    def _join(self, ri: int, rj: int) -> None:
+        """The clusters of roots ``ri`` and ``rj`` made one, unchecked."""
+        if ri == rj:
+            return
+        left, right = self.members[ri], self.members[rj]
+        # The larger cluster's root stays (the smaller index on a tie), so that a root does not depend on the engine.
         if (len(left), -ri) < (len(right), -rj):
             ri, rj, left, right = rj, ri, right, left
         self.parent[rj] = ri
@@ -89,7 +106,7 @@ class _Clusters:
         larger, smaller = sorted((self.articles[ri], self.articles.pop(rj)), key=len, reverse=True)
         larger.update(smaller)
         self.articles[ri] = larger
-        return True
+        self.carried[ri] = self.carried[ri] or self.carried.pop(rj)
 
     def _breaks_a_rule(self, x: int, y: int) -> bool:
         pair = (x, y) if x < y else (y, x)
@@ -108,18 +125,24 @@ def cluster_components(rows: pa.Table) -> pa.Table:
     columns), each component's rows next to each other → a member row for each of their mentions and a row
     for each link kept. Both engines run it: over a chunk of components, or over one."""
     is_mention = pc.is_valid(rows.column("idx"))
-    features = distinct_features(rows.filter(is_mention))
+    mention_rows = rows.filter(is_mention)
+    features = distinct_features(mention_rows)
+    # A component's mentions are its feature rows: one may be in no scored pair, only in an earlier deal.
+    members_of: dict[int, set[int]] = defaultdict(set)
+    for component, idx in zip(
+        mention_rows.column("component").to_pylist(), mention_rows.column("idx").to_pylist(), strict=True
+    ):
+        members_of[component].add(idx)
     pairs = rows.filter(pc.invert(is_mention))
+    pairs_of: dict[int, list[tuple]] = defaultdict(list)
+    columns = ("component", "i", "j", "score", "reasons", "apart")
+    for row in zip(*(pairs.column(name).to_pylist() for name in columns), strict=True):
+        pairs_of[row[0]].append(row)
     out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "reasons": []}
-    pair_rows = zip(
-        *(pairs.column(name).to_pylist() for name in ("component", "i", "j", "score", "reasons", "apart")), strict=True
-    )
-    for _, component in groupby(pair_rows, key=itemgetter(0)):
+    for component, members in members_of.items():
         links: list[tuple[float, int, int, list[str]]] = []
         apart: list[tuple[int, int]] = []
-        members: set[int] = set()
-        for _, i, j, link_score, reasons, judged_apart in component:
-            members.update((i, j))
+        for _, i, j, link_score, reasons, judged_apart in pairs_of[component]:
             if judged_apart:
                 apart.append((i, j))
             else:

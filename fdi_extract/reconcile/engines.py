@@ -74,7 +74,14 @@ JOIN features f ON f.idx = m.idx"""
 # A pair that shares two blocks was scored in each, alike.
 _DISTINCT_PAIRS = """
 SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(reasons) AS reasons, FALSE AS apart FROM pairs GROUP BY i, j"""
-_EDGES = "SELECT i AS src, j AS dst FROM scored UNION ALL SELECT j AS src, i AS dst FROM scored"
+# Edges: the scored pairs, and each mention carrying a deal id from an earlier run tied to that deal's first
+# mention, so that an earlier deal is one component whatever its pairs score now.
+_EDGES = """
+WITH earlier AS (SELECT f.idx, d.first FROM features f JOIN (
+    SELECT carried_id, MIN(idx) AS first FROM features WHERE carried_id IS NOT NULL GROUP BY carried_id
+    HAVING COUNT(*) > 1) d ON d.carried_id = f.carried_id WHERE f.idx <> d.first)
+SELECT i AS src, j AS dst FROM scored UNION ALL SELECT j AS src, i AS dst FROM scored
+UNION ALL SELECT idx AS src, first AS dst FROM earlier UNION ALL SELECT first AS src, idx AS dst FROM earlier"""
 _FIRST_LABELS = "SELECT src AS idx, MIN(LEAST(src, dst)) AS label FROM edges GROUP BY src"
 # Connected components by label propagation: each mention takes the least label among its neighbours,
 # then the label of its label (pointer jumping), until nothing changes.
@@ -83,13 +90,17 @@ SELECT l.idx, LEAST(l.label, MIN(n.label)) AS label
 FROM labels l JOIN edges e ON e.src = l.idx JOIN labels n ON n.idx = e.dst GROUP BY l.idx, l.label"""
 _JUMPED = "SELECT x.idx, LEAST(x.label, y.label) AS label FROM propagated x JOIN propagated y ON y.idx = x.label"
 _CHANGED = "SELECT COUNT(*) FROM jumped j JOIN labels l ON l.idx = j.idx WHERE j.label <> l.label"
-# A component where every two mentions scored as a pair, none judged apart, is one deal with every link kept:
-# what greedy clustering would make of it, without building a feature of it. Most components are such.
+# A component where every two mentions scored as a pair, none judged apart, and no two deals of an earlier
+# run meet, is one deal with every link kept: what greedy clustering would make of it, without building a
+# feature of it. Most components are such.
 _SHAPES = """
-SELECT m.component, m.members * (m.members - 1) = 2 * p.pairs AND p.apart = 0 AS complete
-FROM (SELECT label AS component, COUNT(*) AS members FROM labels GROUP BY label) m
-JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart THEN 1 ELSE 0 END) AS apart
-      FROM scored s JOIN labels l ON l.idx = s.i GROUP BY l.label) p ON p.component = m.component"""
+SELECT m.component,
+       m.members * (m.members - 1) = 2 * COALESCE(p.pairs, 0) AND COALESCE(p.apart, 0) = 0 AND m.earlier <= 1
+       AS complete
+FROM (SELECT l.label AS component, COUNT(*) AS members, COUNT(DISTINCT f.carried_id) AS earlier
+      FROM labels l JOIN features f ON f.idx = l.idx GROUP BY l.label) m
+LEFT JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart THEN 1 ELSE 0 END) AS apart
+           FROM scored s JOIN labels l ON l.idx = s.i GROUP BY l.label) p ON p.component = m.component"""
 # A component's scored pairs (feature columns null), then a row of features for each of its mentions (pair
 # columns null): each mention's features once, not once per pair and side, as components hold many more
 # pairs than mentions.

@@ -9,8 +9,9 @@ Optionally (off by default) an adjudicator — :class:`fdi_extract.adjudicate.Ad
 LLM — judges the borderline links (no capacity, amount or project words behind them) before clustering;
 a pair it calls two projects is never put in one deal. This package itself never calls an LLM.
 
-Deal ids are stable: a deal keeps the id its mentions already carry (incremental runs read the
-previous ``mentions.jsonl``), and a new deal is named by a hash of its earliest mention.
+Deal ids are stable: the mentions of a deal of an earlier run (incremental runs read the previous
+``mentions.jsonl``) stay one deal under its id, new mentions join one earlier deal or make new deals (two
+earlier deals are never joined), and a new deal is named by a hash of its earliest mention.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def reconcile(
 ) -> list[Deal]:
     """Group mentions into deals; returns the deals and sets ``deal_id`` on every mention.
 
-    Mentions that already carry a ``deal_id`` (from an earlier run) keep it when their deal does.
+    Mentions that already carry a ``deal_id`` (from an earlier run) keep it, with the other mentions of their
+    deal; two such deals are never joined.
     ``adjudicate`` (optional, e.g. :class:`fdi_extract.adjudicate.Adjudicator`) judges borderline pairs.
     """
     with fewer_collections():
