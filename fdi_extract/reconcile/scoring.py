@@ -291,13 +291,20 @@ def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
         )
         ordered = sorted((features[idx] for _, idx in members), key=lambda f: f.idx)
         distinct, copies = _copies_apart(ordered) if copies_alike else (ordered, [])
-        for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in pairs(distinct))):
+        # Two deals of an earlier run are never joined (clustering.py): their mentions' pairs are not scored,
+        # which spares an incremental run most of its pairs.
+        fresh = ((a, b) for a, b in pairs(distinct) if not _of_two_earlier_deals(a, b))
+        for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in fresh)):
             if found is not None:
                 scored["i"].append(min(a.idx, b.idx))
                 scored["j"].append(max(a.idx, b.idx))
                 scored["score"].append(found[0])
                 scored["reasons"].append(list(found[1]))
     return pa.Table.from_pydict(scored, schema=SCORED)
+
+
+def _of_two_earlier_deals(a: MentionFeatures, b: MentionFeatures) -> bool:
+    return a.carried_id is not None and b.carried_id is not None and a.carried_id != b.carried_id
 
 
 def _copies_apart(
