@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
+from importlib.resources import files
 
 import pytest
 from hypothesis import given
@@ -16,7 +18,7 @@ from fdi_extract.normalize import (
     sector_for,
     to_usd,
 )
-from fdi_extract.normalize.companies import infer_country
+from fdi_extract.normalize.companies import chinese_in_cyrillic, infer_country
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.quantities import parse_capacities, parse_jobs
 
@@ -30,6 +32,8 @@ from fdi_extract.normalize.quantities import parse_capacities, parse_jobs
         ("Horgos Jiuhe Silk Bridge New Energy Co. Ltd", "Horgos Jiuhe SilkBridge New Energy Co.,Ltd"),
         ("Xinjiang Lihua Group Co., Ltd.", "Xinjiang Lihua Group Co Ltd"),
         ("Fufeng Group", "Fufeng"),
+        ("Хэбэйское ООО «Хуавэй Цзяньшэ»", "Hebei Huawei Jianshe Co., Ltd"),
+        ("ТОО «Синьцзян Чжунтай»", "Xinjiang Zhongtai LLP"),
     ],
 )
 def test_same_company(a: str, b: str) -> None:
@@ -53,6 +57,14 @@ def test_canonical_key_folds_legal_forms_and_script() -> None:
     assert canonical_company("SUNGROW Renewables Development Co., Ltd") == "sungrow renewables development"
     assert canonical_company('ТОО "AqtobeCem"') == "aqtobecem"
     assert canonical_company("China Railway Group Construction") == "china railway group construction"
+
+
+def test_chinese_names_in_cyrillic_are_read_as_pinyin_by_the_table_examples() -> None:
+    table = tomllib.loads(files("fdi_extract.data").joinpath("palladius.toml").read_text(encoding="utf-8"))
+    assert [(text, chinese_in_cyrillic(text) or "") for text, _ in table["examples"]] == [
+        tuple(example) for example in table["examples"]
+    ]
+    assert len(set(table["syllables"].values())) == len(table["syllables"])  # each read back one way
 
 
 @given(st.text(max_size=80))

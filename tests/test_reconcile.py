@@ -277,7 +277,7 @@ def test_a_group_and_a_subsidiary_named_from_it_meet_on_a_figure_and_a_region() 
 def test_a_cyrillic_kh_meets_a_pinyin_h() -> None:
     deals = reconcile(
         [
-            _m("k1", "Hua Lun", sector="construction_materials"),
+            _m("k1", "Hua Long", sector="construction_materials"),  # "Лун" is pinyin "long" (Palladius)
             _m("k2", "ОсОО «Хуа Лун»", sector="construction_materials", usd=10e6),
         ]
     )

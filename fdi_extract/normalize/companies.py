@@ -2,9 +2,10 @@
 
 "SUNGROW Renewables Development Co., Ltd", "Sungrow Renewables" and "Сангроу" differ in case,
 legal form and script. The key folds case, punctuation and legal forms and transliterates
-Cyrillic to Latin (unidecode); :func:`same_company` then compares keys with rapidfuzz and with
-a consonant skeleton that survives the vowel guesses transliteration makes (Сангроу → sangrou
-vs sungrow, Heangshui vs Hengshui).
+Cyrillic to Latin: a Chinese name written in Palladius syllables as the pinyin English text uses
+("Хэбэйское ООО «Бай Доу Цзя»" → hebei bai dou jia), anything else by unidecode; :func:`same_company`
+then compares keys with rapidfuzz and with a consonant skeleton that survives the vowel guesses
+transliteration makes (Сангроу → sangrou vs sungrow, Heangshui vs Hengshui).
 """
 
 from __future__ import annotations
@@ -79,9 +80,12 @@ def canonical_company(name: str) -> str:
     'sungrow renewables development'
     >>> canonical_company('ТОО «Казахстан Сангроу»')
     'kazakhstan sangrou'
+    >>> canonical_company('Хэбэйское ООО «Хуавэй Цзяньшэ»')
+    'hebei huawei jianshe'
     """
     text = _QUOTES.sub(" ", name)
     text = _CYRILLIC_LEGAL.sub(" ", text)
+    text = chinese_in_cyrillic(text) or text
     text = unidecode(text).lower().replace("&", " and ")
     words = re.findall(r"[a-z0-9]+", text)
     # Drop legal forms from the end only: "Group" in "China Railway Group X" is part of the name.
@@ -91,6 +95,61 @@ def canonical_company(name: str) -> str:
     while len(words) > 1 and words[0] in _LEGAL_FORMS - {"kazakhstan", "international", "group"}:
         words.pop(0)
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _palladius() -> tuple[dict[str, str], tuple[str, ...]]:
+    """Cyrillic syllable → pinyin, and the Russian adjective endings (data/palladius.toml)."""
+    table = tomllib.loads(files("fdi_extract.data").joinpath("palladius.toml").read_text(encoding="utf-8"))
+    return {cyrillic: pinyin for pinyin, cyrillic in table["syllables"].items()}, tuple(table["adjective_endings"])
+
+
+@lru_cache(maxsize=1)
+def _palladius_letters() -> frozenset[str]:
+    syllables, endings = _palladius()
+    return frozenset("".join(syllables) + "".join(endings))
+
+
+def _pinyin_syllables(word: str) -> list[str] | None:
+    """The pinyin of a lowercase Cyrillic word made of Palladius syllables, the fewest of them; None if it is not."""
+    syllables, _ = _palladius()
+    longest = max(map(len, syllables))
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - longest), end):
+            before = best[start]
+            if before is not None and (pinyin := syllables.get(word[start:end])) is not None:
+                if best[end] is None or len(before) + 1 < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = [*before, pinyin]
+    return best[-1]
+
+
+@lru_cache(maxsize=65536)
+def chinese_in_cyrillic(text: str) -> str | None:
+    """A Chinese name written in Cyrillic (Palladius), in pinyin as English text spells it; None where a word
+    of ``text`` is no such syllables. Hand-written: no library on PyPI reads Palladius back; the syllables are
+    data (data/palladius.toml, with tested examples).
+
+    >>> chinese_in_cyrillic("Синьцзянская Чжунтай")
+    'xinjiang zhongtai'
+    >>> chinese_in_cyrillic("Казахстан Темир Жолы") is None
+    True
+    """
+    _, endings = _palladius()
+    letters = _palladius_letters()
+    words = re.findall(r"\w+", text.lower())
+    if not words or not all(letters.issuperset(word) for word in words):
+        return None  # Latin letters, digits, or Cyrillic letters that Palladius does not use (Kazakh ones)
+    read: list[list[str]] = []
+    for word in words:
+        syllables = _pinyin_syllables(word)
+        if syllables is None and (ending := next((e for e in endings if word.endswith(e)), None)):
+            syllables = _pinyin_syllables(word.removesuffix(ending))
+        if syllables is None:
+            return None
+        read.append(syllables)
+    # One syllable alone ("Ван") may as well be a Russian word.
+    return " ".join("".join(word) for word in read) if sum(map(len, read)) > 1 else None
 
 
 def is_bare_legal_form(name: str) -> bool:
