@@ -52,19 +52,20 @@ def published_dates() -> dict[str, str | None]:
 PROJECT_WORDS = ROOT / "tests/gold/dev_project_words.jsonl"
 
 
-def gold_fed() -> None:
-    """Gold lines carry no words; where two deals of one article have identical gold lines (a greenhouse and a
-    poultry farm of one investor), each gets the words its article names it with
+def gold_fed(with_words: bool) -> None:
+    """Gold lines carry no words. ``with_words``: where two deals of one article have identical gold lines (a
+    greenhouse and a poultry farm of one investor), each gets the words its article names it with
     (tests/gold/dev_project_words.jsonl)."""
     dates = published_dates()
-    words = load_project_words(PROJECT_WORDS)
+    words = load_project_words(PROJECT_WORDS) if with_words else {}
     gold = [g for path, _ in GOLDS for g in load_gold(path)[0]]
     mentions = [mention_from_gold(g, dates.get(g.article), words.get((g.article, g.deal), "")) for g in gold]
     deals = reconcile(mentions)
     scores = cluster_scores([g.deal for g in gold], [m.deal_id for m in mentions])
     f1 = 2 * scores.pairwise_precision * scores.pairwise_recall / (scores.pairwise_precision + scores.pairwise_recall)
     print(
-        f"gold-fed (pairwise F1 {f1:.3f}): {len(gold)} mentions → {len(deals)} deals "
+        f"gold-fed {'with' if with_words else 'without'} project words (pairwise F1 {f1:.3f}): "
+        f"{len(gold)} mentions → {len(deals)} deals "
         f"(gold has {len({g.deal for g in gold})}); "
         f"pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
         f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}"
@@ -364,7 +365,8 @@ def main() -> None:
         "--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs"
     )
     args = parser.parse_args()
-    gold_fed()
+    gold_fed(with_words=False)
+    gold_fed(with_words=True)
     if args.extracted:
         end_to_end(args.extracted, args.adjudicate)
     if args.sizes:
