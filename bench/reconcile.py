@@ -2,16 +2,19 @@
 
     .venv/bin/python bench/reconcile.py [--extracted out/bench/direct.seeds.mentions.jsonl ...]
         [--sizes 10000,...] [--cli-sizes 100000,1000000] [--spark local[2]] [--daily 10000]
+        [--generator project|reporting]
 
 1. Gold mentions of the seeds and ../shared/corpus/dev fed in (reconciliation alone): pairwise
    precision/recall and B-cubed F1 against the gold ``deal`` keys.
 2. End to end, for each --extracted file: its mentions are reconciled, matched to gold mentions by
    `fdi_extract.evaluate`, and the same figures computed over the matched ones.
-3. Synthetic archives (realistic name variants, currencies, near-duplicates, same company with several
-   projects, a tenth of investors sharing a first word): seconds, peak RSS and B-cubed F1 against the
-   generator's truth, in memory (``reconcile(list)``) and through the CLI from a JSONL file (the
-   out-of-core path), to show how the time grows; with ``--daily N``, N further mentions reconciled into
-   each CLI run's folder afterwards (the daily case), with how many earlier mentions changed deal.
+3. Synthetic archives from ``--generator``: ``project``, this file's (name variants, currencies,
+   near-duplicates, same company with several projects, a tenth of investors sharing a first word), or
+   ``reporting`` (bench/reporting_archive.py, written from how the press reports, not from the linker):
+   seconds, peak RSS and B-cubed F1 against the generator's truth, in memory (``reconcile(list)``) and
+   through the CLI from a JSONL file (the out-of-core path), to show how the time grows; with ``--daily N``,
+   N further mentions reconciled into each CLI run's folder afterwards (the daily case), with how many
+   earlier mentions changed deal.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+from reporting_archive import reported_records
 
 from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.articles import read_article
@@ -255,23 +259,32 @@ def synthetic_records(count: int, rng: random.Random) -> Iterator[tuple[dict, st
                     return
 
 
-def synthetic(count: int, rng: random.Random) -> tuple[list[DealMention], list[str]]:
-    pairs = list(synthetic_records(count, rng))
+# Archive generators by name: this file's own, and one written from how the press reports
+# (bench/reporting_archive.py).
+GENERATORS: dict[str, Callable[[int, random.Random], Iterator[tuple[dict, str]]]] = {
+    "project": synthetic_records,
+    "reporting": reported_records,
+}
+
+
+def synthetic(count: int, rng: random.Random, generator: str = "project") -> tuple[list[DealMention], list[str]]:
+    pairs = list(GENERATORS[generator](count, rng))
     return [DealMention.model_validate(record) for record, _ in pairs], [truth for _, truth in pairs]
 
 
-def scaling(sizes: list[int]) -> None:
+def scaling(sizes: list[int], generator: str = "project") -> None:
     """In memory: ``reconcile(list)``, the library call."""
     for size in sizes:
-        mentions, truth = synthetic(size, random.Random(size))
+        mentions, truth = synthetic(size, random.Random(size), generator)
         started = time.perf_counter()
         deals = reconcile(mentions)
         seconds = time.perf_counter() - started
         scores = cluster_scores(truth, [m.deal_id for m in mentions])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
-            f"in memory: synthetic {size:,} mentions → {len(deals):,} deals in {seconds:.1f} s, "
-            f"peak RSS {peak:.0f} MB, B-cubed F1 {scores.bcubed_f1:.3f}"
+            f"in memory: {generator} generator, {size:,} mentions → {len(deals):,} deals in {seconds:.1f} s, "
+            f"peak RSS {peak:.0f} MB, B-cubed F1 {scores.bcubed_f1:.3f} "
+            f"(P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f})"
         )
 
 
@@ -312,7 +325,7 @@ def _reconcile_in_a_child(mentions: Path, out: Path, spark: str | None) -> tuple
     return time.perf_counter() - started, peak
 
 
-def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0) -> None:
+def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0, generator: str = "project") -> None:
     """``fdi-extract reconcile FILE --out DIR`` on a JSONL file of synthetic mentions: wall time, peak memory
     and B-cubed F1 of its mentions.parquet against the generator's truth. With ``daily``, then that many further
     mentions of the same generator reconciled into the same folder (the daily case): its seconds and peak,
@@ -321,7 +334,7 @@ def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0) 
         with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
             work = Path(folder)
             truth: dict[str, str] = {}
-            records = synthetic_records(size + daily, random.Random(size))
+            records = GENERATORS[generator](size + daily, random.Random(size))
             with (work / "mentions.jsonl").open("w") as first, (work / "new.jsonl").open("w") as later:
                 for made, (record, deal) in enumerate(records):
                     (first if made < size else later).write(json.dumps(record) + "\n")
@@ -331,8 +344,8 @@ def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0) 
             deals = len({deal for _, deal in rows})
             scores = cluster_scores([truth[article] for article, _ in rows], [deal for _, deal in rows])
             print(
-                f"CLI{' on Spark ' + spark if spark else ''}: synthetic {size:,} mentions → {deals:,} deals in "
-                f"{seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers together), "
+                f"CLI{' on Spark ' + spark if spark else ''}: {generator} generator, {size:,} mentions → "
+                f"{deals:,} deals in {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers), "
                 f"B-cubed F1 {scores.bcubed_f1:.3f}"
             )
             if not daily:
@@ -361,6 +374,7 @@ def main() -> None:
     parser.add_argument(
         "--daily", type=int, default=0, metavar="N", help="after each CLI size, N further mentions into its folder"
     )
+    parser.add_argument("--generator", choices=GENERATORS, default="project", help="the synthetic archives' generator")
     parser.add_argument(
         "--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs"
     )
@@ -370,9 +384,9 @@ def main() -> None:
     if args.extracted:
         end_to_end(args.extracted, args.adjudicate)
     if args.sizes:
-        scaling([int(s) for s in args.sizes.split(",")])
+        scaling([int(s) for s in args.sizes.split(",")], args.generator)
     if args.cli_sizes:
-        through_the_cli([int(s) for s in args.cli_sizes.split(",")], args.spark, args.daily)
+        through_the_cli([int(s) for s in args.cli_sizes.split(",")], args.spark, args.daily, args.generator)
 
 
 if __name__ == "__main__":

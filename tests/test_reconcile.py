@@ -493,3 +493,24 @@ def test_one_story_reprinted_by_many_outlets_is_one_deal_with_one_link_a_copy() 
     assert len(deal.sources) == 301 and deal.stage is Stage.construction
     # Each reprint tied to the first, and the update to it: not every pair of the 301.
     assert len(deal.links) == 300
+
+
+def test_a_report_naming_no_investor_keeps_only_its_strongest_links_in_a_figure_block() -> None:
+    import pyarrow as pa
+
+    from fdi_extract.reconcile.features import FIGURE_BLOCK, MentionFeatures, feature_batches
+    from fdi_extract.reconcile.scoring import UNNAMED_LINKS, score_blocks
+
+    # "$150 million for a wind farm in the region", and twelve companies' $150 M wind farms there; one of them
+    # also gives the 200 MW the unnamed report gives.
+    unnamed = _m("u1", None, region="KZ-47", usd=150e6, mw=200)
+    named = [_m(f"n{n}", f"Steppe Company {n} LLP", region="KZ-47", usd=150e6) for n in range(12)]
+    named[7] = _m("n7", "Steppe Company 7 LLP", region="KZ-47", usd=150e6, mw=200)
+    features, blocks = feature_batches([MentionFeatures.of(i, m) for i, m in enumerate([unnamed, *named])])
+    block = next(b for b in blocks.column("block").to_pylist() if b.startswith(f"{FIGURE_BLOCK}KZ-47:usd"))
+    rows_of = zip(blocks.column("block").to_pylist(), blocks.column("idx").to_pylist(), strict=True)
+    members = [i for b, i in rows_of if b == block]
+    rows = features.take(pa.array(members)).add_column(0, "block", pa.array([block] * len(members)))
+    pairs = score_blocks(rows).to_pylist()
+    assert len(members) == 13 and len(pairs) == UNNAMED_LINKS
+    assert max(pairs, key=lambda p: p["score"])["j"] == 8  # the report with the same capacity is kept

@@ -150,6 +150,8 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
     return total, tuple(reasons)
 
 
+# The links kept for a report that names no investor in each figure block it is in (the strongest).
+UNNAMED_LINKS = 3
 # Blocks of more than this many mentions (a company in thousands of articles) are compared in a
 # sliding window of neighbours in (region, sector, date) order: the sorted-neighbourhood method.
 MAX_FULL_BLOCK = 400
@@ -294,13 +296,35 @@ def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
         # Two deals of an earlier run are never joined (clustering.py): their mentions' pairs are not scored,
         # which spares an incremental run most of its pairs.
         fresh = ((a, b) for a, b in pairs(distinct) if not _of_two_earlier_deals(a, b))
-        for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in fresh)):
+        linked = [(a, b, found) for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in fresh)) if found]
+        if block.startswith(FIGURE_BLOCK):
+            linked = _strongest_for_each_unnamed(linked)
+        for a, b, found in linked:
             if found is not None:
                 scored["i"].append(min(a.idx, b.idx))
                 scored["j"].append(max(a.idx, b.idx))
                 scored["score"].append(found[0])
                 scored["reasons"].append(list(found[1]))
     return pa.Table.from_pydict(scored, schema=SCORED)
+
+
+def _strongest_for_each_unnamed(
+    linked: list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]],
+) -> list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]]:
+    """A figure block's links with, for each report that names no investor, only its strongest
+    :data:`UNNAMED_LINKS` to reports that name one. Such a report belongs to one deal at most, and a round
+    amount in a region ("$150 million") fits hundreds of named reports of a large archive: keeping every
+    such link made its time and memory grow with the square of the block."""
+    kept, by_unnamed = [], defaultdict(list)
+    for a, b, found in linked:
+        if bool(a.investors) == bool(b.investors):
+            kept.append((a, b, found))
+        else:
+            by_unnamed[(b if a.investors else a).idx].append((a, b, found))
+    for links in by_unnamed.values():
+        links.sort(key=lambda link: (-link[2][0], link[0].idx, link[1].idx))
+        kept += links[:UNNAMED_LINKS]
+    return kept
 
 
 def _of_two_earlier_deals(a: MentionFeatures, b: MentionFeatures) -> bool:
