@@ -18,7 +18,7 @@ from fdi_extract.normalize import (
     sector_for,
     to_usd,
 )
-from fdi_extract.normalize.companies import chinese_in_cyrillic, infer_country
+from fdi_extract.normalize.companies import chinese_in_cyrillic, infer_country, name_words
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.quantities import parse_capacities, parse_jobs
 
@@ -65,6 +65,13 @@ def test_chinese_names_in_cyrillic_are_read_as_pinyin_by_the_table_examples() ->
         tuple(example) for example in table["examples"]
     ]
     assert len(set(table["syllables"].values())) == len(table["syllables"])  # each read back one way
+
+
+def test_a_home_province_or_city_before_a_name_is_left_out_of_its_name_words() -> None:
+    table = tomllib.loads(files("fdi_extract.data").joinpath("home_places.toml").read_text(encoding="utf-8"))
+    for name, after in table["examples"]:
+        key = canonical_company(name)
+        assert (name_words(key)[0] if name_words(key) != key.split() else "") == after, name
 
 
 @given(st.text(max_size=80))

@@ -514,3 +514,11 @@ def test_a_report_naming_no_investor_keeps_only_its_strongest_links_in_a_figure_
     pairs = score_blocks(rows).to_pylist()
     assert len(members) == 13 and len(pairs) == UNNAMED_LINKS
     assert max(pairs, key=lambda p: p["score"])["j"] == 8  # the report with the same capacity is kept
+
+
+def test_a_name_with_its_home_province_meets_the_name_alone_and_not_another_of_that_province() -> None:
+    with_province = _m("h1", "Zhejiang Qorvath Machinery Co., Ltd", sector="manufacturing", usd=40e6)
+    alone = _m("h2", "Qorvath Group", sector="manufacturing", usd=40e6, published="2025-09")
+    neighbour = _m("h3", "Zhejiang Belmont Machinery Co., Ltd", sector="manufacturing", usd=40e6)
+    reconcile([with_province, alone, neighbour])
+    assert with_province.deal_id == alone.deal_id != neighbour.deal_id

@@ -67,6 +67,8 @@ _LEGAL_FORMS = {
     "international",
     "intl",
 }
+# A place's consonant skeleton stands for it from this length on; a shorter one ("xn" of Xi'an) is a brand's too.
+_PLACE_SKELETON = 4
 # Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
 _CYRILLIC_LEGAL = re.compile(f"{cue('legal_form').pattern}|{cue('generic_name_word').pattern}", re.IGNORECASE)
 _QUOTES = re.compile(r"[\"'«»“”„‘’`]")
@@ -150,6 +152,32 @@ def chinese_in_cyrillic(text: str) -> str | None:
         read.append(syllables)
     # One syllable alone ("Ван") may as well be a Russian word.
     return " ".join("".join(word) for word in read) if sum(map(len, read)) > 1 else None
+
+
+@lru_cache(maxsize=1)
+def _home_places() -> tuple[frozenset[str], frozenset[str]]:
+    """The places, and the consonant skeletons of the longer ones (a misspelt "Heangshui" is still Hengshui)."""
+    table = tomllib.loads(files("fdi_extract.data").joinpath("home_places.toml").read_text(encoding="utf-8"))
+    places = frozenset(table["places"])
+    return places, frozenset(sk for place in places if len(sk := skeleton(place)) >= _PLACE_SKELETON)
+
+
+def _is_home_place(word: str) -> bool:
+    places, skeletons = _home_places()
+    return word in places or (len(sk := skeleton(word)) >= _PLACE_SKELETON and sk in skeletons)
+
+
+def name_words(key: str) -> list[str]:
+    """The words of a canonical key that name the company: without a leading home province or city
+    (data/home_places.toml) where words follow it. Reports drop the place as often as they keep it.
+
+    >>> name_words("xinjiang lihua")
+    ['lihua']
+    >>> name_words("xinjiang")
+    ['xinjiang']
+    """
+    words = key.split()
+    return words[1:] if len(words) > 1 and _is_home_place(words[0]) else words
 
 
 def is_bare_legal_form(name: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from fdi_extract.model import DealMention, Sector
-from fdi_extract.normalize.companies import canonical_company, is_nationality, skeleton
+from fdi_extract.normalize.companies import canonical_company, is_nationality, name_words, skeleton
 from fdi_extract.normalize.facilities import facility_kinds
 
 
@@ -67,7 +67,7 @@ def same_family(ka: str, kb: str) -> bool:
     name."""
     if not ka or not kb:
         return False
-    first_a, first_b = ka.split()[0], kb.split()[0]
+    first_a, first_b = name_words(ka)[0], name_words(kb)[0]
     return starts_family(*sorted((first_a, first_b), key=len)) and not (
         is_nationality(first_a) or is_nationality(first_b)
     )
@@ -149,8 +149,9 @@ class MentionFeatures:
 
     def block_rows(self) -> set[tuple[str, str | None]]:
         """The blocks this mention is compared within, each with the leading name word that put it in a family
-        block (None in the others): the consonant skeleton of an investor's leading name word (so
-        "Heangshui"/"Hengshui" and "Сангроу"/"SUNGROW" meet) and its first letters (a group and a subsidiary
+        block (None in the others): the consonant skeleton of an investor's leading name word, after a home
+        province or city (so "Heangshui"/"Hengshui", "Сангроу"/"SUNGROW" and "Xinjiang Lihua"/"Lihua" meet),
+        and its first letters (a group and a subsidiary
         named from it, "Total Eren"/"TotalEnergies", which are one only in one region, so that block is per
         region); with no investor, its region and sector. And, in its region, each figure it states
         (:func:`figure_cells`), where a report that names no investor meets one that does."""
@@ -158,7 +159,7 @@ class MentionFeatures:
             {(f"{FIGURE_BLOCK}{self.region}:{cell}", None) for cell in figure_cells(self)} if self.region else set()
         )
         if self.investor_keys:
-            firsts = [key.split()[0] for key in self.investor_keys]
+            firsts = [name_words(key)[0] for key in self.investor_keys]
             place = self.region or self.host_country or ""
             return (
                 rows

@@ -20,7 +20,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz
 
 from fdi_extract.model import CapacityUnit, DealMention, Link, Sector
-from fdi_extract.normalize.companies import key_similarity, skeleton
+from fdi_extract.normalize.companies import key_similarity, name_words, skeleton
 from fdi_extract.reconcile.features import (
     CAPACITY_TOLERANCE,
     FAMILY_BLOCK,
@@ -200,7 +200,7 @@ def _group_pairs(group: list[MentionFeatures]) -> Iterator[tuple[MentionFeatures
 
 
 def _second_word(key: str) -> str:
-    words = key.split()
+    words = name_words(key)
     return skeleton(words[1]) if len(words) > 1 else ""
 
 
@@ -255,7 +255,7 @@ def _family_pairs(members: list[MentionFeatures]) -> Iterator[tuple[MentionFeatu
     group and a subsidiary named from it); names with one first word already met in their investor block."""
     by_first: dict[str, list[MentionFeatures]] = defaultdict(list)
     for f in members:
-        for first in {key.split()[0] for key in f.investor_keys}:
+        for first in {name_words(key)[0] for key in f.investor_keys}:
             by_first[first].append(f)
     for short in by_first:
         for long in by_first:
