@@ -71,7 +71,7 @@ def test_a_home_province_or_city_before_a_name_is_left_out_of_its_name_words() -
     table = tomllib.loads(files("fdi_extract.data").joinpath("home_places.toml").read_text(encoding="utf-8"))
     for name, after in table["examples"]:
         key = canonical_company(name)
-        assert (name_words(key)[0] if name_words(key) != key.split() else "") == after, name
+        assert (name_words(key)[0] if list(name_words(key)) != key.split() else "") == after, name
 
 
 @given(st.text(max_size=80))

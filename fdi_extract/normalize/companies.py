@@ -139,7 +139,10 @@ def chinese_in_cyrillic(text: str) -> str | None:
     """
     _, endings = _palladius()
     letters = _palladius_letters()
-    words = re.findall(r"\w+", text.lower())
+    lowered = text.lower()
+    if letters.isdisjoint(lowered):
+        return None  # no Cyrillic at all, as most names in an archive: the quick answer
+    words = re.findall(r"\w+", lowered)
     if not words or not all(letters.issuperset(word) for word in words):
         return None  # Latin letters, digits, or Cyrillic letters that Palladius does not use (Kazakh ones)
     read: list[list[str]] = []
@@ -167,16 +170,17 @@ def _is_home_place(word: str) -> bool:
     return word in places or (len(sk := skeleton(word)) >= _PLACE_SKELETON and sk in skeletons)
 
 
-def name_words(key: str) -> list[str]:
+@lru_cache(maxsize=1 << 18)  # reconciliation asks it of the same few keys for every block and pair
+def name_words(key: str) -> tuple[str, ...]:
     """The words of a canonical key that name the company: without a leading home province or city
     (data/home_places.toml) where words follow it. Reports drop the place as often as they keep it.
 
     >>> name_words("xinjiang lihua")
-    ['lihua']
+    ('lihua',)
     >>> name_words("xinjiang")
-    ['xinjiang']
+    ('xinjiang',)
     """
-    words = key.split()
+    words = tuple(key.split())
     return words[1:] if len(words) > 1 and _is_home_place(words[0]) else words
 
 
