@@ -100,22 +100,22 @@ def canonical_company(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _palladius() -> tuple[dict[str, str], tuple[str, ...]]:
-    """Cyrillic syllable → pinyin, and the Russian adjective endings (data/palladius.toml)."""
+def _palladius() -> tuple[dict[str, str], tuple[str, ...], int]:
+    """Cyrillic syllable → pinyin, the Russian adjective endings (data/palladius.toml), the longest syllable."""
     table = tomllib.loads(files("fdi_extract.data").joinpath("palladius.toml").read_text(encoding="utf-8"))
-    return {cyrillic: pinyin for pinyin, cyrillic in table["syllables"].items()}, tuple(table["adjective_endings"])
+    syllables = {cyrillic: pinyin for pinyin, cyrillic in table["syllables"].items()}
+    return syllables, tuple(table["adjective_endings"]), max(map(len, syllables))
 
 
 @lru_cache(maxsize=1)
 def _palladius_letters() -> frozenset[str]:
-    syllables, endings = _palladius()
+    syllables, endings, _ = _palladius()
     return frozenset("".join(syllables) + "".join(endings))
 
 
 def _pinyin_syllables(word: str) -> list[str] | None:
     """The pinyin of a lowercase Cyrillic word made of Palladius syllables, the fewest of them; None if it is not."""
-    syllables, _ = _palladius()
-    longest = max(map(len, syllables))
+    syllables, _, longest = _palladius()
     best: list[list[str] | None] = [[]] + [None] * len(word)
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - longest), end):
@@ -137,7 +137,7 @@ def chinese_in_cyrillic(text: str) -> str | None:
     >>> chinese_in_cyrillic("Казахстан Темир Жолы") is None
     True
     """
-    _, endings = _palladius()
+    _, endings, _ = _palladius()
     letters = _palladius_letters()
     lowered = text.lower()
     if letters.isdisjoint(lowered):

@@ -299,12 +299,11 @@ def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
         linked = [(a, b, found) for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in fresh)) if found]
         if block.startswith(FIGURE_BLOCK):
             linked = _strongest_for_each_unnamed(linked)
-        for a, b, found in linked:
-            if found is not None:
-                scored["i"].append(min(a.idx, b.idx))
-                scored["j"].append(max(a.idx, b.idx))
-                scored["score"].append(found[0])
-                scored["reasons"].append(list(found[1]))
+        for a, b, (link_score, reasons) in linked:
+            scored["i"].append(min(a.idx, b.idx))
+            scored["j"].append(max(a.idx, b.idx))
+            scored["score"].append(link_score)
+            scored["reasons"].append(list(reasons))
     return pa.Table.from_pydict(scored, schema=SCORED)
 
 
