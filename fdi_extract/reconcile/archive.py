@@ -179,11 +179,10 @@ def _read_range(task: _ReadTask) -> tuple[Path, int, list[str]]:
     features, blocks, records = encode_mentions(
         (m for m in mentions if m.article_id not in task.leaving_out), records=True
     )
-    part = task.part
-    part.mkdir()
+    task.part.mkdir()
     for name, table in (("features", features), ("blocks", blocks), ("records", records)):
-        pq.write_table(table, part / f"{name}.parquet", compression="none")
-    return part, features.num_rows, problems
+        pq.write_table(table, task.part / f"{name}.parquet", compression="none")
+    return task.part, features.num_rows, problems
 
 
 def _by_index(db: duckdb.DuckDBPyConnection, adjudicate: Adjudicate) -> AdjudicateIndices:

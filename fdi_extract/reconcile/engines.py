@@ -95,10 +95,12 @@ _CHANGED = "SELECT COUNT(*) FROM jumped j JOIN labels l ON l.idx = j.idx WHERE j
 # feature of it. Most components are such.
 _SHAPES = """
 SELECT m.component,
-       m.members * (m.members - 1) = 2 * COALESCE(p.pairs, 0) AND COALESCE(p.apart, 0) = 0 AND m.earlier <= 1
-       AS complete
-FROM (SELECT l.label AS component, COUNT(*) AS members, COUNT(DISTINCT f.carried_id) AS earlier
-      FROM labels l JOIN features f ON f.idx = l.idx GROUP BY l.label) m
+       m.members * (m.members - 1) = 2 * COALESCE(p.pairs, 0) AND COALESCE(p.apart, 0) = 0
+       AND COALESCE(e.deals, 0) <= 1 AS complete
+FROM (SELECT label AS component, COUNT(*) AS members FROM labels GROUP BY label) m
+LEFT JOIN (SELECT l.label AS component, COUNT(DISTINCT f.carried_id) AS deals
+           FROM labels l JOIN (SELECT idx, carried_id FROM features WHERE carried_id IS NOT NULL) f ON f.idx = l.idx
+           GROUP BY l.label) e ON e.component = m.component
 LEFT JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart THEN 1 ELSE 0 END) AS apart
            FROM scored s JOIN labels l ON l.idx = s.i GROUP BY l.label) p ON p.component = m.component"""
 # A component's scored pairs (feature columns null), then a row of features for each of its mentions (pair
