@@ -516,6 +516,32 @@ def test_a_report_naming_no_investor_keeps_only_its_strongest_links_in_a_figure_
     assert max(pairs, key=lambda p: p["score"])["j"] == 8  # the report with the same capacity is kept
 
 
+def test_a_report_naming_no_investor_joins_neither_of_two_companies_it_fits_alike() -> None:
+    # "A $150 million wind farm will be built in the region": two companies each have one there.
+    unnamed = _m("u1", None, region="KZ-47", usd=150e6)
+    first = _m("n1", "Qorvath Energy LLP", region="KZ-47", usd=150e6)
+    second = _m("n2", "Belmont Wind Power", region="KZ-47", usd=150e6)
+    reconcile([unnamed, first, second])
+    assert len({unnamed.deal_id, first.deal_id, second.deal_id}) == 3
+    # Where its 200 MW is only one company's, it is that company's plant.
+    unnamed = _m("u1", None, region="KZ-47", usd=150e6, mw=200)
+    first = _m("n1", "Qorvath Energy LLP", region="KZ-47", usd=150e6, mw=200)
+    second = _m("n2", "Belmont Wind Power", region="KZ-47", usd=150e6)
+    reconcile([unnamed, first, second])
+    assert unnamed.deal_id == first.deal_id != second.deal_id
+
+
+def test_reports_naming_no_investor_are_one_deal_only_when_published_together() -> None:
+    # The same round sum for a wind farm in one region, reported in March and again the next March.
+    march, april, next_year = (
+        _m("u1", None, usd=150e6, published="2024-03-12"),
+        _m("u2", None, usd=150e6, published="2024-04"),
+        _m("u3", None, usd=150e6, published="2025-03-02"),
+    )
+    reconcile([march, april, next_year])
+    assert march.deal_id == april.deal_id != next_year.deal_id
+
+
 def test_a_name_with_its_home_province_meets_the_name_alone_and_not_another_of_that_province() -> None:
     with_province = _m("h1", "Zhejiang Qorvath Machinery Co., Ltd", sector="manufacturing", usd=40e6)
     alone = _m("h2", "Qorvath Group", sector="manufacturing", usd=40e6, published="2025-09")

@@ -3,10 +3,11 @@
 Hard rules first: never two mentions of one article; never an aggregate with a project; countries and
 regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or
 amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
-agrees (and, against one that names it, the same region). Then a score from the features that agree:
-investor similarity, region, district, sector, capacity, USD amount within 15%, project words or kind of
-thing built, dates within two years. Plain Python over :class:`MentionFeatures`, run inside whichever
-engine gathered the blocks (:func:`score_blocks` is the Arrow form both engines call).
+agrees (against one that names it, the same region; against another that names none, a date within a
+month). Then a score from the features that agree: investor similarity, region, district, sector, capacity,
+USD amount within 15%, project words or kind of thing built, dates within two years. Plain Python over
+:class:`MentionFeatures`, run inside whichever engine gathered the blocks (:func:`score_blocks` is the Arrow
+form both engines call).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from fdi_extract.reconcile.features import (
 
 SAME_INVESTOR = 85.0
 _MAX_YEARS_APART = 2
+# Two reports that name no investor are one deal only when published this close: reports of one
+# announcement (a region's total, an unnamed plant) come out together.
+UNNAMED_MONTHS_APART = 1
 SPECIFIC_REASONS = frozenset({"capacity", "amount_usd", "project"})  # a link with none of these is borderline
 
 SCORED = pa.schema([("i", pa.int64()), ("j", pa.int64()), ("score", pa.float64()), ("reasons", pa.list_(pa.string()))])
@@ -42,6 +46,14 @@ SCORED = pa.schema([("i", pa.int64()), ("j", pa.int64()), ("score", pa.float64()
 
 def _year(published: str | None) -> int | None:
     return int(published[:4]) if published else None
+
+
+def _months_apart(a: str | None, b: str | None) -> int:
+    """Calendar months between two report dates ("2025-10-10", "2025-11"); 0 where either is unknown or
+    gives only its year."""
+    if not (a and b and len(a) >= 7 and len(b) >= 7):
+        return 0
+    return abs((int(a[:4]) - int(b[:4])) * 12 + int(a[5:7]) - int(b[5:7]))
 
 
 def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
@@ -116,8 +128,10 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
             return None
         total += 1.0
         reasons.append("investor named in one report")
-    elif not (capacity or usd):
-        return None  # with no investor named, only a shared figure can tie two reports
+    elif not (capacity or usd) or _months_apart(a.published, b.published) > UNNAMED_MONTHS_APART:
+        # With no investor named, only a shared figure reported at one time ties two reports: the same round
+        # sum in one region a year later is as likely another project.
+        return None
     if a.region and a.region == b.region:
         total += 1.0
         reasons.append("region")
@@ -150,7 +164,7 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
     return total, tuple(reasons)
 
 
-# The links kept for a report that names no investor in each figure block it is in (the strongest).
+# The links kept for a report that names no investor in each figure block it is in (the strongest, to one company).
 UNNAMED_LINKS = 3
 # Blocks of more than this many mentions (a company in thousands of articles) are compared in a
 # sliding window of neighbours in (region, sector, date) order: the sorted-neighbourhood method.
@@ -311,9 +325,11 @@ def _strongest_for_each_unnamed(
     linked: list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]],
 ) -> list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]]:
     """A figure block's links with, for each report that names no investor, only its strongest
-    :data:`UNNAMED_LINKS` to reports that name one. Such a report belongs to one deal at most, and a round
-    amount in a region ("$150 million") fits hundreds of named reports of a large archive: keeping every
-    such link made its time and memory grow with the square of the block."""
+    :data:`UNNAMED_LINKS` to reports of the one company it fits best, and none where another company's report
+    fits as well: a round amount in a region ("$150 million") fits hundreds of named reports of a large
+    archive, and which of two companies' plants an unnamed report tells of, no figure can say. Keeping links
+    to several companies made such a report a bridge that joins their deals into one component (whose
+    clustering then held a large share of the archive) and, in clustering, the wrong one's deal."""
     kept, by_unnamed = [], defaultdict(list)
     for a, b, found in linked:
         if bool(a.investors) == bool(b.investors):
@@ -322,8 +338,22 @@ def _strongest_for_each_unnamed(
             by_unnamed[(b if a.investors else a).idx].append((a, b, found))
     for links in by_unnamed.values():
         links.sort(key=lambda link: (-link[2][0], link[0].idx, link[1].idx))
-        kept += links[:UNNAMED_LINKS]
+        best = _named_side(links[0])
+        same, other = [], []
+        for link in links:
+            (same if _same_investor(best, _named_side(link)) else other).append(link)
+        if other and other[0][2][0] >= links[0][2][0]:
+            continue  # two companies fit it equally well: it joins neither
+        kept += same[:UNNAMED_LINKS]
     return kept
+
+
+def _named_side(link: tuple[MentionFeatures, MentionFeatures, object]) -> MentionFeatures:
+    return link[0] if link[0].investors else link[1]
+
+
+def _same_investor(a: MentionFeatures, b: MentionFeatures) -> bool:
+    return any(key_similarity(x, y) >= SAME_INVESTOR for x in a.investor_keys for y in b.investor_keys)
 
 
 def _of_two_earlier_deals(a: MentionFeatures, b: MentionFeatures) -> bool:
