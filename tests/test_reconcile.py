@@ -542,6 +542,26 @@ def test_reports_naming_no_investor_are_one_deal_only_when_published_together() 
     assert march.deal_id == april.deal_id != next_year.deal_id
 
 
+def test_a_component_over_the_limit_loses_its_weakest_pairs_before_clustering() -> None:
+    from fdi_extract.reconcile import DealPlan
+    from fdi_extract.reconcile.engines import DuckDBEngine
+
+    # Two wind farms of one company in one region, each reported twice with its figures, and a report of
+    # "its wind farm in the region" with none, which fits both (five mentions, one component).
+    mentions = [
+        _m("a1", "Qorvath Energy LLP", usd=150e6, mw=100),
+        _m("a2", "Qorvath Energy LLP", usd=150e6, mw=100, published="2025-06"),
+        _m("b1", "Qorvath Energy LLP", usd=400e6, mw=300),
+        _m("b2", "Qorvath Energy LLP", usd=400e6, mw=300, published="2025-06"),
+        _m("c1", "Qorvath Energy LLP", published="2025-07"),
+    ]
+    whole = DealPlan.of_mentions(mentions).deal_ids
+    assert whole[0] == whole[1] != whole[2] == whole[3] and whole[4] in (whole[0], whole[2])
+    cut = DealPlan.of_mentions(mentions, engine=DuckDBEngine(max_component=4)).deal_ids
+    # The report with no figure held the component together by its weaker links: cut, it stands alone.
+    assert cut[0] == cut[1] != cut[2] == cut[3] and cut[4] not in (cut[0], cut[2])
+
+
 def test_a_name_with_its_home_province_meets_the_name_alone_and_not_another_of_that_province() -> None:
     with_province = _m("h1", "Zhejiang Qorvath Machinery Co., Ltd", sector="manufacturing", usd=40e6)
     alone = _m("h2", "Qorvath Group", sector="manufacturing", usd=40e6, published="2025-09")

@@ -21,6 +21,7 @@ are the ones used here, with our rules in place of its model.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sys
@@ -90,6 +91,24 @@ SELECT l.idx, LEAST(l.label, MIN(n.label)) AS label
 FROM labels l JOIN edges e ON e.src = l.idx JOIN labels n ON n.idx = e.dst GROUP BY l.idx, l.label"""
 _JUMPED = "SELECT x.idx, LEAST(x.label, y.label) AS label FROM propagated x JOIN propagated y ON y.idx = x.label"
 _CHANGED = "SELECT COUNT(*) FROM jumped j JOIN labels l ON l.idx = j.idx WHERE j.label <> l.label"
+# Greedy clustering takes a component whole, in one process: one of hundreds of thousands of mentions (a common
+# name's reports tied by weak links, in a large archive) held most of a run's memory and time. A component of
+# more mentions than this loses its weakest pairs, tier by tier, until its parts are this small: those links are
+# the last greedy clustering would try, and the first it would refuse (the way dedupe bounds its components).
+MAX_COMPONENT = 20_000
+
+
+def _weakest(max_component: int) -> str:
+    """Each component of more than ``max_component`` mentions, with the score of its weakest pair."""
+    return f"""
+SELECT l.label AS component, MIN(s.score) AS weakest FROM scored s JOIN labels l ON l.idx = s.i
+JOIN (SELECT label FROM labels GROUP BY label HAVING COUNT(*) > {int(max_component)}) o ON o.label = l.label
+GROUP BY l.label"""
+
+
+_STRONGER = """
+SELECT s.* FROM scored s LEFT JOIN (SELECT l.idx, w.weakest FROM labels l JOIN weakest w ON w.component = l.label) c
+ON c.idx = s.i WHERE c.weakest IS NULL OR s.score > c.weakest"""
 # A component where every two mentions scored as a pair, none judged apart, and no two deals of an earlier
 # run meet, is one deal with every link kept: what greedy clustering would make of it, without building a
 # feature of it. Most components are such.
@@ -137,12 +156,14 @@ class DuckDBEngine:
 
     The Python steps (scoring each block, clustering each component) run in ``workers`` processes, started
     for the link and stopped after it, fed chunks of about ``chunk_rows`` rows of whole groups; by default in
-    this process.
+    this process. A connected component of more than ``max_component`` mentions is cut at its weakest pairs
+    first (:data:`MAX_COMPONENT`).
     """
 
-    def __init__(self, *, workers: int = 1, chunk_rows: int = 20_000):
+    def __init__(self, *, workers: int = 1, chunk_rows: int = 20_000, max_component: int = MAX_COMPONENT):
         self.workers = workers
         self.chunk_rows = chunk_rows
+        self.max_component = max_component
 
     def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
         started = time.perf_counter()
@@ -167,6 +188,7 @@ class DuckDBEngine:
             _label_components(
                 lambda name, query: db.execute(f"CREATE OR REPLACE TABLE {name} AS {query}"),
                 lambda query: db.execute(query).fetchall()[0][0],
+                self.max_component,
             )
             _log.info("found the connected components, %.1f s", time.perf_counter() - started)
             clustered = pa.concat_tables(
@@ -183,7 +205,7 @@ class DuckDBEngine:
         db.execute(f"CREATE OR REPLACE TABLE memberships AS {_MEMBERSHIPS}")
         db.execute(f"CREATE OR REPLACE TABLE kept_links AS {_KEPT_LINKS}")
         db.unregister("clustered")
-        for table in ("scored", "edges", "labels", "propagated", "jumped", "shapes"):
+        for table in ("scored", "edges", "labels", "propagated", "jumped", "shapes", *_SPLITTING):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -208,11 +230,40 @@ def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices) ->
     db.unregister("apart_arrow")
 
 
-def _label_components(make: Callable[[str, str], None], count: Callable[[str], int]) -> None:
+def _label_components(
+    make: Callable[[str, str], None], count: Callable[[str], int], max_component: int = MAX_COMPONENT
+) -> None:
     """Leave ``labels`` (idx, label: the least idx of its component) for every mention in a scored pair,
     and ``shapes`` (component, complete); ``make(name, query)`` makes a table of a query's rows,
-    ``count(query)`` runs a query of one number."""
+    ``count(query)`` runs a query of one number. A component of more than ``max_component`` mentions loses
+    its weakest pairs and is labelled again, until none is that large."""
     make("edges", _EDGES)
+    _propagate(make, count)
+    for cut in itertools.count():
+        make("weakest", _weakest(max_component))
+        if not (oversized := count("SELECT COUNT(*) FROM weakest")):
+            break
+        _log.info(
+            "cut %d component(s) of more than %d mentions at their weakest pairs (round %d)",
+            oversized,
+            max_component,
+            cut + 1,
+        )
+        make("oversized", "SELECT l.idx FROM labels l JOIN weakest w ON w.component = l.label")
+        make("stronger", _STRONGER)
+        make("scored", "SELECT * FROM stronger")
+        make("others", "SELECT l.* FROM labels l LEFT JOIN oversized o ON o.idx = l.idx WHERE o.idx IS NULL")
+        make("edges", f"SELECT e.* FROM ({_EDGES}) e JOIN oversized o ON o.idx = e.src")
+        _propagate(make, count)
+        make("relabelled", "SELECT * FROM labels UNION ALL SELECT * FROM others")
+        make("labels", "SELECT * FROM relabelled")
+    make("shapes", _SHAPES)
+
+
+_SPLITTING = ("weakest", "oversized", "stronger", "others", "relabelled")
+
+
+def _propagate(make: Callable[[str, str], None], count: Callable[[str], int]) -> None:
     make("labels", _FIRST_LABELS)
     while True:
         make("propagated", _PROPAGATED)
@@ -221,7 +272,6 @@ def _label_components(make: Callable[[str, str], None], count: Callable[[str], i
         make("labels", "SELECT * FROM jumped")
         if not changed:
             break
-    make("shapes", _SHAPES)
 
 
 def _whole_groups(relation: duckdb.DuckDBPyRelation, column: str, rows: int) -> Iterator[pa.Table]:
@@ -258,12 +308,14 @@ class SparkEngine:
     ``workdir`` is where the features go for Spark to read and where its result comes back, as Parquet:
     on a cluster, a folder every executor and this process can reach (a shared file system; give its
     path as Spark and this process both see it). By default a temporary folder, which suits local mode.
-    Adjudication needs the DuckDB engine (it asks the LLM about pairs one machine holds).
+    ``max_component`` as for :class:`DuckDBEngine`. Adjudication needs the DuckDB engine (it asks the LLM
+    about pairs one machine holds).
     """
 
-    def __init__(self, session: SparkSession, *, workdir: Path | None = None):
+    def __init__(self, session: SparkSession, *, workdir: Path | None = None, max_component: int = MAX_COMPONENT):
         self.session = session
         self.workdir = workdir
+        self.max_component = max_component
 
     def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
         if adjudicate is not None:
@@ -278,7 +330,9 @@ class SparkEngine:
             pairs.createOrReplaceTempView("pairs")
             self._view("scored", spark.sql(_DISTINCT_PAIRS))
             _label_components(
-                lambda name, query: self._view(name, spark.sql(query)), lambda query: spark.sql(query).collect()[0][0]
+                lambda name, query: self._view(name, spark.sql(query)),
+                lambda query: spark.sql(query).collect()[0][0],
+                self.max_component,
             )
             components = spark.sql(_COMPONENT_PAIRS).groupBy("component")
             components.applyInArrow(cluster_components, _ddl(CLUSTERED)).createOrReplaceTempView("clustered")
