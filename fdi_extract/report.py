@@ -29,6 +29,10 @@ from fdi_extract.model import Deal, DealMention, Evidence, Stage
 from fdi_extract.names import place_label, sector_label, stage_label
 from fdi_extract.reconcile import reconcile
 
+# A deal card shows this many of its reports with their evidence and article; the others as a line each. A story
+# that a thousand outlets reprint is one deal: a thousand copies of its article made the page unreadable and
+# most of a cached re-run's time.
+SOURCES_IN_FULL = 20
 # deals.csv has the columns of the frames (frames.DEAL_SCHEMA) but the investors' list, which a cell cannot hold.
 _CSV_COLUMNS = tuple(name for name in DEAL_SCHEMA.names if name != "investor_list")
 
@@ -414,11 +418,9 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
         for c in deal.conflicts
     )
     sources = []
-    for source in deal.sources:
+    for source in deal.sources[:SOURCES_IN_FULL]:
         text = article_text(source.article_id)
-        link = ""
-        if source.url:
-            link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if _is_web_url(source.url) else f" {e(source.url)}"
+        link = _source_link(source.url)
         if text:
             body = (
                 f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
@@ -437,6 +439,16 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
             f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
             f"{source.stage.value}{link}</div>{body}{reasons}</div>"
         )
+    if further := deal.sources[SOURCES_IN_FULL:]:
+        sources.append(
+            f'<details class="source"><summary>{len(further):,} more reports</summary><ul>'
+            + "".join(
+                f"<li>{e(s.article_id)} · {e(s.published or 'date unknown')} · {s.stage.value}"
+                f"{_source_link(s.url)}</li>"
+                for s in further
+            )
+            + "</ul></details>"
+        )
     return (
         f'<section class="deal" id="{e(deal.deal_id)}"><h2>{investors} — {e(deal.project)}</h2>'
         f"<div>{tags_html}</div><p>{' · '.join(f for f in facts if f)}</p>"
@@ -445,3 +457,10 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
         + "".join(sources)
         + "</section>"
     )
+
+
+def _source_link(url: str | None) -> str:
+    if not url:
+        return ""
+    e = html.escape
+    return f' <a href="{e(url)}">{e(url)}</a>' if _is_web_url(url) else f" {e(url)}"

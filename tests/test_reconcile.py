@@ -568,3 +568,18 @@ def test_a_name_with_its_home_province_meets_the_name_alone_and_not_another_of_t
     neighbour = _m("h3", "Zhejiang Belmont Machinery Co., Ltd", sector="manufacturing", usd=40e6)
     reconcile([with_province, alone, neighbour])
     assert with_province.deal_id == alone.deal_id != neighbour.deal_id
+
+
+def test_a_deal_card_shows_its_first_reports_whole_and_the_others_as_a_line_each(tmp_path: Path) -> None:
+    from fdi_extract.report import SOURCES_IN_FULL, write_outputs
+
+    reprints = [_m(f"outlet{i:02d}", "Example Wind Power", usd=50e6, mw=100) for i in range(SOURCES_IN_FULL + 5)]
+    reprints[-1].url = 'https://example.org/a?<b onmouseover="x">'
+    deals = reconcile(reprints)
+    texts = {m.article_id: f"Example Wind Power will build a 100 MW wind farm, wrote {m.article_id}." for m in reprints}
+    write_outputs(tmp_path, reprints, deals, texts.get)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count('<div class="source">') == SOURCES_IN_FULL and "5 more reports" in page
+    assert "wrote outlet00" in page and "wrote outlet24" not in page  # no article text for the reports in the list
+    assert "<li>outlet24 · 2025-05 · mou" in page and "&lt;b onmouseover=&quot;x&quot;&gt;" in page
+    assert '<b onmouseover="x">' not in page
