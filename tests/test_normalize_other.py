@@ -67,6 +67,11 @@ def test_chinese_names_in_cyrillic_are_read_as_pinyin_by_the_table_examples() ->
     assert len(set(table["syllables"].values())) == len(table["syllables"])  # each read back one way
 
 
+def test_a_local_subsidiary_named_in_cyrillic_has_the_key_of_its_latin_name() -> None:
+    assert canonical_company("ТОО «Чжунтай Казахстан»") == canonical_company("Zhongtai Kazakhstan LLP") == "zhongtai"
+    assert canonical_company("ОсОО «Хуавэй Кыргызстан»") == canonical_company("Huawei Kyrgyzstan") == "huawei"
+
+
 def test_a_home_province_or_city_before_a_name_is_left_out_of_its_name_words() -> None:
     table = tomllib.loads(files("fdi_extract.data").joinpath("home_places.toml").read_text(encoding="utf-8"))
     for name, after in table["examples"]:

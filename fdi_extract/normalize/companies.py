@@ -136,6 +136,8 @@ def chinese_in_cyrillic(text: str) -> str | None:
     'xinjiang zhongtai'
     >>> chinese_in_cyrillic("Казахстан Темир Жолы") is None
     True
+    >>> chinese_in_cyrillic("Чжунтай Казахстан")
+    'zhongtai kazakhstan'
     """
     _, endings, _ = _palladius()
     letters = _palladius_letters()
@@ -143,18 +145,26 @@ def chinese_in_cyrillic(text: str) -> str | None:
     if letters.isdisjoint(lowered):
         return None  # no Cyrillic at all, as most names in an archive: the quick answer
     words = re.findall(r"\w+", lowered)
-    if not words or not all(letters.issuperset(word) for word in words):
+    # A word that only qualifies the name (a local subsidiary's country, "… Казахстан") is no Chinese syllables
+    # and no reason to read the rest as Russian: it is kept, transliterated, and the key drops it.
+    qualifiers = {word: latin for word in words if (latin := unidecode(word)) in _LEGAL_FORMS}
+    if not words or not all(letters.issuperset(word) for word in words if word not in qualifiers):
         return None  # Latin letters, digits, or Cyrillic letters that Palladius does not use (Kazakh ones)
-    read: list[list[str]] = []
+    read: list[str] = []
+    syllable_count = 0
     for word in words:
+        if word in qualifiers:
+            read.append(qualifiers[word])
+            continue
         syllables = _pinyin_syllables(word)
         if syllables is None and (ending := next((e for e in endings if word.endswith(e)), None)):
             syllables = _pinyin_syllables(word.removesuffix(ending))
         if syllables is None:
             return None
-        read.append(syllables)
+        read.append("".join(syllables))
+        syllable_count += len(syllables)
     # One syllable alone ("Ван") may as well be a Russian word.
-    return " ".join("".join(word) for word in read) if sum(map(len, read)) > 1 else None
+    return " ".join(read) if syllable_count > 1 else None
 
 
 @lru_cache(maxsize=1)
