@@ -542,19 +542,23 @@ def test_reports_naming_no_investor_are_one_deal_only_when_published_together() 
     assert march.deal_id == april.deal_id != next_year.deal_id
 
 
-def test_a_component_over_the_limit_loses_its_weakest_pairs_before_clustering() -> None:
-    from fdi_extract.reconcile import DealPlan
-    from fdi_extract.reconcile.engines import DuckDBEngine
-
-    # Two wind farms of one company in one region, each reported twice with its figures, and a report of
-    # "its wind farm in the region" with none, which fits both (five mentions, one component).
-    mentions = [
+def two_plants_and_a_report_that_fits_both() -> list[DealMention]:
+    """Two wind farms of one company in one region, each reported twice with its figures, and a report of "its
+    wind farm in the region" with none, which fits both: five mentions, one component."""
+    return [
         _m("a1", "Qorvath Energy LLP", usd=150e6, mw=100),
         _m("a2", "Qorvath Energy LLP", usd=150e6, mw=100, published="2025-06"),
         _m("b1", "Qorvath Energy LLP", usd=400e6, mw=300),
         _m("b2", "Qorvath Energy LLP", usd=400e6, mw=300, published="2025-06"),
         _m("c1", "Qorvath Energy LLP", published="2025-07"),
     ]
+
+
+def test_a_component_over_the_limit_loses_its_weakest_pairs_before_clustering() -> None:
+    from fdi_extract.reconcile import DealPlan
+    from fdi_extract.reconcile.engines import DuckDBEngine
+
+    mentions = two_plants_and_a_report_that_fits_both()
     whole = DealPlan.of_mentions(mentions).deal_ids
     assert whole[0] == whole[1] != whole[2] == whole[3] and whole[4] in (whole[0], whole[2])
     cut = DealPlan.of_mentions(mentions, engine=DuckDBEngine(max_component=4)).deal_ids

@@ -15,8 +15,9 @@ from fdi_extract.cli import main
 from fdi_extract.evaluate import load_gold, load_mentions, load_project_words, mention_from_gold
 from fdi_extract.model import DealMention
 from fdi_extract.reconcile import SparkEngine, reconcile, spark_session
+from fdi_extract.reconcile.engines import DuckDBEngine
 from tests.conftest import DEV_CORPUS
-from tests.test_reconcile import _m
+from tests.test_reconcile import _m, two_plants_and_a_report_that_fits_both
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("CI"), reason="no Java here"),
@@ -54,11 +55,17 @@ def test_spark_local_mode_gives_the_same_deals_as_duckdb(tmp_path: Path) -> None
     assert shutil.which("java"), "CI must install a Java runtime for Spark (see .ci/run)"
     on_duckdb, on_spark = _archive(), _archive()
     expected = reconcile(on_duckdb)
+    # A component over the limit is cut at its weakest pairs alike (tests/test_reconcile.py has the case).
+    cut_on_duckdb, cut_on_spark = two_plants_and_a_report_that_fits_both(), two_plants_and_a_report_that_fits_both()
+    reconcile(cut_on_duckdb, engine=DuckDBEngine(max_component=4))
     session = spark_session("local[2]")
     try:
         found = reconcile(on_spark, engine=SparkEngine(session))
+        reconcile(cut_on_spark, engine=SparkEngine(session, max_component=4))
     finally:
         session.stop()
+    assert [m.deal_id for m in cut_on_spark] == [m.deal_id for m in cut_on_duckdb]
+    assert len({m.deal_id for m in cut_on_duckdb}) == 3
     assert [m.deal_id for m in on_spark] == [m.deal_id for m in on_duckdb]
     assert [d.model_dump() for d in found] == [d.model_dump() for d in expected]
     assert len(expected) < len(on_duckdb) - 150  # the 200 reports did gather into a few deals
