@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from fdi_extract.files import replaced_when_done
 from fdi_extract.frames import DEAL_SCHEMA, MENTION_SCHEMA, ParquetRows, counts_in_totals, deal_row, mention_row
-from fdi_extract.model import Deal, DealMention, Evidence, Stage
+from fdi_extract.model import Deal, DealMention, Evidence, Source, Stage
 from fdi_extract.names import place_label, sector_label, stage_label
 from fdi_extract.reconcile import reconcile
 
@@ -420,7 +420,6 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     sources = []
     for source in deal.sources[:SOURCES_IN_FULL]:
         text = article_text(source.article_id)
-        link = _source_link(source.url)
         if text:
             body = (
                 f'<div class="excerpt">{_evidence_paragraphs(text, source.evidence)}</div><details><summary>whole '
@@ -435,18 +434,11 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
             if source.reasons
             else ""
         )
-        sources.append(
-            f'<div class="source"><div class="meta">{e(source.article_id)} · {e(source.published or "date unknown")} · '
-            f"{source.stage.value}{link}</div>{body}{reasons}</div>"
-        )
+        sources.append(f'<div class="source"><div class="meta">{_source_line(source)}</div>{body}{reasons}</div>')
     if further := deal.sources[SOURCES_IN_FULL:]:
         sources.append(
             f'<details class="source"><summary>{len(further):,} more reports</summary><ul>'
-            + "".join(
-                f"<li>{e(s.article_id)} · {e(s.published or 'date unknown')} · {s.stage.value}"
-                f"{_source_link(s.url)}</li>"
-                for s in further
-            )
+            + "".join(f"<li>{_source_line(s)}</li>" for s in further)
             + "</ul></details>"
         )
     return (
@@ -459,8 +451,10 @@ def _deal_html(deal: Deal, article_text: Callable[[str], str | None]) -> str:
     )
 
 
-def _source_link(url: str | None) -> str:
-    if not url:
-        return ""
+def _source_line(source: Source) -> str:
+    """A report's article, date, stage and link, escaped."""
     e = html.escape
-    return f' <a href="{e(url)}">{e(url)}</a>' if _is_web_url(url) else f" {e(url)}"
+    link = ""
+    if source.url:
+        link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if _is_web_url(source.url) else f" {e(source.url)}"
+    return f"{e(source.article_id)} · {e(source.published or 'date unknown')} · {source.stage.value}{link}"

@@ -56,6 +56,11 @@ def _months_apart(a: str | None, b: str | None) -> int:
     return abs((int(a[:4]) - int(b[:4])) * 12 + int(a[5:7]) - int(b[5:7]))
 
 
+def _investor_similarity(a: MentionFeatures, b: MentionFeatures) -> float:
+    """How alike the two mentions' investors are at best (:func:`key_similarity` of their keys)."""
+    return max((key_similarity(x, y) for x in a.investor_keys for y in b.investor_keys), default=0.0)
+
+
 def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
     """True when a capacity of each agrees (within 2%) in one unit, or where one side's unit could not be
     read ("500 тыс. тонн" with no period is unit "other"); False when both state one in a shared unit and
@@ -108,7 +113,7 @@ def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...
     reasons: list[str] = []
     total = 0.0
     if a.investors and b.investors:
-        similarity = max((key_similarity(x, y) for x in a.investor_keys for y in b.investor_keys), default=0.0)
+        similarity = _investor_similarity(a, b)
         if similarity >= SAME_INVESTOR:
             total += 3.0
             reasons.append(f"investor {similarity:.0f}")
@@ -341,7 +346,7 @@ def _strongest_for_each_unnamed(
         best = _named_side(links[0])
         same, other = [], []
         for link in links:
-            (same if _same_investor(best, _named_side(link)) else other).append(link)
+            (same if _investor_similarity(best, _named_side(link)) >= SAME_INVESTOR else other).append(link)
         if other and other[0][2][0] >= links[0][2][0]:
             continue  # two companies fit it equally well: it joins neither
         kept += same[:UNNAMED_LINKS]
@@ -350,10 +355,6 @@ def _strongest_for_each_unnamed(
 
 def _named_side(link: tuple[MentionFeatures, MentionFeatures, object]) -> MentionFeatures:
     return link[0] if link[0].investors else link[1]
-
-
-def _same_investor(a: MentionFeatures, b: MentionFeatures) -> bool:
-    return any(key_similarity(x, y) >= SAME_INVESTOR for x in a.investor_keys for y in b.investor_keys)
 
 
 def _of_two_earlier_deals(a: MentionFeatures, b: MentionFeatures) -> bool:
