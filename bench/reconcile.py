@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reconcile.py [--extracted out/bench/direct.seeds.mentions.jsonl ...]
         [--sizes 10000,...] [--cli-sizes 100000,1000000] [--spark local[2]] [--daily 10000]
-        [--generator project|reporting]
+        [--generator project|reporting] [--learn-weights]
 
 1. Gold mentions of the seeds and ../shared/corpus/dev fed in (reconciliation alone): pairwise
    precision/recall and B-cubed F1 against the gold ``deal`` keys.
@@ -15,6 +15,9 @@
    through the CLI from a JSONL file (the out-of-core path), to show how the time grows; with ``--daily N``,
    N further mentions reconciled into each CLI run's folder afterwards (the daily case), with how many
    earlier mentions changed deal.
+
+``--learn-weights``: every step links with match weights learned from its own archive (EM) instead of the
+priors of fdi_extract/data/comparisons.toml; each step then prints how its weights were made.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from fdi_extract.evaluate import evaluate, load_gold, load_mentions, load_projec
 from fdi_extract.model import DealMention, Sector, Stage
 from fdi_extract.normalize import canonical_company
 from fdi_extract.reconcile import cluster_scores, reconcile
+from fdi_extract.reconcile.engines import DuckDBEngine
+from fdi_extract.reconcile.plan import DealPlan
+from fdi_extract.reconcile.weights import MatchWeights
 from fdi_extract.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +62,17 @@ def published_dates() -> dict[str, str | None]:
 PROJECT_WORDS = ROOT / "tests/gold/dev_project_words.jsonl"
 
 
-def gold_fed(with_words: bool) -> None:
+def _engine(learn: bool) -> DuckDBEngine:
+    return DuckDBEngine(learn_weights=learn)
+
+
+def _weights_line(weights: MatchWeights) -> str:
+    if not weights.learned:
+        return "priors"
+    return f"weights learned from {weights.pairs:,} pairs, a match in {weights.match_share:.2f}"
+
+
+def gold_fed(with_words: bool, learn: bool = False) -> None:
     """Gold lines carry no words. ``with_words``: where two deals of one article have identical gold lines (a
     greenhouse and a poultry farm of one investor), each gets the words its article names it with
     (tests/gold/dev_project_words.jsonl)."""
@@ -64,7 +80,10 @@ def gold_fed(with_words: bool) -> None:
     words = load_project_words(PROJECT_WORDS) if with_words else {}
     gold = [g for path, _ in GOLDS for g in load_gold(path)[0]]
     mentions = [mention_from_gold(g, dates.get(g.article), words.get((g.article, g.deal), "")) for g in gold]
-    deals = reconcile(mentions)
+    plan = DealPlan.of_mentions(mentions, engine=_engine(learn))
+    deals = plan.groups
+    for mention, deal_id in zip(mentions, plan.deal_ids, strict=True):
+        mention.deal_id = deal_id
     scores = cluster_scores([g.deal for g in gold], [m.deal_id for m in mentions])
     f1 = 2 * scores.pairwise_precision * scores.pairwise_recall / (scores.pairwise_precision + scores.pairwise_recall)
     print(
@@ -72,11 +91,12 @@ def gold_fed(with_words: bool) -> None:
         f"{len(gold)} mentions → {len(deals)} deals "
         f"(gold has {len({g.deal for g in gold})}); "
         f"pairwise P {scores.pairwise_precision:.3f} R {scores.pairwise_recall:.3f}; "
-        f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}"
+        f"B-cubed P {scores.bcubed_precision:.3f} R {scores.bcubed_recall:.3f} F1 {scores.bcubed_f1:.3f}; "
+        f"{_weights_line(plan.weights)}"
     )
 
 
-def end_to_end(paths: list[Path], adjudicate: bool = False) -> None:
+def end_to_end(paths: list[Path], adjudicate: bool = False, learn: bool = False) -> None:
     gold, universe = [], set()
     for path, _ in GOLDS:
         lines, articles = load_gold(path)
@@ -84,7 +104,7 @@ def end_to_end(paths: list[Path], adjudicate: bool = False) -> None:
         universe |= articles or set()
     mentions = [m for p in paths for m in load_mentions(p)]
     adjudicator = Adjudicator(Settings()) if adjudicate else None
-    deals = reconcile(mentions, adjudicator)
+    deals = reconcile(mentions, adjudicator, engine=_engine(learn))
     report = evaluate(gold, mentions, universe)
     scores = cluster_scores([g.deal for g, _ in report.pairs], [m.deal_id for _, m in report.pairs])
     asked = f", {adjudicator.asked} pairs adjudicated by the configured LLM" if adjudicator else ""
@@ -272,12 +292,12 @@ def synthetic(count: int, rng: random.Random, generator: str = "project") -> tup
     return [DealMention.model_validate(record) for record, _ in pairs], [truth for _, truth in pairs]
 
 
-def scaling(sizes: list[int], generator: str = "project") -> None:
+def scaling(sizes: list[int], generator: str = "project", learn: bool = False) -> None:
     """In memory: ``reconcile(list)``, the library call."""
     for size in sizes:
         mentions, truth = synthetic(size, random.Random(size), generator)
         started = time.perf_counter()
-        deals = reconcile(mentions)
+        deals = reconcile(mentions, engine=_engine(learn))
         seconds = time.perf_counter() - started
         scores = cluster_scores(truth, [m.deal_id for m in mentions])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -308,13 +328,15 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _reconcile_in_a_child(mentions: Path, out: Path, spark: str | None) -> tuple[float, int]:
+def _reconcile_in_a_child(mentions: Path, out: Path, spark: str | None, learn: bool) -> tuple[float, int]:
     """``fdi-extract reconcile MENTIONS --out OUT`` in a child process: its wall seconds and the peak of its
     resident memory with its worker processes' (sampled every 0.2 s)."""
     command = [sys.executable, "-m", "fdi_extract.cli", "reconcile", str(mentions), "--out", str(out)]
     started = time.perf_counter()
     child = subprocess.Popen(
-        [*command, *(["--spark", spark] if spark else [])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*command, *(["--spark", spark] if spark else []), *(["--learn-weights"] if learn else [])],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     peak = 0
     while child.poll() is None:
@@ -325,7 +347,9 @@ def _reconcile_in_a_child(mentions: Path, out: Path, spark: str | None) -> tuple
     return time.perf_counter() - started, peak
 
 
-def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0, generator: str = "project") -> None:
+def through_the_cli(
+    sizes: list[int], spark: str | None = None, daily: int = 0, generator: str = "project", learn: bool = False
+) -> None:
     """``fdi-extract reconcile FILE --out DIR`` on a JSONL file of synthetic mentions: wall time, peak memory
     and B-cubed F1 of its mentions.parquet against the generator's truth. With ``daily``, then that many further
     mentions of the same generator reconciled into the same folder (the daily case): its seconds and peak,
@@ -339,7 +363,7 @@ def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0, 
                 for made, (record, deal) in enumerate(records):
                     (first if made < size else later).write(json.dumps(record) + "\n")
                     truth[record["article_id"]] = deal
-            seconds, peak = _reconcile_in_a_child(work / "mentions.jsonl", work / "out", spark)
+            seconds, peak = _reconcile_in_a_child(work / "mentions.jsonl", work / "out", spark, learn)
             rows = duckdb.sql(f"SELECT article_id, deal_id FROM '{work / 'out' / 'mentions.parquet'}'").fetchall()
             deals = len({deal for _, deal in rows})
             scores = cluster_scores([truth[article] for article, _ in rows], [deal for _, deal in rows])
@@ -351,7 +375,7 @@ def through_the_cli(sizes: list[int], spark: str | None = None, daily: int = 0, 
             if not daily:
                 continue
             before = dict(rows)
-            seconds, peak = _reconcile_in_a_child(work / "new.jsonl", work / "out", spark)
+            seconds, peak = _reconcile_in_a_child(work / "new.jsonl", work / "out", spark, learn)
             after = dict(
                 duckdb.sql(f"SELECT article_id, deal_id FROM '{work / 'out' / 'mentions.parquet'}'").fetchall()
             )
@@ -378,15 +402,20 @@ def main() -> None:
     parser.add_argument(
         "--adjudicate", action="store_true", help="end to end: let the configured LLM judge borderline pairs"
     )
+    parser.add_argument(
+        "--learn-weights", action="store_true", help="link with match weights learned from each archive (EM)"
+    )
     args = parser.parse_args()
-    gold_fed(with_words=False)
-    gold_fed(with_words=True)
+    gold_fed(with_words=False, learn=args.learn_weights)
+    gold_fed(with_words=True, learn=args.learn_weights)
     if args.extracted:
-        end_to_end(args.extracted, args.adjudicate)
+        end_to_end(args.extracted, args.adjudicate, args.learn_weights)
     if args.sizes:
-        scaling([int(s) for s in args.sizes.split(",")], args.generator)
+        scaling([int(s) for s in args.sizes.split(",")], args.generator, args.learn_weights)
     if args.cli_sizes:
-        through_the_cli([int(s) for s in args.cli_sizes.split(",")], args.spark, args.daily, args.generator)
+        through_the_cli(
+            [int(s) for s in args.cli_sizes.split(",")], args.spark, args.daily, args.generator, args.learn_weights
+        )
 
 
 if __name__ == "__main__":

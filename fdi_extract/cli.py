@@ -45,6 +45,7 @@ from fdi_extract.model import Article, ArticleResult, Deal, DealMention
 from fdi_extract.names import place_label
 from fdi_extract.reconcile import reconcile
 from fdi_extract.reconcile.archive import reconcile_archive
+from fdi_extract.reconcile.engines import DuckDBEngine
 from fdi_extract.reconcile.workers import all_cores
 from fdi_extract.report import write_outputs
 from fdi_extract.settings import Settings, Strategy, masked_url
@@ -305,13 +306,16 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         from fdi_extract.adjudicate import Adjudicator
 
         adjudicator = Adjudicator(_settings(args))
+    workers = args.workers or _workers_for(args.mentions, args.out)
     try:
         result = reconcile_archive(
             [path if _store_path(path) is None else _stream_mentions(path) for path in args.mentions],
             args.out,
             adjudicate=adjudicator,
-            engine=SparkEngine(spark, workdir=args.spark_workdir) if spark is not None else None,
-            workers=args.workers or _workers_for(args.mentions, args.out),
+            engine=SparkEngine(spark, workdir=args.spark_workdir, learn_weights=args.learn_weights)
+            if spark is not None
+            else DuckDBEngine(workers=workers, learn_weights=args.learn_weights),
+            workers=workers,
             memory_limit=args.memory_limit,
         )
     finally:
@@ -591,6 +595,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         help="processes for reading, linking and merging (default: one per core; this process alone for "
         f"mention files under {_SMALL_INPUT_BYTES // 2**20} MB, where starting the processes costs more)",
+    )
+    merge.add_argument(
+        "--learn-weights",
+        action="store_true",
+        help="score pairs with match weights learned from this archive (EM; written to weights.json) instead of "
+        "the priors of fdi_extract/data/comparisons.toml; archives of under 2,000 candidate pairs keep the priors",
     )
     merge.add_argument(
         "--spark",

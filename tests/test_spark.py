@@ -5,6 +5,7 @@ Outside CI the test is skipped where there is no Java; in CI (CI set) a missing 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -27,7 +28,7 @@ pytestmark = [
 
 def _archive() -> list[DealMention]:
     """The dev corpus's gold mentions, reports that name no investor, and one investor in 200 articles of
-    two regions (a block compared in a sliding window)."""
+    two regions (a block compared in a sliding window; pairs enough to learn match weights from)."""
     gold, _ = load_gold(DEV_CORPUS / "gold.jsonl")
     words = load_project_words(Path(__file__).parent / "gold" / "dev_project_words.jsonl")
     mentions = [mention_from_gold(g, project=words.get((g.article, g.deal), "")) for g in gold]
@@ -44,7 +45,7 @@ def _archive() -> list[DealMention]:
             region="KZ-31" if i % 2 else "KZ-11",
             sector="construction_materials",
             usd=(100 + i % 3 * 50) * 1e6,
-            published=f"20{18 + i % 6}-0{1 + i % 9}",
+            published=f"20{18 + i % 6}-0{1 + i % 9}-{10 + i % 17}",
         )
         for i in range(200)
     ]
@@ -70,10 +71,13 @@ def test_spark_local_mode_gives_the_same_deals_as_duckdb(tmp_path: Path) -> None
     assert [d.model_dump() for d in found] == [d.model_dump() for d in expected]
     assert len(expected) < len(on_duckdb) - 150  # the 200 reports did gather into a few deals
 
-    # The command line: `reconcile --spark local[1]` writes what the default path writes.
+    # The command line: `reconcile --spark local[1]` writes what the default path writes, and learns the same
+    # weights from the same sample of blocks.
     records = tmp_path / "mentions.jsonl"
     records.write_text("".join(m.model_copy(update={"deal_id": None}).model_dump_json() + "\n" for m in _archive()))
-    for out, extra in (("duckdb", []), ("spark", ["--spark", "local[1]"])):
+    for out, extra in (("duckdb", ["--learn-weights"]), ("spark", ["--spark", "local[1]", "--learn-weights"])):
         assert main(["reconcile", str(records), "--out", str(tmp_path / out), *extra]) == 0
     assert load_mentions(tmp_path / "spark" / "mentions.jsonl") == load_mentions(tmp_path / "duckdb" / "mentions.jsonl")
     assert (tmp_path / "spark" / "deals.parquet").is_file()
+    weights = [json.loads((tmp_path / out / "weights.json").read_text(encoding="utf-8")) for out in ("duckdb", "spark")]
+    assert weights[0]["learned"] and weights[0] == weights[1]

@@ -4,12 +4,14 @@ The mentions stream into DuckDB once (their features for linking, their records 
 engine links them, and each deal is merged from its mentions read back in deal order, so memory holds a
 chunk of deals at a time. Reading JSONL records, linking and merging run on ``workers`` processes.
 Outputs: ``deals.jsonl`` and ``mentions.jsonl`` (each mention with its deal id, grouped by deal), and
-``deals.parquet`` and ``mentions.parquet``, one flat row each (frames.py), for DuckDB, Spark and pandas.
+``deals.parquet`` and ``mentions.parquet``, one flat row each (frames.py), for DuckDB, Spark and pandas;
+``weights.json``, the match weights the links were scored with (learned from the archive, or the priors).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import shutil
 import tempfile
@@ -34,6 +36,7 @@ from fdi_extract.reconcile.engines import AdjudicateIndices, DuckDBEngine, LinkE
 from fdi_extract.reconcile.merging import LINK_ORDER, LINKS, merge_deal
 from fdi_extract.reconcile.plan import Adjudicate, DealPlan
 from fdi_extract.reconcile.tables import LinkingTables, encode_mentions, open_database
+from fdi_extract.reconcile.weights import MatchWeights
 from fdi_extract.reconcile.workers import Workers, fewer_collections
 from fdi_extract.records import parse_records
 
@@ -51,6 +54,7 @@ class ArchiveResult:
     deals: int = 0
     first_deals: list[Deal] = field(default_factory=list)  # the first few, to show
     skipped: list[str] = field(default_factory=list)  # "FILE:LINE: problem" for each line that is no mention record
+    weights: MatchWeights | None = None  # what the links were scored with (also in out_dir/weights.json)
 
 
 # A source of new mentions: a JSONL file of mention records, or mentions from elsewhere (a run's store).
@@ -104,6 +108,9 @@ def reconcile_archive(
                 load_links=False,
             )
             result.deals = len(plan.groups)
+            result.weights = plan.weights
+            with replaced_when_done(out_dir / "weights.json", "w") as out:
+                json.dump(plan.weights.summary(), out, ensure_ascii=False, indent=1)
             _log.info("linked them into %d deals in %.1f s", result.deals, time.perf_counter() - started)
             with Workers(workers) as pool:
                 _write(db, plan, pool, out_dir, Path(work), result, shown)

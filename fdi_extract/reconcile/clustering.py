@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fdi_extract.reconcile.features import MentionFeatures, distinct_features
-from fdi_extract.reconcile.scoring import score
+from fdi_extract.reconcile.scoring import levels
 
 _CHECKED_MEMBERS = 25
 
@@ -30,7 +30,7 @@ CLUSTERED = pa.schema(
         ("root", pa.int64()),
         ("linked_to", pa.int64()),
         ("score", pa.float64()),
-        ("reasons", pa.list_(pa.string())),
+        ("pattern", pa.int64()),
     ]
 )
 
@@ -115,12 +115,12 @@ class _Clusters:
         facts = (self.facts_of[pair[0]], self.facts_of[pair[1]])
         verdict = self.vetoed.get(facts)
         if verdict is None:
-            verdict = self.vetoed[facts] = score(self.features[pair[0]], self.features[pair[1]]) is None
+            verdict = self.vetoed[facts] = levels(self.features[pair[0]], self.features[pair[1]]) is None
         return verdict
 
 
 def cluster_components(rows: pa.Table) -> pa.Table:
-    """The scored pairs of one or more components (``component``, i < j, score, reasons, apart) and a row of
+    """The scored pairs of one or more components (``component``, i < j, score, pattern, apart) and a row of
     :data:`~fdi_extract.reconcile.features.FEATURES` for each of their mentions (``component`` and those
     columns), each component's rows next to each other → a member row for each of their mentions and a row
     for each link kept. Both engines run it: over a chunk of components, or over one."""
@@ -135,25 +135,25 @@ def cluster_components(rows: pa.Table) -> pa.Table:
         members_of[component].add(idx)
     pairs = rows.filter(pc.invert(is_mention))
     pairs_of: dict[int, list[tuple]] = defaultdict(list)
-    columns = ("component", "i", "j", "score", "reasons", "apart")
+    columns = ("component", "i", "j", "score", "pattern", "apart")
     for row in zip(*(pairs.column(name).to_pylist() for name in columns), strict=True):
         pairs_of[row[0]].append(row)
-    out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "reasons": []}
+    out: dict[str, list] = {"idx": [], "root": [], "linked_to": [], "score": [], "pattern": []}
     for component, members in members_of.items():
-        links: list[tuple[float, int, int, list[str]]] = []
+        links: list[tuple[float, int, int, int]] = []
         apart: list[tuple[int, int]] = []
-        for _, i, j, link_score, reasons, judged_apart in pairs_of[component]:
+        for _, i, j, link_score, pattern, judged_apart in pairs_of[component]:
             if judged_apart:
                 apart.append((i, j))
             else:
-                links.append((-link_score, i, j, reasons))
+                links.append((-link_score, i, j, pattern))
         clusters = _Clusters({idx: features[idx] for idx in members}, apart, {(i, j) for _, i, j, _ in links})
         # Strongest links first; ties by mention order so that re-runs cluster alike.
-        kept = [(i, j, -negative, reasons) for negative, i, j, reasons in sorted(links) if clusters.union(i, j)]
+        kept = [(i, j, -negative, pattern) for negative, i, j, pattern in sorted(links) if clusters.union(i, j)]
         for idx in sorted(members):
             for column, value in zip(out, (idx, clusters.find(idx), None, None, None), strict=True):
                 out[column].append(value)
-        for i, j, link_score, reasons in kept:
-            for column, value in zip(out, (i, clusters.find(i), j, link_score, reasons), strict=True):
+        for i, j, link_score, pattern in kept:
+            for column, value in zip(out, (i, clusters.find(i), j, link_score, pattern), strict=True):
                 out[column].append(value)
     return pa.Table.from_pydict(out, schema=CLUSTERED)

@@ -13,10 +13,12 @@ from a DuckDB connection and leaves there ``memberships`` (idx, root: the least 
 every mention in a deal of two or more) and ``kept_links`` (i, j, score, reasons): the plan takes deal
 ids, links and merges from them on one machine.
 
-Why not Splink: its Fellegi–Sunter weights are learnt from agreement patterns over many comparisons,
-while the decisive evidence here is structural (one mention per article and deal; aggregates apart from
-their projects; transliteration skeletons) and the labelled data is a few dozen mentions. Its engines
-are the ones used here, with our rules in place of its model.
+Pairs are scored by the match weights of :mod:`.weights`: the priors, or, asked to, weights an engine learns
+before scoring from the pattern counts of a sample of blocks (the pairs it would score, and those a hard rule
+keeps apart). Why not Splink itself: its model has no place for the structural rules that decide most pairs here (one
+mention per article and deal; aggregates apart from their projects; names across scripts), and as
+configured it took 199 s for 100,000 mentions (docs/evaluation.md). Its engines are the ones used here,
+and its way of estimating m and u.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -38,7 +41,14 @@ import pyarrow as pa
 from fdi_extract.errors import FdiExtractError
 from fdi_extract.reconcile.clustering import CLUSTERED, cluster_components
 from fdi_extract.reconcile.features import FEATURES, FIGURE_BLOCK, starts_family_sql
-from fdi_extract.reconcile.scoring import SCORED, SPECIFIC_REASONS, score_blocks
+from fdi_extract.reconcile.scoring import (
+    PATTERNS,
+    SCORED,
+    is_borderline,
+    pattern_counts,
+    score_blocks,
+)
+from fdi_extract.reconcile.weights import MatchWeights, Pattern, fit_weights, pattern_of
 from fdi_extract.reconcile.workers import Workers
 
 if TYPE_CHECKING:
@@ -58,23 +68,57 @@ def _no_features() -> str:
 # names an investor and one that does not (the only pairs compared there); in a family block the mentions
 # whose leading name word starts another's longer one (the only pairs compared there: most such blocks hold
 # unrelated names that share their first letters, and would be a large share of all rows).
-_BLOCK_MEMBERS = f"""
-WITH family_words AS (SELECT DISTINCT block, word FROM blocks WHERE word IS NOT NULL),
+def _block_members(blocks: str = "blocks") -> str:
+    return f"""
+WITH family_words AS (SELECT DISTINCT block, word FROM {blocks} WHERE word IS NOT NULL),
 related AS (SELECT a.block, a.word AS short, b.word AS long FROM family_words a JOIN family_words b
             ON b.block = a.block AND {starts_family_sql("a.word", "b.word")}),
-family_members AS (SELECT DISTINCT b.block, b.idx FROM blocks b JOIN (
+family_members AS (SELECT DISTINCT b.block, b.idx FROM {blocks} b JOIN (
     SELECT block, short AS word FROM related UNION SELECT block, long AS word FROM related) r
     ON r.block = b.block AND r.word = b.word),
-other_members AS (SELECT b.block, b.idx FROM blocks b JOIN (
-    SELECT block FROM blocks WHERE word IS NULL GROUP BY block HAVING COUNT(*) > 1
+other_members AS (SELECT b.block, b.idx FROM {blocks} b JOIN (
+    SELECT block FROM {blocks} WHERE word IS NULL GROUP BY block HAVING COUNT(*) > 1
     AND (block NOT LIKE '{FIGURE_BLOCK}%'
          OR (MIN(CASE WHEN named THEN 1 ELSE 0 END) = 0 AND MAX(CASE WHEN named THEN 1 ELSE 0 END) = 1))) u
     ON u.block = b.block)
 SELECT m.block, f.* FROM (SELECT * FROM family_members UNION ALL SELECT * FROM other_members) m
 JOIN features f ON f.idx = m.idx"""
+
+
+# Weights are learned from the pairs of a sample of blocks of about this many rows (whole blocks, chosen by a
+# hash of their key, which DuckDB and Spark compute alike, so both learn the same weights).
+SAMPLE_ROWS = 50_000
+
+
+def _sample(blocks: int) -> str:
+    """The rows of ``blocks`` in the sample of blocks weights are learned from."""
+    cut = -(-SAMPLE_ROWS * 0x10000 // max(blocks, 1))
+    return "SELECT * FROM blocks" + ("" if cut >= 0x10000 else f" WHERE substr(md5(block), 1, 4) < '{cut:04x}'")
+
+
+def _weights_of(counts: Iterable[tuple[int, int, int]]) -> MatchWeights:
+    """Weights fit on the sampled pairs' pattern counts (pattern, candidates, kept apart), logged."""
+    candidates: Counter[Pattern] = Counter()
+    apart: Counter[Pattern] = Counter()
+    for code, linked, rejected in counts:
+        candidates[pattern_of(code)] += linked
+        apart[pattern_of(code)] += rejected
+    weights = fit_weights(+candidates, +apart)
+    if weights.learned:
+        _log.info(
+            "match weights learned from %d pairs (a match in %.2f of them): %s",
+            weights.pairs,
+            weights.match_share,
+            "; ".join(f"{r['comparison']} {r['level']} {r['weight']:+.2f}" for r in weights.table()),
+        )
+    else:
+        _log.info("too few pairs (%d) to learn match weights from: the priors", candidates.total())
+    return weights
+
+
 # A pair that shares two blocks was scored in each, alike.
 _DISTINCT_PAIRS = """
-SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(reasons) AS reasons, FALSE AS apart FROM pairs GROUP BY i, j"""
+SELECT i, j, ANY_VALUE(score) AS score, ANY_VALUE(pattern) AS pattern, FALSE AS apart FROM pairs GROUP BY i, j"""
 # Edges: the scored pairs, and each mention carrying a deal id from an earlier run tied to that deal's first
 # mention, so that an earlier deal is one component whatever its pairs score now.
 _EDGES = """
@@ -102,6 +146,9 @@ _CHANGED = "SELECT COUNT(*) FROM jumped j JOIN labels l ON l.idx = j.idx WHERE j
 # more mentions than this loses its weakest pairs, tier by tier, until its parts are this small: those links are
 # the last greedy clustering would try, and the first it would refuse (the way dedupe bounds its components).
 MAX_COMPONENT = 20_000
+# A tier: the pairs within this many bits of the weakest. Learned weights give pairs many distinct scores, and
+# a round per score took 31 rounds on a million mentions.
+CUT_TIER = 1.0
 
 
 def _weakest(max_component: int) -> str:
@@ -112,9 +159,9 @@ JOIN (SELECT label FROM labels GROUP BY label HAVING COUNT(*) > {int(max_compone
 GROUP BY l.label"""
 
 
-_STRONGER = """
+_STRONGER = f"""
 SELECT s.* FROM scored s LEFT JOIN (SELECT l.idx, w.weakest FROM labels l JOIN weakest w ON w.component = l.label) c
-ON c.idx = s.i WHERE c.weakest IS NULL OR s.score > c.weakest"""
+ON c.idx = s.i WHERE c.weakest IS NULL OR s.score >= c.weakest + {CUT_TIER}"""
 # A component where every two mentions scored as a pair, none judged apart, and no two deals of an earlier
 # run meet, is one deal with every link kept: what greedy clustering would make of it, without building a
 # feature of it. Most components are such.
@@ -133,18 +180,18 @@ LEFT JOIN (SELECT l.label AS component, COUNT(*) AS pairs, SUM(CASE WHEN s.apart
 # pairs than mentions.
 _COMPONENT_PAIRS = f"""
 WITH incomplete AS (SELECT component FROM shapes WHERE NOT complete)
-SELECT l.label AS component, s.i, s.j, s.score, s.reasons, s.apart, {_no_features()}
+SELECT l.label AS component, s.i, s.j, s.score, s.pattern, s.apart, {_no_features()}
 FROM scored s JOIN labels l ON l.idx = s.i JOIN incomplete c ON c.component = l.label
 UNION ALL
-SELECT l.label AS component, NULL AS i, NULL AS j, NULL AS score, NULL AS reasons, NULL AS apart, f.*
+SELECT l.label AS component, NULL AS i, NULL AS j, NULL AS score, NULL AS pattern, NULL AS apart, f.*
 FROM labels l JOIN incomplete c ON c.component = l.label JOIN features f ON f.idx = l.idx"""
 _MEMBERSHIPS = """
 SELECT l.idx, l.label AS root FROM labels l JOIN shapes c ON c.component = l.label AND c.complete
 UNION ALL SELECT idx, root FROM clustered WHERE linked_to IS NULL"""
 _KEPT_LINKS = """
-SELECT s.i, s.j, s.score, s.reasons FROM scored s JOIN labels l ON l.idx = s.i
+SELECT s.i, s.j, s.score, s.pattern FROM scored s JOIN labels l ON l.idx = s.i
 JOIN shapes c ON c.component = l.label AND c.complete
-UNION ALL SELECT idx AS i, linked_to AS j, score, reasons FROM clustered WHERE linked_to IS NOT NULL"""
+UNION ALL SELECT idx AS i, linked_to AS j, score, pattern FROM clustered WHERE linked_to IS NOT NULL"""
 
 
 def sql_string(path: Path) -> str:
@@ -153,8 +200,9 @@ def sql_string(path: Path) -> str:
 
 
 class LinkEngine(Protocol):
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
-        """Read ``features`` and ``blocks`` from ``db``; leave ``memberships`` and ``kept_links`` there."""
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> MatchWeights:
+        """Read ``features`` and ``blocks`` from ``db``; leave ``memberships`` and ``kept_links`` there; return
+        the match weights the links were scored with."""
 
 
 class DuckDBEngine:
@@ -163,24 +211,45 @@ class DuckDBEngine:
     The Python steps (scoring each block, clustering each component) run in ``workers`` processes, started
     for the link and stopped after it, fed chunks of about ``chunk_rows`` rows of whole groups; by default in
     this process. A connected component of more than ``max_component`` mentions is cut at its weakest pairs
-    first (:data:`MAX_COMPONENT`).
+    first (:data:`MAX_COMPONENT`). Pairs are scored by the priors of ``data/comparisons.toml``, or with
+    ``learn_weights`` by weights learned from a sample of the archive's blocks (:mod:`.weights`; on the
+    benches so far they did not beat the priors: docs/evaluation.md).
     """
 
-    def __init__(self, *, workers: int = 1, chunk_rows: int = 20_000, max_component: int = MAX_COMPONENT):
+    def __init__(
+        self,
+        *,
+        workers: int = 1,
+        chunk_rows: int = 20_000,
+        max_component: int = MAX_COMPONENT,
+        learn_weights: bool = False,
+    ):
         self.workers = workers
         self.chunk_rows = chunk_rows
         self.max_component = max_component
+        self.learn_weights = learn_weights
 
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> MatchWeights:
         started = time.perf_counter()
+        copies_alike = adjudicate is None
         with Workers(self.workers) as pool:
+            weights = MatchWeights.priors()
+            if self.learn_weights:
+                ((blocks,),) = db.execute("SELECT COUNT(*) FROM blocks").fetchall()
+                db.execute(f"CREATE OR REPLACE TEMP VIEW sampled AS {_sample(blocks)}")
+                counts = pool.map(
+                    partial(pattern_counts, copies_alike=copies_alike),
+                    _whole_groups(db.sql(f"{_block_members('sampled')} ORDER BY block"), "block", self.chunk_rows),
+                )
+                weights = _weights_of(row for table in counts for row in zip(*table.to_pydict().values(), strict=True))
+                _log.info("learned the match weights, %.1f s", time.perf_counter() - started)
             # Scored pairs are few (about two per mention), so they gather in memory before going back in.
             pairs = pa.concat_tables(
                 [
                     SCORED.empty_table(),
                     *pool.map(
-                        score_blocks if adjudicate is None else partial(score_blocks, copies_alike=False),
-                        _whole_groups(db.sql(f"{_BLOCK_MEMBERS} ORDER BY block"), "block", self.chunk_rows),
+                        partial(score_blocks, copies_alike=copies_alike, weights=weights),
+                        _whole_groups(db.sql(f"{_block_members()} ORDER BY block"), "block", self.chunk_rows),
                     ),
                 ]
             )
@@ -213,14 +282,31 @@ class DuckDBEngine:
         db.unregister("clustered")
         for table in ("scored", "edges", "labels", "propagated", "hooked", "jumped", "shapes", *_SPLITTING):
             db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute("DROP VIEW IF EXISTS sampled")
+        _state_reasons(db, weights)
+        return weights
+
+
+_REASONS = pa.schema([("pattern", pa.int64()), ("reasons", pa.list_(pa.string()))])
+
+
+def _state_reasons(db: duckdb.DuckDBPyConnection, weights: MatchWeights) -> None:
+    """``kept_links`` (i, j, score, pattern) → (i, j, score, reasons): each pattern's reasons written once."""
+    patterns = [code for (code,) in db.execute("SELECT DISTINCT pattern FROM kept_links").fetchall()]
+    reasons = [list(weights.score(pattern_of(code))[1]) for code in patterns]
+    db.register("reasons", pa.table({"pattern": patterns, "reasons": reasons}, schema=_REASONS))
+    db.execute(
+        "CREATE OR REPLACE TABLE kept_links AS "
+        "SELECT k.i, k.j, k.score, r.reasons FROM kept_links k JOIN reasons r ON r.pattern = k.pattern"
+    )
+    db.unregister("reasons")
 
 
 def _mark_apart(db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices) -> None:
     """Ask ``adjudicate`` about the borderline links (none of capacity, amount or project words behind them)."""
-    specific = ", ".join(f"'{reason}'" for reason in sorted(SPECIFIC_REASONS))
-    borderline = db.execute(
-        f"SELECT i, j FROM scored WHERE NOT list_has_any(reasons, [{specific}]) ORDER BY i, j"
-    ).fetchall()
+    patterns = [code for (code,) in db.execute("SELECT DISTINCT pattern FROM scored").fetchall()]
+    wanted = ", ".join(str(code) for code in patterns if is_borderline(pattern_of(code))) or "NULL"
+    borderline = db.execute(f"SELECT i, j FROM scored WHERE pattern IN ({wanted}) ORDER BY i, j").fetchall()
     if not borderline:
         return
     verdicts = adjudicate(borderline)
@@ -315,16 +401,24 @@ class SparkEngine:
     ``workdir`` is where the features go for Spark to read and where its result comes back, as Parquet:
     on a cluster, a folder every executor and this process can reach (a shared file system; give its
     path as Spark and this process both see it). By default a temporary folder, which suits local mode.
-    ``max_component`` as for :class:`DuckDBEngine`. Adjudication needs the DuckDB engine (it asks the LLM
-    about pairs one machine holds).
+    ``max_component`` and ``learn_weights`` as for :class:`DuckDBEngine`. Adjudication needs the DuckDB
+    engine (it asks the LLM about pairs one machine holds).
     """
 
-    def __init__(self, session: SparkSession, *, workdir: Path | None = None, max_component: int = MAX_COMPONENT):
+    def __init__(
+        self,
+        session: SparkSession,
+        *,
+        workdir: Path | None = None,
+        max_component: int = MAX_COMPONENT,
+        learn_weights: bool = False,
+    ):
         self.session = session
         self.workdir = workdir
         self.max_component = max_component
+        self.learn_weights = learn_weights
 
-    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> None:
+    def link(self, db: duckdb.DuckDBPyConnection, adjudicate: AdjudicateIndices | None = None) -> MatchWeights:
         if adjudicate is not None:
             raise ValueError("LLM adjudication of borderline pairs runs on the DuckDB engine, not on Spark")
         spark = self.session
@@ -333,7 +427,17 @@ class SparkEngine:
             for table in ("features", "blocks"):
                 db.execute(f"COPY {table} TO {sql_string(work / f'{table}.parquet')} (FORMAT parquet)")
                 spark.read.parquet(str(work / f"{table}.parquet")).createOrReplaceTempView(table)
-            pairs = spark.sql(_BLOCK_MEMBERS).groupBy("block").applyInArrow(score_blocks, _ddl(SCORED))
+            weights = MatchWeights.priors()
+            if self.learn_weights:
+                ((blocks,),) = db.execute("SELECT COUNT(*) FROM blocks").fetchall()
+                spark.sql(_sample(blocks)).createOrReplaceTempView("sampled")
+                counts = (
+                    spark.sql(_block_members("sampled")).groupBy("block").applyInArrow(pattern_counts, _ddl(PATTERNS))
+                )
+                weights = _weights_of(
+                    tuple(row) for row in counts.groupBy("pattern").sum("candidates", "apart").collect()
+                )
+            pairs = spark.sql(_block_members()).groupBy("block").applyInArrow(_scoring(weights), _ddl(SCORED))
             pairs.createOrReplaceTempView("pairs")
             self._view("scored", spark.sql(_DISTINCT_PAIRS))
             _label_components(
@@ -349,11 +453,23 @@ class SparkEngine:
                     f"CREATE OR REPLACE TABLE {table} AS "
                     f"SELECT * FROM read_parquet({sql_string(work / table / '*.parquet')})"
                 )
+        _state_reasons(db, weights)
+        return weights
 
     def _view(self, name: str, frame: DataFrame) -> None:
         # Checkpointed, so an iteration of label propagation does not carry the plan of every one before.
         # A local checkpoint lives on the executors: on a cluster that loses one, run the command again.
         frame.localCheckpoint().createOrReplaceTempView(name)
+
+
+def _scoring(weights: MatchWeights) -> Callable[[pa.Table], pa.Table]:
+    """:func:`score_blocks` by ``weights`` as a function with type hints, which Spark reads to tell the kind of
+    grouped map (a ``functools.partial`` has none)."""
+
+    def score_by_weights(rows: pa.Table) -> pa.Table:
+        return score_blocks(rows, weights=weights)
+
+    return score_by_weights
 
 
 def _ddl(schema: pa.Schema) -> str:

@@ -66,7 +66,7 @@ class DealPlan:
         words behind them) as pairs of mention indices, and answers True where they are one project
         (see :mod:`fdi_extract.adjudicate`). ``engine`` links (default: :class:`DuckDBEngine`)."""
         started = time.perf_counter()
-        (engine or DuckDBEngine()).link(db, adjudicate)
+        self.weights = (engine or DuckDBEngine()).link(db, adjudicate)
         _log.info("linking took %.1f s", time.perf_counter() - started)
         self._name_deals(db)
         self._links: dict[str, list[Link]] = defaultdict(list)

@@ -4,16 +4,18 @@ Hard rules first: never two mentions of one article; never an aggregate with a p
 regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or
 amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
 agrees (against one that names it, the same region; against another that names none, a date within a
-month). Then a score from the features that agree: investor similarity, region, district, sector, capacity,
-USD amount within 15%, project words or kind of thing built, dates within two years. Plain Python over
-:class:`MentionFeatures`, run inside whichever engine gathered the blocks (:func:`score_blocks` is the Arrow
-form both engines call).
+month). Then the pair's level in each comparison declared in ``data/comparisons.toml`` (investor, region,
+district, sector, capacity, USD amount within 15%, project words or kind of thing built, date), and its
+score, the sum of those levels' match weights (:mod:`.weights`: learned from the archive, or the priors).
+Plain Python over :class:`MentionFeatures`, run inside whichever engine gathered the blocks
+(:func:`score_blocks` is the Arrow form both engines call, :func:`pattern_counts` what weights learn from).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from functools import cache
 from itertools import chain, groupby
 from operator import itemgetter
 
@@ -33,15 +35,18 @@ from fdi_extract.reconcile.features import (
     same_family,
     starts_family,
 )
+from fdi_extract.reconcile.weights import MatchWeights, Pattern, comparisons, pattern_code
 
 SAME_INVESTOR = 85.0
 _MAX_YEARS_APART = 2
 # Two reports that name no investor are one deal only when published this close: reports of one
 # announcement (a region's total, an unnamed plant) come out together.
 UNNAMED_MONTHS_APART = 1
-SPECIFIC_REASONS = frozenset({"capacity", "amount_usd", "project"})  # a link with none of these is borderline
+# A link with none of these levels behind it is borderline: adjudication may ask a model about it.
+SPECIFIC_LEVELS = (("capacity", "agrees"), ("amount", "agrees"), ("project", "alike"))
 
-SCORED = pa.schema([("i", pa.int64()), ("j", pa.int64()), ("score", pa.float64()), ("reasons", pa.list_(pa.string()))])
+# A pair's levels travel as their pattern_code; the reasons of the links kept are written from it at the end.
+SCORED = pa.schema([("i", pa.int64()), ("j", pa.int64()), ("score", pa.float64()), ("pattern", pa.int64())])
 
 
 def _year(published: str | None) -> int | None:
@@ -83,94 +88,133 @@ def _usd_close(a: MentionFeatures, b: MentionFeatures) -> bool:
     return abs(a.usd - b.usd) <= USD_TOLERANCE * max(a.usd, b.usd)
 
 
-def compare(a: DealMention, b: DealMention) -> Link | None:
+def compare(a: DealMention, b: DealMention, weights: MatchWeights | None = None) -> Link | None:
     """A link between two mentions of one deal, with its reasons; None when they are not one deal."""
-    scored = score(MentionFeatures.of(0, a), MentionFeatures.of(1, b))
+    scored = score(MentionFeatures.of(0, a), MentionFeatures.of(1, b), weights)
     return None if scored is None else Link(a="", b="", score=scored[0], reasons=list(scored[1]))
 
 
-def score(a: MentionFeatures, b: MentionFeatures) -> tuple[float, tuple[str, ...]] | None:
-    """(score, reasons) of a pair that may be one deal; None where a hard rule keeps them apart."""
+def score(
+    a: MentionFeatures, b: MentionFeatures, weights: MatchWeights | None = None
+) -> tuple[float, tuple[str, ...]] | None:
+    """(score, reasons) of a pair that may be one deal, by ``weights`` (default: the priors); None where a
+    hard rule keeps them apart."""
     # A plain tuple rather than a Link: reconciling an archive scores millions of pairs, and only the
     # links that join clusters are kept.
-    if a.article_id == b.article_id or a.aggregate != b.aggregate:
+    pattern = levels(a, b)
+    return None if pattern is None else (weights or _priors()).score(pattern)
+
+
+@cache
+def _priors() -> MatchWeights:
+    return MatchWeights.priors()
+
+
+_INVESTOR, _REGION, _DISTRICT, _SECTOR, _CAPACITY, _AMOUNT, _PROJECT, _DATE = (
+    {level.name: index for index, level in enumerate(c.levels)} for c in comparisons()
+)
+
+
+def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pattern | None:
+    """The pair's level in each comparison of ``data/comparisons.toml`` (in its order); None where a hard
+    rule keeps the two apart. With ``vetoes`` false, the levels of any two reports (of different articles),
+    as weights learn how the pairs a hard rule keeps apart fall in the other comparisons."""
+    if a.article_id == b.article_id:
         return None
-    for x, y in ((a.host_country, b.host_country), (a.region, b.region)):
-        if x and y and x != y:
-            return None
-    # Two things built (a greenhouse, a poultry farm) are two projects, whatever else they share.
-    same_kind = bool(set(a.kinds) & set(b.kinds))
-    if a.kinds and b.kinds and not same_kind:
+    # The hard rules that need no comparison's level: a total and a project are two deals; countries, regions
+    # and the kinds of thing built (a greenhouse, a poultry farm) must not disagree. Written out, not called:
+    # this runs for every candidate pair of an archive.
+    if vetoes and (
+        a.aggregate != b.aggregate
+        or (a.host_country and b.host_country and a.host_country != b.host_country)
+        or (a.region and b.region and a.region != b.region)
+        or (a.kinds and b.kinds and not set(a.kinds) & set(b.kinds))
+    ):
         return None
     capacity = _capacity_overlap(a, b)
-    if capacity is False:
-        return None
     usd = _usd_close(a, b)
+    figure = bool(capacity or usd)
     # A sector is the model's reading and drifts (a corn-processing plant is "manufacturing" in one report,
     # "agriculture_food" in the next); a stated figure that agrees outweighs it.
-    if a.sector != b.sector and Sector.other not in (a.sector, b.sector) and not (capacity or usd):
+    if vetoes and (
+        capacity is False or a.sector != b.sector and Sector.other not in (a.sector, b.sector) and not figure
+    ):
         return None
-    reasons: list[str] = []
-    total = 0.0
-    if a.investors and b.investors:
-        similarity = _investor_similarity(a, b)
-        if similarity >= SAME_INVESTOR:
-            total += 3.0
-            reasons.append(f"investor {similarity:.0f}")
-        elif (
-            (capacity or usd)
-            and a.region
-            and a.region == b.region
-            and any(same_family(x, y) for x in a.investor_keys for y in b.investor_keys)
-        ):
-            total += 2.0  # a group and its subsidiary under another name, tied by a figure and a region
-            reasons.append("investor family")
-        else:
-            return None
-    elif a.investors or b.investors:
-        # One report names the investor and the other does not: one project where the region and a figure agree.
-        if not (a.region and a.region == b.region and (capacity or usd)):
-            return None
-        total += 1.0
-        reasons.append("investor named in one report")
-    elif not (capacity or usd) or _months_apart(a.published, b.published) > UNNAMED_MONTHS_APART:
-        # With no investor named, only a shared figure reported at one time ties two reports: the same round
-        # sum in one region a year later is as likely another project.
+    same_region = bool(a.region and a.region == b.region)
+    investor = _investor_level(a, b)
+    if vetoes and not _investors_may_be_one(investor, a, b, figure, same_region):
         return None
-    if a.region and a.region == b.region:
-        total += 1.0
-        reasons.append("region")
-    if a.district and b.district and fuzz.token_set_ratio(a.district, b.district) >= 80:
-        total += 0.5
-        reasons.append("district")
-    if a.sector == b.sector:
-        total += 1.0
-        reasons.append("sector")
-    if capacity:
-        total += 2.0
-        reasons.append("capacity")
+    ya, yb = _year(a.published), _year(b.published)
+    if not (ya and yb):
+        date = _DATE["unknown"]
+    elif abs(ya - yb) > _MAX_YEARS_APART:
+        if vetoes:
+            return None
+        date = _DATE["further apart"]
+    elif len(a.published or "") >= 7 and len(b.published or "") >= 7 and _months_apart(a.published, b.published) <= 1:
+        date = _DATE["within a month"]
+    else:
+        date = _DATE["within two years"]
     if usd:
-        total += 1.5
-        reasons.append("amount_usd")
+        amount = _AMOUNT["agrees"]
     elif not (a.usd or a.capacity or b.usd or b.capacity):
         # Reports of one project tend to carry the same kind of facts: where an investor has a plant with
         # figures and another without in one region, a report without figures goes with its like.
-        total += 0.5
-        reasons.append("neither states a figure")
-    if same_kind or a.project and b.project and fuzz.token_set_ratio(a.project.lower(), b.project.lower()) >= 70:
-        total += 0.5
-        reasons.append("project")
-    ya, yb = _year(a.published), _year(b.published)
-    if ya and yb:
-        if abs(ya - yb) > _MAX_YEARS_APART:
-            return None
-        total += 0.25
-        reasons.append("date")
-    return total, tuple(reasons)
+        amount = _AMOUNT["no figure in either"]
+    else:
+        amount = _AMOUNT["differs" if a.usd and b.usd else "unknown"]
+    if not (a.district and b.district):
+        district = _DISTRICT["unknown"]
+    else:
+        district = _DISTRICT["alike" if fuzz.token_set_ratio(a.district, b.district) >= 80 else "differ"]
+    alike = (
+        bool(set(a.kinds) & set(b.kinds))
+        or a.project
+        and b.project
+        and fuzz.token_set_ratio(a.project.lower(), b.project.lower()) >= 70
+    )
+    return (
+        investor,
+        _REGION["same" if same_region else "differ" if a.region and b.region else "unknown"],
+        district,
+        _SECTOR["same" if a.sector == b.sector else "unknown" if Sector.other in (a.sector, b.sector) else "differ"],
+        _CAPACITY["agrees" if capacity else "differs" if capacity is False else "unknown"],
+        amount,
+        _PROJECT["alike" if alike else "differ"],
+        date,
+    )
+
+
+def _investor_level(a: MentionFeatures, b: MentionFeatures) -> int:
+    if a.investors and b.investors:
+        if _investor_similarity(a, b) >= SAME_INVESTOR:
+            return _INVESTOR["same company"]
+        if any(same_family(x, y) for x in a.investor_keys for y in b.investor_keys):
+            return _INVESTOR["group and subsidiary"]
+        return _INVESTOR["different companies"]
+    return _INVESTOR["named in one report" if a.investors or b.investors else "named in neither"]
+
+
+def _investors_may_be_one(
+    investor: int, a: MentionFeatures, b: MentionFeatures, figure: bool, same_region: bool
+) -> bool:
+    """The hard rules on investors. A group and its subsidiary under another name, and a report that names no
+    investor against one that does, are one deal only where a figure and the region agree; two reports that
+    name none, where a figure agrees and they came out together (the same round sum in one region a year later
+    is as likely another project)."""
+    if investor == _INVESTOR["same company"]:
+        return True
+    if investor in (_INVESTOR["group and subsidiary"], _INVESTOR["named in one report"]):
+        return figure and same_region
+    if investor == _INVESTOR["named in neither"]:
+        return figure and _months_apart(a.published, b.published) <= UNNAMED_MONTHS_APART
+    return False
 
 
 # The links kept for a report that names no investor in each figure block it is in (the strongest, to one company).
 UNNAMED_LINKS = 3
+# How much stronger, in bits, its link to one company must be than to any other (a factor of two in odds).
+CLEARLY_STRONGER = 1.0
 # Blocks of more than this many mentions (a company in thousands of articles) are compared in a
 # sliding window of neighbours in (region, sector, date) order: the sorted-neighbourhood method.
 MAX_FULL_BLOCK = 400
@@ -290,15 +334,59 @@ def _named_with_unnamed(members: list[MentionFeatures]) -> Iterator[tuple[Mentio
     )
 
 
-def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
+def score_blocks(rows: pa.Table, *, copies_alike: bool = True, weights: MatchWeights | None = None) -> pa.Table:
     """The mentions of one or more blocks (its key in ``block``, then :data:`FEATURES` columns, a row each; a
     block's rows next to each other) → the pairs among each block's mentions that may be one deal
-    (:data:`SCORED`, i < j). The one function both engines run: over a chunk of blocks, or over one block.
+    (:data:`SCORED`, i < j), scored by ``weights`` (default: the priors). The one function both engines run:
+    over a chunk of blocks, or over one block.
 
     ``copies_alike``: a report alike in every compared fact to an earlier one is paired with that one only
     (:func:`_copies_apart`). Not so where a model will judge pairs on their words (adjudication): two reports
     alike in their facts may still tell of a greenhouse and a poultry farm."""
-    scored: dict[str, list] = {"i": [], "j": [], "score": [], "reasons": []}
+    scored: dict[str, list] = {"i": [], "j": [], "score": [], "pattern": []}
+    for a, b, (link_score, _, pattern) in _linked(rows, copies_alike, weights or _priors()):
+        scored["i"].append(min(a.idx, b.idx))
+        scored["j"].append(max(a.idx, b.idx))
+        scored["score"].append(link_score)
+        scored["pattern"].append(pattern_code(pattern))
+    return pa.Table.from_pydict(scored, schema=SCORED)
+
+
+def is_borderline(pattern: Pattern) -> bool:
+    """Whether a pair of this pattern has none of :data:`SPECIFIC_LEVELS` behind it."""
+    return not any(
+        (c.name, c.levels[level].name) in SPECIFIC_LEVELS for c, level in zip(comparisons(), pattern, strict=True)
+    )
+
+
+PATTERNS = pa.schema([("pattern", pa.int64()), ("candidates", pa.int64()), ("apart", pa.int64())])
+
+
+def pattern_counts(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
+    """The rows :func:`score_blocks` reads → how many of the pairs it keeps (by the priors) fall in each
+    agreement pattern, and how many of the pairs a hard rule keeps apart (:data:`PATTERNS`, each pattern as
+    its :func:`~fdi_extract.reconcile.weights.pattern_code`): what
+    :func:`~fdi_extract.reconcile.weights.fit_weights` learns from. A pair met in two blocks (rare: a mention
+    naming two investors) counts in each, so that the counts do not depend on how blocks are chunked."""
+    candidates: Counter[int] = Counter()
+    apart: Counter[int] = Counter()
+    for _, _, (_, _, pattern) in _linked(rows, copies_alike, _priors(), apart):
+        candidates[pattern_code(pattern)] += 1
+    patterns = sorted(candidates.keys() | apart.keys())
+    return pa.table(
+        {"pattern": patterns, "candidates": [candidates[p] for p in patterns], "apart": [apart[p] for p in patterns]},
+        schema=PATTERNS,
+    )
+
+
+_Linked = tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...], Pattern]]
+
+
+def _linked(
+    rows: pa.Table, copies_alike: bool, weights: MatchWeights, apart: Counter[int] | None = None
+) -> Iterator[_Linked]:
+    """The pairs of each block of ``rows`` that no hard rule keeps apart, with their score, reasons and pattern;
+    the patterns of those a hard rule keeps apart counted into ``apart`` where given."""
     features = distinct_features(rows)
     for block, members in groupby(
         zip(rows.column("block").to_pylist(), rows.column("idx").to_pylist(), strict=True), key=itemgetter(0)
@@ -311,30 +399,37 @@ def score_blocks(rows: pa.Table, *, copies_alike: bool = True) -> pa.Table:
             else _candidate_pairs
         )
         ordered = sorted((features[idx] for _, idx in members), key=lambda f: f.idx)
-        distinct, copies = _copies_apart(ordered) if copies_alike else (ordered, [])
+        distinct, copies = _copies_apart(ordered, weights) if copies_alike else (ordered, [])
         # Two deals of an earlier run are never joined (clustering.py): their mentions' pairs are not scored,
         # which spares an incremental run most of its pairs.
         fresh = ((a, b) for a, b in pairs(distinct) if not _of_two_earlier_deals(a, b))
-        linked = [(a, b, found) for a, b, found in chain(copies, ((a, b, score(a, b)) for a, b in fresh)) if found]
-        if block.startswith(FIGURE_BLOCK):
-            linked = _strongest_for_each_unnamed(linked)
-        for a, b, (link_score, reasons) in linked:
-            scored["i"].append(min(a.idx, b.idx))
-            scored["j"].append(max(a.idx, b.idx))
-            scored["score"].append(link_score)
-            scored["reasons"].append(list(reasons))
-    return pa.Table.from_pydict(scored, schema=SCORED)
+        linked = [
+            (a, b, found)
+            for a, b, found in chain(copies, ((a, b, _scored(a, b, weights, apart)) for a, b in fresh))
+            if found
+        ]
+        yield from _strongest_for_each_unnamed(linked) if block.startswith(FIGURE_BLOCK) else linked
 
 
-def _strongest_for_each_unnamed(
-    linked: list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]],
-) -> list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]]:
+def _scored(
+    a: MentionFeatures, b: MentionFeatures, weights: MatchWeights, apart: Counter[int] | None = None
+) -> tuple[float, tuple[str, ...], Pattern] | None:
+    pattern = levels(a, b)
+    if pattern is None:
+        if apart is not None and (kept_apart := levels(a, b, vetoes=False)) is not None:
+            apart[pattern_code(kept_apart)] += 1
+        return None
+    return (*weights.score(pattern), pattern)
+
+
+def _strongest_for_each_unnamed(linked: list[_Linked]) -> list[_Linked]:
     """A figure block's links with, for each report that names no investor, only its strongest
     :data:`UNNAMED_LINKS` to reports of the one company it fits best, and none where another company's report
-    fits as well: a round amount in a region ("$150 million") fits hundreds of named reports of a large
-    archive, and which of two companies' plants an unnamed report tells of, no figure can say. Keeping links
-    to several companies made such a report a bridge that joins their deals into one component (whose
-    clustering then held a large share of the archive) and, in clustering, the wrong one's deal."""
+    fits about as well (within :data:`CLEARLY_STRONGER` bits): a round amount in a region ("$150 million")
+    fits hundreds of named reports of a large archive, and which of two companies' plants an unnamed report
+    tells of, no figure can say. Keeping links to several companies made such a report a bridge that joins
+    their deals into one component (whose clustering then held a large share of the archive) and, in
+    clustering, the wrong one's deal."""
     kept, by_unnamed = [], defaultdict(list)
     for a, b, found in linked:
         if bool(a.investors) == bool(b.investors):
@@ -347,8 +442,8 @@ def _strongest_for_each_unnamed(
         same, other = [], []
         for link in links:
             (same if _investor_similarity(best, _named_side(link)) >= SAME_INVESTOR else other).append(link)
-        if other and other[0][2][0] >= links[0][2][0]:
-            continue  # two companies fit it equally well: it joins neither
+        if other and other[0][2][0] > links[0][2][0] - CLEARLY_STRONGER:
+            continue  # two companies fit it about as well: it joins neither
         kept += same[:UNNAMED_LINKS]
     return kept
 
@@ -361,9 +456,7 @@ def _of_two_earlier_deals(a: MentionFeatures, b: MentionFeatures) -> bool:
     return a.carried_id is not None and b.carried_id is not None and a.carried_id != b.carried_id
 
 
-def _copies_apart(
-    members: list[MentionFeatures],
-) -> tuple[list[MentionFeatures], list[tuple[MentionFeatures, MentionFeatures, tuple[float, tuple[str, ...]]]]]:
+def _copies_apart(members: list[MentionFeatures], weights: MatchWeights) -> tuple[list[MentionFeatures], list[_Linked]]:
     """A block's mentions (by idx) → those to pair among themselves, and each copy scored with the first
     mention it copies (:meth:`MentionFeatures.compared`). A copy compares with any third as its first does,
     so only the first is paired further: a story reprinted by a thousand outlets costs a thousand pairs, not
@@ -373,7 +466,7 @@ def _copies_apart(
     distinct, copies = [], []
     for f in members:
         original = first.setdefault(f.compared(), f)
-        if original is not f and (found := score(original, f)) is not None:
+        if original is not f and (found := _scored(original, f, weights)) is not None:
             copies.append((original, f, found))
         else:
             distinct.append(f)
