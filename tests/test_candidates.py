@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fdi_extract.cues import cue, stage_cue
-from fdi_extract.extract.candidates import find_companies
+from fdi_extract.extract.candidates import find_companies, named_as_local
 from fdi_extract.extract.direct import split_into_chunks
 from fdi_extract.model import Stage
 from fdi_extract.text import sentences
@@ -38,6 +38,23 @@ def test_quoted_company_after_a_cue_word() -> None:
 
 def test_joined_names_are_split_and_the_local_one_dropped() -> None:
     assert _names((DEV_CORPUS / "022.txt").read_text()) == ["Horgos Jiuhe SilkBridge New Energy Co.,Ltd"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "local"),
+    [
+        ("Проект реализует казахстанская компания «Дала Жел».", "Дала Жел", True),
+        ("Kazakhstan's Steppe Energy Fund and a Chinese partner signed it.", "Steppe Energy Fund", True),
+        ("Жобаны «Дала Жел» ЖШС жүзеге асырады.", "Дала Жел", True),
+        ('It was signed by "Steppe Breeze" LLP and the region.', "Steppe Breeze", True),
+        ("Проект реализует ТОО «Дала Жел».", "Дала Жел", True),
+        ("Проект реализует китайская компания «Дала Жел».", "Дала Жел", False),
+        ("Ningbo Turbine Power Co., Ltd builds it.", "Ningbo Turbine Power", False),
+    ],
+)
+def test_a_company_the_article_marks_as_the_host_countrys_own(sentence: str, name: str, local: bool) -> None:
+    start = sentence.index(name)
+    assert named_as_local(sentence, [(start, start + len(name))]) is local
 
 
 def test_spellings_of_one_company_are_one_candidate() -> None:

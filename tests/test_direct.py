@@ -96,6 +96,43 @@ def test_a_figure_in_the_sentence_after_the_companys_takes_that_company_and_its_
     assert mention.stage is Stage.agreement and mention.amount.value == 47e6
 
 
+@pytest.mark.parametrize(
+    ("article", "local", "foreign"),
+    [
+        (
+            "Меморандум подписали казахстанская компания ТОО «Дала Жел» и китайская компания Lanzhou Windfield "
+            "Co., Ltd. Стоимость ветровой электростанции 30 млрд тенге.",
+            "Дала Жел",
+            "Lanzhou Windfield Co., Ltd.",
+        ),
+        (
+            'The wind farm will be built by "Steppe Breeze" LLP and Ningbo Turbine Power Co., Ltd. '
+            "The project costs $55 million.",
+            "Steppe Breeze",
+            "Ningbo Turbine Power Co., Ltd.",
+        ),
+    ],
+)
+def test_a_local_partner_given_as_investor_yields_to_the_foreign_company_of_its_paragraph(
+    article: str, local: str, foreign: str
+) -> None:
+    content = json.dumps({"deals": [{"investor": local, "project": "wind farm"}]})
+    with fake_llm([Reply(content=content)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
+        (mention,) = Extractor(settings).extract(Article(article_id="t", text=article)).mentions
+    assert [i.name for i in mention.investors] == [foreign]
+    assert any("is a local one" in r for r in mention.reasons)
+
+
+def test_a_local_company_with_no_foreign_one_beside_it_stays_the_investor() -> None:
+    article = "Казахстанская компания ТОО «Дала Жел» построит ветровую электростанцию за 30 млрд тенге."
+    content = json.dumps({"deals": [{"investor": "Дала Жел", "project": "wind farm", "amount": "30 млрд тенге"}]})
+    with fake_llm([Reply(content=content)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json")
+        (mention,) = Extractor(settings).extract(Article(article_id="t", text=article)).mentions
+    assert [i.name for i in mention.investors] == ["Дала Жел"]
+
+
 def test_one_investors_two_kinds_of_facility_stay_two_deals() -> None:
     mentions, _ = _extract(
         [GLASS, GLASS | {"project": "brick factory", "amount": None, "capacity": None, "jobs": None}]

@@ -129,11 +129,25 @@ def _company_cue_before(text: str, start: int) -> bool:
 
 
 def _is_local(text: str, start: int, name: str) -> bool:
-    """A company of the host country ("казахстанской компанией «X»", ТОО «X»): a local partner, not an investor."""
+    """A company of the host country ("казахстанской компанией «X»", "Kazakhstan's X", ТОО «X», «X» ЖШС,
+    "X" LLP): a local partner, not an investor."""
     before = text[max(0, start - 40) : start]
-    local_word = _cue_right_before("local_word", r"\s+(?:\w+\s+)?[\"«“]?").search(before)
+    after = text[start + len(name) : start + len(name) + 8]
+    local_word = _cue_right_before("local_word", r"(?:[’']s)?\s+(?:\w+\s+)?[\"«“]?").search(before)
     local_form_before = _cue_right_before("local_legal_form", r"\s*[\"«“]?").search(before)
-    return bool(local_word or local_form_before or _local_legal_form_in_name().search(name))
+    local_form_after = _local_legal_form_after().match(after)
+    return bool(local_word or local_form_before or local_form_after or _local_legal_form_in_name().search(name))
+
+
+@cache
+def _local_legal_form_after() -> re.Pattern[str]:
+    # Kazakh puts the legal form after the name («X» ЖШС), and English reports often write "X" LLP.
+    return re.compile(rf"[\"»”]?\s*(?:{cue('local_legal_form').pattern})\b")
+
+
+def named_as_local(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the article marks the company it names at any of ``spans`` as the host country's own."""
+    return any(_is_local(text, start, text[start:end]) for start, end in spans)
 
 
 @cache

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from fdi_extract.cues import cue, stage_cue
 from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import LLMAnswerError, LLMError
-from fdi_extract.extract.candidates import CompanyCandidate, find_companies
+from fdi_extract.extract.candidates import CompanyCandidate, find_companies, named_as_local
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals, ProjectInvestor
 from fdi_extract.model import Stage
@@ -156,6 +156,9 @@ class DirectStrategy:
             if not draft.investors and not draft.aggregate:
                 companies = find_companies(text.text) if companies is None else companies
                 _attach_the_named_company(draft, companies, text)
+            elif draft.investors and named_as_local(text.text, text.locate_all(draft.investors[0])):
+                companies = find_companies(text.text) if companies is None else companies
+                _foreign_over_local(draft, companies, text)
             if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
                 _join(same, draft)
             else:
@@ -190,6 +193,32 @@ def _attach_the_named_company(draft: DealDraft, companies: list[CompanyCandidate
         if (stated := stage_cue(" ".join(draft.evidence))) and stated[0] is not draft.stage:
             draft.stage = stated[0]
             draft.reasons.append(f"stage {stated[0].value}: “{stated[1]}” in its sentences")
+
+
+def _foreign_over_local(draft: DealDraft, companies: list[CompanyCandidate], text: ArticleText) -> None:
+    """A deal whose company the article marks as the host country's own ("казахстанская компания ТОО «X»",
+    "Kazakhstan's X") is that partner's investment only when no foreign company shares its paragraph: where
+    one does ("… ТОО «X» and the Chinese Y Co., Ltd"), the foreign one invests (the project company or the
+    local co-investor is not the investor). Where several foreign ones do, the model's answer stands."""
+    local = draft.investors[0]
+    at = draft.spans.get(local)
+    paragraph = next((p for p in text.paragraphs if at and p.start <= at[0] < p.end), None)
+    if paragraph is None:
+        return
+    foreign = {
+        c.key: c
+        for c in companies
+        if c.key != canonical_company(local) and any(paragraph.start <= m.start < paragraph.end for m in c.mentions)
+    }
+    if len(foreign) != 1:
+        return
+    (company,) = foreign.values()
+    mention = next(m for m in company.mentions if paragraph.start <= m.start < paragraph.end)
+    draft.investors = [company.name]
+    draft.spans[company.name] = (mention.start, mention.end)
+    draft.reasons.append(
+        f"investor {company.name}: the foreign company of its paragraph ({local}, the model's answer, is a local one)"
+    )
 
 
 def complete_deals(cut_short: str) -> list[FoundDeal]:
