@@ -21,6 +21,7 @@ from fdi_extract.articles import check_text, find_published
 from fdi_extract.drafts import DealDraft
 from fdi_extract.errors import EndpointUnreachableError, FdiExtractError, InputError, LLMConnectionError
 from fdi_extract.extract import strategy_for
+from fdi_extract.extract.candidates import states_something_foreign
 from fdi_extract.ground import ground
 from fdi_extract.knowledge import extraction_key
 from fdi_extract.llm import LLM, metered
@@ -165,6 +166,7 @@ class Extractor:
         shared by live extraction and answers collected from an OpenAI batch."""
         # Only for drafts that name no place of their own: a scan of the whole article that most skip.
         default_region = cache(partial(article_region, article.text))
+        foreign = cache(partial(states_something_foreign, text.text))
         for draft in drafts:
             grounded, warnings = ground(draft, text)
             result.warnings.extend(warnings)
@@ -173,6 +175,14 @@ class Extractor:
             if not grounded.draft.investors and grounded.amount is None and not grounded.capacities:
                 # "(not named) — an investment project": nothing an analyst could count or follow up.
                 result.warnings.append(f"{draft.project[:60] or 'a deal'}: no company and no figure of it, left out")
+                continue
+            if not grounded.draft.investors and not foreign():
+                # A foreign investment has a foreign party: an article that names neither a foreign company nor
+                # a foreign country reports a local project (a school from a state fund), not FDI.
+                result.warnings.append(
+                    f"{draft.project[:60] or 'a deal'}: no company, and the article names nothing foreign: "
+                    "no foreign investment, left out"
+                )
                 continue
             mention = to_mention(
                 grounded,

@@ -149,6 +149,26 @@ def test_a_proposal_with_no_company_and_no_figure_is_no_deal() -> None:
     assert result.mentions == [] and any("no company and no figure" in w for w in result.warnings)
 
 
+@pytest.mark.parametrize(
+    ("article", "kept"),
+    [
+        ("The regional fund will build a new hospital in the Kostanay region for 2 billion tenge.", False),
+        ("A Japanese investor will build a new hospital in the Kostanay region for 2 billion tenge.", True),
+        (
+            "Meridian Care Co., Ltd. met the governor. A new hospital in the Kostanay region costs 2 billion tenge.",
+            True,
+        ),
+    ],
+)
+def test_a_deal_naming_no_company_in_an_article_that_names_nothing_foreign_is_no_fdi(article: str, kept: bool) -> None:
+    content = json.dumps({"deals": [{"investor": "", "project": "hospital", "amount": "2 billion tenge"}]})
+    with fake_llm([Reply(content=content)]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        result = Extractor(settings).extract(Article(article_id="t", text=article))
+    assert len(result.mentions) == kept
+    assert kept or any("names nothing foreign" in w for w in result.warnings)
+
+
 def test_the_stage_is_read_from_the_deals_sentences_then_its_paragraph_then_the_lede() -> None:
     from fdi_extract.text import ArticleText
 
@@ -195,7 +215,7 @@ def test_orders_planted_in_an_article_never_reach_the_model() -> None:
 
 def test_a_person_the_model_gives_as_investor_is_told_by_the_words_of_their_sentence() -> None:
     text = (
-        "Аким области Ерлан Нуржанов провёл встречу с инвесторами.\n\n"
+        "Аким области Ерлан Нуржанов провёл встречу с турецкими инвесторами.\n\n"
         "По словам Ерлана Нуржанова, завод стоимостью 50 млн долларов построят в Костанайской области."
     )
     proposal = {"investor": "Ерлан Нуржанов", "project": "plant", "amount": "50 млн долларов"}
@@ -227,7 +247,7 @@ def test_a_deal_left_without_a_company_gets_the_one_the_model_names_when_asked()
 
 
 def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_answer() -> None:
-    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region."
+    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region by Korean investors."
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
     for named in ("Kazakhstan", "Globex Motors"):  # a country; a company the article never names
         replies = [
@@ -243,7 +263,7 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
 
 @pytest.mark.parametrize("failed", [Reply(content="no json here"), Reply(status=400, error_message="bad request")])
 def test_a_question_that_gets_no_answer_leaves_the_deal_as_the_first_answer_gave_it(failed: Reply) -> None:
-    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region."
+    text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region by Korean investors."
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
     with fake_llm([Reply(content=json.dumps({"deals": [first]})), failed]) as (url, _):
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)

@@ -197,6 +197,12 @@ def find_companies(text: str, *, recognizer: bool = True) -> list[CompanyCandida
     return _with_names(candidates, recognized_organisations(text)) if recognizer else candidates
 
 
+def states_something_foreign(text: str) -> bool:
+    """Whether ``text`` names a foreign country or nationality (the nationality table) or a foreign company
+    (the name patterns; the recognizer is left out, as it costs most and reads only Russian)."""
+    return infer_country(text) is not None or bool(find_companies(text, recognizer=False))
+
+
 def recognized_organisations(text: str) -> list[Span]:
     """The organisations natasha's recognizer tags in ``text`` that could be investors (see
     :func:`could_be_investor`) and that the article marks as foreign: a nationality in the name or just
