@@ -133,6 +133,49 @@ def test_a_local_company_with_no_foreign_one_beside_it_stays_the_investor() -> N
     assert [i.name for i in mention.investors] == ["Дала Жел"]
 
 
+def _extract_text(article: str, deals: list[dict]) -> list:
+    with fake_llm([Reply(content=json.dumps({"deals": deals}))]) as (url, _):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        return Extractor(settings).extract(Article(article_id="u", published="2025-03-03", text=article)).mentions
+
+
+def test_a_sum_over_several_projects_is_a_total_of_its_own_not_each_projects_amount() -> None:
+    article = (
+        "Chinese investors signed 3 agreements worth $90 million in the Aktobe region.\n\n"
+        "Boreal Turbines Ltd will build a wind farm of 50 MW. Lotus Stone Co., Ltd will build a cement plant."
+    )
+    wind = {"investor": "Boreal Turbines Ltd", "project": "wind farm", "amount": "$90 million", "capacity": "50 MW"}
+    cement = {"investor": "Lotus Stone Co., Ltd", "project": "cement plant", "amount": "$90 million"}
+    mentions = _extract_text(article, [wind, cement])
+    (total,) = [m for m in mentions if m.aggregate]
+    assert total.amount.value == 90e6 and total.investors == []  # its sentence names neither company
+    projects = sorted((m.project, m.amount) for m in mentions if not m.aggregate)
+    assert projects == [("cement plant", None), ("wind farm", None)]
+
+
+def test_a_companys_projects_in_total_name_that_company() -> None:
+    article = (
+        "Lotus Stone Co., Ltd will build a cement plant and a hotel in the Jizzakh region.\n\n"
+        "The company plans 2 projects whose total value is $70 million."
+    )
+    deals = [
+        {"investor": "Lotus Stone Co., Ltd", "project": "cement plant", "amount": "$70 million"},
+        {"investor": "Lotus Stone Co., Ltd", "project": "hotel", "amount": "$70 million"},
+    ]
+    mentions = _extract_text(article, deals)
+    (total,) = [m for m in mentions if m.aggregate]
+    assert [i.name for i in total.investors] == ["Lotus Stone Co., Ltd"] and total.amount.value == 70e6
+    assert sorted(m.project for m in mentions if not m.aggregate) == ["cement plant", "hotel"]
+
+
+def test_one_projects_total_cost_stays_its_amount() -> None:
+    article = "Lotus Stone Co., Ltd will build a cement plant. The total cost of the plant is $70 million."
+    (mention,) = _extract_text(
+        article, [{"investor": "Lotus Stone Co., Ltd", "project": "cement plant", "amount": "$70 million"}]
+    )
+    assert not mention.aggregate and mention.amount.value == 70e6
+
+
 def test_one_investors_two_kinds_of_facility_stay_two_deals() -> None:
     mentions, _ = _extract(
         [GLASS, GLASS | {"project": "brick factory", "amount": None, "capacity": None, "jobs": None}]

@@ -99,7 +99,7 @@ class DirectStrategy:
                     raise
                 warnings.append(f"the answer ran to the token limit; its {len(kept)} complete deals kept")
                 asked.append((messages, FoundDeals(deals=kept)))
-        drafts = self.drafts_from([answer for _, answer in asked], text, warnings)
+        drafts = self.drafts_from([answer for _, answer in asked], text, warnings, totals=False)
         unnamed = [
             d
             for d in drafts
@@ -110,7 +110,8 @@ class DirectStrategy:
         for draft in unnamed[:MAX_INVESTOR_QUESTIONS]:
             messages = next((m for m, _ in asked if any(e in m[-1]["content"] for e in draft.evidence)), asked[0][0])
             await self._ask_for_the_investor(draft, messages, text, llm, warnings)
-        return drafts
+        # After the questions: a project the model gave a total's sum is still asked about by that sum.
+        return _with_totals_apart(drafts, text)
 
     async def _ask_for_the_investor(
         self,
@@ -145,8 +146,11 @@ class DirectStrategy:
                 draft.spans[sentence.text] = (sentence.start, sentence.end)
             draft.reasons.append(f"investor {investor}: the model's answer when asked which company invests in it")
 
-    def drafts_from(self, answers: list[FoundDeals], text: ArticleText, warnings: list[str]) -> list[DealDraft]:
-        """The drafts of the answers (one per chunk), live or collected from a batch job."""
+    def drafts_from(
+        self, answers: list[FoundDeals], text: ArticleText, warnings: list[str], *, totals: bool = True
+    ) -> list[DealDraft]:
+        """The drafts of the answers (one per chunk), live or collected from a batch job; with ``totals``, a sum
+        the article states over several projects made a deal of its own (:func:`_with_totals_apart`)."""
         spans = text.sentences
         drafts: list[DealDraft] = []
         companies: list[CompanyCandidate] | None = None  # the recognizer's, found only when a draft needs them
@@ -163,7 +167,68 @@ class DirectStrategy:
                 _join(same, draft)
             else:
                 drafts.append(draft)
-        return drafts
+        return _with_totals_apart(drafts, text) if totals else drafts
+
+
+def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealDraft]:
+    """A sum the article states over several projects or documents (the ``umbrella`` cue in its sentence:
+    "12 agreements worth $400 million", "in spheres such as …") is no one project's amount, though a small
+    model gives it to one or to each of the projects it lists. Each such sum becomes one deal of its own,
+    marked aggregate; the projects keep everything else, and one the model itself marked aggregate is that
+    deal. The total names a company of the model's answer only where the article ties the sum to it: the
+    sum's sentence names it, the model marked its deal a total, or the model gave the sum to several projects
+    all of that one company (its projects in total)."""
+    umbrella = cue("umbrella")
+    carriers: dict[tuple[int, int], list[DealDraft]] = {}
+    sentence_of: dict[tuple[int, int], Span] = {}
+    for draft in drafts:
+        at = draft.spans.get(draft.amount) if draft.amount else None
+        sentence = next((s for s in text.sentences if at and s.start <= at[0] < s.end), None)
+        if at and sentence and umbrella.search(sentence.text):
+            carriers.setdefault(at, []).append(draft)
+            sentence_of[at] = sentence
+    kept: list[DealDraft] = []
+    for draft in drafts:
+        at = draft.spans.get(draft.amount) if draft.amount else None
+        if at not in carriers:
+            kept.append(draft)
+            continue
+        if draft is carriers[at][0]:
+            kept.append(_total(draft.amount, at, sentence_of[at], carriers[at], text))
+        if not draft.aggregate:
+            draft.reasons.append(f"amount “{draft.amount}”: a total over several projects, not this one's")
+            draft.amount = None
+            kept.append(draft)
+    return kept
+
+
+def _total(amount: str, at: tuple[int, int], sentence: Span, carriers: list[DealDraft], text: ArticleText) -> DealDraft:
+    """The deal of a total (see :func:`_with_totals_apart`) from the drafts the model gave its sum to."""
+    companies = {name for d in carriers for name in d.investors}
+    one_company = len(carriers) > 1 and len(companies) == 1 and all(d.investors for d in carriers)
+    investors = [
+        name
+        for name in dict.fromkeys(name for d in carriers for name in d.investors)
+        if one_company or name in sentence.text or any(d.aggregate and name in d.investors for d in carriers)
+    ][:4]
+    stated = text.stage_near([at])
+    return DealDraft(
+        evidence=[sentence.text],
+        investors=investors,
+        investor_country=carriers[0].investor_country,
+        project="projects in total",
+        place=next((d.place for d in carriers if d.place), None),
+        amount=amount,
+        aggregate=True,
+        stage=stated.stage if stated else Stage.announced,
+        reasons=[
+            f"amount “{amount}”: a total over several projects (its sentence), a deal of its own",
+            *(f"investor {name}: the model's answer, tied to the total" for name in investors),
+            stated.reason if stated else "stage announced: no stage words around it",
+        ],
+        spans={sentence.text: (sentence.start, sentence.end), amount: at}
+        | {name: where for d in carriers for name in investors if (where := d.spans.get(name))},
+    )
 
 
 def _attach_the_named_company(draft: DealDraft, companies: list[CompanyCandidate], text: ArticleText) -> None:
