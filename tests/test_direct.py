@@ -168,6 +168,19 @@ def test_a_companys_projects_in_total_name_that_company() -> None:
     assert sorted(m.project for m in mentions if not m.aggregate) == ["cement plant", "hotel"]
 
 
+def test_a_total_the_model_left_out_is_read_from_its_sentence_where_the_model_found_deals() -> None:
+    article = (
+        "The region and Chinese investors signed 4 memoranda worth $120 million. "
+        "Boreal Turbines Ltd will build a wind farm of 50 MW."
+    )
+    wind = {"investor": "Boreal Turbines Ltd", "project": "wind farm", "capacity": "50 MW"}
+    mentions = _extract_text(article, [wind])
+    (total,) = [m for m in mentions if m.aggregate]
+    assert total.amount.value == 120e6 and total.investors == []
+    assert [i.name for m in mentions if not m.aggregate for i in m.investors] == ["Boreal Turbines Ltd"]
+    assert _extract_text(article, []) == []  # no deal found by the model: no total read in its place
+
+
 def test_one_projects_total_cost_stays_its_amount() -> None:
     article = "Lotus Stone Co., Ltd will build a cement plant. The total cost of the plant is $70 million."
     (mention,) = _extract_text(

@@ -188,6 +188,8 @@ def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealD
             carriers.setdefault(at, []).append(draft)
             sentence_of[at] = sentence
     kept: list[DealDraft] = []
+    if drafts:  # the model found deals here: a total it left out is one of them
+        kept += _unclaimed_totals(drafts, text, umbrella)
     for draft in drafts:
         at = draft.spans.get(draft.amount) if draft.amount else None
         if at not in carriers:
@@ -200,6 +202,32 @@ def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealD
             draft.amount = None
             kept.append(draft)
     return kept
+
+
+def _unclaimed_totals(drafts: list[DealDraft], text: ArticleText, umbrella: re.Pattern[str]) -> list[DealDraft]:
+    """The totals the article states (a money phrase in an ``umbrella`` sentence that states no trade, budget
+    or loan) that no draft took, one per sum: a small model lists the projects and leaves out the sum over
+    them. Each names the one company its sentence names, if one."""
+    taken = {(m.value, m.currency) for d in drafts if d.amount for m in parse_money(d.amount)}
+    found: list[DealDraft] = []
+    for money in text.money:
+        sentence = next((s for s in text.sentences if s.start <= money.start < s.end), None)
+        if (money.value, money.currency) in taken or sentence is None or not umbrella.search(sentence.text):
+            continue
+        if cue("not_a_deal").search(sentence.text):
+            continue
+        taken.add((money.value, money.currency))
+        named = {c.key: c.name for c in find_companies(sentence.text, recognizer=False)}
+        carrier = DealDraft(
+            evidence=[sentence.text],
+            investors=list(named.values()) if len(named) == 1 else [],
+            project="projects in total",
+            amount=money.text,
+            aggregate=True,
+            spans={money.text: (money.start, money.end)},
+        )
+        found.append(_total(money.text, (money.start, money.end), sentence, [carrier], text))
+    return found
 
 
 def _total(amount: str, at: tuple[int, int], sentence: Span, carriers: list[DealDraft], text: ArticleText) -> DealDraft:
