@@ -181,6 +181,14 @@ def test_a_total_the_model_left_out_is_read_from_its_sentence_where_the_model_fo
     assert _extract_text(article, []) == []  # no deal found by the model: no total read in its place
 
 
+def test_a_capacity_the_model_wrote_into_the_title_is_the_deals_capacity() -> None:
+    article = "Boreal Turbines Ltd will build a wind farm with a capacity of 50 MW in the Aktobe region."
+    (mention,) = _extract_text(article, [{"investor": "Boreal Turbines Ltd", "project": "50 MW wind farm"}])
+    assert [(c.value, c.unit.value) for c in mention.capacity] == [(50, "MW")]
+    (mention,) = _extract_text(article, [{"investor": "Boreal Turbines Ltd", "project": "80 MW wind farm"}])
+    assert mention.capacity == []  # a figure the article does not state is not taken
+
+
 def test_one_projects_total_cost_stays_its_amount() -> None:
     article = "Lotus Stone Co., Ltd will build a cement plant. The total cost of the plant is $70 million."
     (mention,) = _extract_text(

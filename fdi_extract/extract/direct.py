@@ -397,7 +397,9 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     # A small model re-types what it copies ("500,000 tons" for "500 тыс. тонн", a legal form added to a
     # name): each phrase is taken back to the article's own phrase for the same figure or name.
     amount = _article_phrase(deal.amount, text.money, text)
-    capacity = _article_phrase(deal.capacity, text.capacities, text)
+    # A small model often writes the capacity into the project's title ("34 MW gas power plant") and leaves
+    # the field empty: the title's capacity phrase stands for it, where the article states that figure.
+    capacity = _article_phrase(deal.capacity or _capacity_in(deal.project), text.capacities, text)
     jobs = _article_phrase(deal.jobs, text.jobs, text)
     # Where each figure's phrase first is in the article: an anchor of the deal's evidence, and its span.
     figures_at = {p: found[0] for p in (amount, capacity, jobs) if p and (found := text.locate_all(p))}
@@ -446,6 +448,11 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
         reasons=reasons,
         spans=sentences | at,
     )
+
+
+def _capacity_in(project: str) -> str | None:
+    found = parse_capacities(project)
+    return found[0].text if len(found) == 1 else None
 
 
 def _person_or_place(name_at: tuple[int, int], text: ArticleText, spans: list[Span]) -> str | None:
