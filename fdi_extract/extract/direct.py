@@ -7,9 +7,11 @@ makes it this project's is what happens after: an investor the article never nam
 (a country, a state body, a forum), is dropped; each figure becomes the article's own phrase; evidence is the
 article's sentences holding the investor or the figures; the stage is read from the cue tables in those
 sentences, else their paragraph, else the article's lede (announced where none states one: the model's own
-choice was wrong on most deals); two proposals of one project are one deal; and a deal with a figure but no
+choice was wrong on most deals); two proposals of one project are one deal; a company the article marks as
+the host country's own yields to the one foreign company of its paragraph; a deal with a figure but no
 company the article names gets one more question, which company invests in it (live requests only: a batch
-job holds the first requests, and its results are keyed apart).
+job holds the first requests, and its results are keyed apart); and a sum the article states over several
+projects is a total of its own, not a project's amount.
 """
 
 from __future__ import annotations
