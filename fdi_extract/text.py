@@ -178,6 +178,10 @@ class ArticleText:
     def paragraphs(self) -> list[Span]:
         return paragraphs(self.text)
 
+    def sentence_at(self, offset: int) -> Span | None:
+        """The sentence holding the character at ``offset``."""
+        return next((s for s in self.sentences if s.start <= offset < s.end), None)
+
     def stage_near(self, anchors: list[tuple[int, int]]) -> StatedStage | None:
         """The stage the article's words state around a deal's ``anchors`` (its name and figures): its own
         sentences first, then their paragraphs, then the lede (the first paragraph: a headline or a lead

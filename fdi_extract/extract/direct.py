@@ -142,7 +142,7 @@ class DirectStrategy:
         if investor is not None and name_at is not None:
             draft.investors = [investor]
             draft.spans[investor] = name_at
-            sentence = next((s for s in text.sentences if s.start <= name_at[0] < s.end), None)
+            sentence = text.sentence_at(name_at[0])
             if sentence is not None and sentence.text not in draft.evidence and len(draft.evidence) < 3:
                 draft.evidence.append(sentence.text)
                 draft.spans[sentence.text] = (sentence.start, sentence.end)
@@ -185,7 +185,7 @@ def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealD
     sentence_of: dict[tuple[int, int], Span] = {}
     for draft in drafts:
         at = draft.spans.get(draft.amount) if draft.amount else None
-        sentence = next((s for s in text.sentences if at and s.start <= at[0] < s.end), None)
+        sentence = text.sentence_at(at[0]) if at else None
         if at and sentence and umbrella.search(sentence.text):
             carriers.setdefault(at, []).append(draft)
             sentence_of[at] = sentence
@@ -213,10 +213,10 @@ def _unclaimed_totals(drafts: list[DealDraft], text: ArticleText, umbrella: re.P
     taken = {(m.value, m.currency) for d in drafts if d.amount for m in parse_money(d.amount)}
     found: list[DealDraft] = []
     for money in text.money:
-        sentence = next((s for s in text.sentences if s.start <= money.start < s.end), None)
+        sentence = text.sentence_at(money.start)
         if (money.value, money.currency) in taken or sentence is None or not umbrella.search(sentence.text):
             continue
-        if cue("not_a_deal").search(sentence.text):
+        if _not_an_investment((money.start, money.end), [sentence]):
             continue
         taken.add((money.value, money.currency))
         named = {c.key: c.name for c in find_companies(sentence.text, recognizer=False)}
