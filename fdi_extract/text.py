@@ -182,6 +182,10 @@ class ArticleText:
         """The sentence holding the character at ``offset``."""
         return next((s for s in self.sentences if s.start <= offset < s.end), None)
 
+    def paragraph_at(self, offset: int) -> Span | None:
+        """The paragraph holding the character at ``offset``."""
+        return next((p for p in self.paragraphs if p.start <= offset < p.end), None)
+
     def stage_near(self, anchors: list[tuple[int, int]]) -> StatedStage | None:
         """The stage the article's words state around a deal's ``anchors`` (its name and figures): its own
         sentences first, then their paragraphs, then the lede (the first paragraph: a headline or a lead

@@ -198,7 +198,7 @@ def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealD
             kept.append(draft)
             continue
         if draft is carriers[at][0]:
-            kept.append(_total(draft.amount, at, sentence_of[at], carriers[at], text))
+            kept.append(_total(draft.amount, at, sentence_of[at], text, carriers=carriers[at]))
         if not draft.aggregate:
             draft.reasons.append(f"amount “{draft.amount}”: a total over several projects, not this one's")
             draft.amount = None
@@ -220,32 +220,35 @@ def _unclaimed_totals(drafts: list[DealDraft], text: ArticleText, umbrella: re.P
             continue
         taken.add((money.value, money.currency))
         named = {c.key: c.name for c in find_companies(sentence.text, recognizer=False)}
-        carrier = DealDraft(
-            evidence=[sentence.text],
-            investors=list(named.values()) if len(named) == 1 else [],
-            project="projects in total",
-            amount=money.text,
-            aggregate=True,
-            spans={money.text: (money.start, money.end)},
-        )
-        found.append(_total(money.text, (money.start, money.end), sentence, [carrier], text))
+        investors = list(named.values()) if len(named) == 1 else []
+        found.append(_total(money.text, (money.start, money.end), sentence, text, investors=investors))
     return found
 
 
-def _total(amount: str, at: tuple[int, int], sentence: Span, carriers: list[DealDraft], text: ArticleText) -> DealDraft:
-    """The deal of a total (see :func:`_with_totals_apart`) from the drafts the model gave its sum to."""
-    companies = {name for d in carriers for name in d.investors}
-    one_company = len(carriers) > 1 and len(companies) == 1 and all(d.investors for d in carriers)
-    investors = [
-        name
-        for name in dict.fromkeys(name for d in carriers for name in d.investors)
-        if one_company or name in sentence.text or any(d.aggregate and name in d.investors for d in carriers)
-    ][:4]
+def _total(
+    amount: str,
+    at: tuple[int, int],
+    sentence: Span,
+    text: ArticleText,
+    *,
+    carriers: Sequence[DealDraft] = (),
+    investors: Sequence[str] = (),
+) -> DealDraft:
+    """The deal of a total (see :func:`_with_totals_apart`): of the drafts the model gave its sum to
+    (``carriers``), naming their companies the article ties to it, or read from the article with ``investors``."""
+    if carriers:
+        companies = {name for d in carriers for name in d.investors}
+        one_company = len(carriers) > 1 and len(companies) == 1 and all(d.investors for d in carriers)
+        investors = [
+            name
+            for name in dict.fromkeys(name for d in carriers for name in d.investors)
+            if one_company or name in sentence.text or any(d.aggregate and name in d.investors for d in carriers)
+        ][:4]
     stated = text.stage_near([at])
     return DealDraft(
         evidence=[sentence.text],
-        investors=investors,
-        investor_country=carriers[0].investor_country,
+        investors=list(investors),
+        investor_country=carriers[0].investor_country if carriers else None,
         project="projects in total",
         place=next((d.place for d in carriers if d.place), None),
         amount=amount,
@@ -273,7 +276,7 @@ def _attach_the_named_company(draft: DealDraft, companies: list[CompanyCandidate
     named = {key: name for e in draft.evidence for key, name in named_in(e).items()}
     earlier: Span | None = None
     if not named and (first := next((s for s in text.sentences if s.text in draft.evidence), None)):
-        paragraph = next((p for p in text.paragraphs if p.start <= first.start < p.end), None)
+        paragraph = text.paragraph_at(first.start)
         for sentence in reversed([s for s in text.sentences if paragraph and paragraph.start <= s.start < first.start]):
             if named := named_in(sentence.text):
                 earlier = sentence
@@ -297,7 +300,7 @@ def _foreign_over_local(draft: DealDraft, companies: list[CompanyCandidate], tex
     local co-investor is not the investor). Where several foreign ones do, the model's answer stands."""
     local = draft.investors[0]
     at = draft.spans.get(local)
-    paragraph = next((p for p in text.paragraphs if at and p.start <= at[0] < p.end), None)
+    paragraph = text.paragraph_at(at[0]) if at else None
     if paragraph is None:
         return
     foreign = {
