@@ -189,6 +189,17 @@ def test_a_capacity_the_model_wrote_into_the_title_is_the_deals_capacity() -> No
     assert mention.capacity == []  # a figure the article does not state is not taken
 
 
+def test_a_total_read_from_its_sentence_names_the_one_company_that_sentence_names() -> None:
+    article = (
+        "Lotus Stone Co., Ltd signed 3 agreements worth $60 million with the region. "
+        "Boreal Turbines Ltd will build a wind farm of 50 MW."
+    )
+    wind = {"investor": "Boreal Turbines Ltd", "project": "wind farm", "capacity": "50 MW"}
+    (total,) = [m for m in _extract_text(article, [wind]) if m.aggregate]
+    assert [i.name for i in total.investors] == ["Lotus Stone Co., Ltd"]
+    assert "investor Lotus Stone Co., Ltd: the one company its sentence names" in total.reasons
+
+
 def test_one_projects_total_cost_stays_its_amount() -> None:
     article = "Lotus Stone Co., Ltd will build a cement plant. The total cost of the plant is $70 million."
     (mention,) = _extract_text(

@@ -256,7 +256,11 @@ def _total(
         stage=stated.stage if stated else Stage.announced,
         reasons=[
             f"amount “{amount}”: a total over several projects (its sentence), a deal of its own",
-            *(f"investor {name}: the model's answer, tied to the total" for name in investors),
+            *(
+                f"investor {name}: "
+                + ("the model's answer, tied to the total" if carriers else "the one company its sentence names")
+                for name in investors
+            ),
             stated.reason if stated else "stage announced: no stage words around it",
         ],
         spans={sentence.text: (sentence.start, sentence.end), amount: at}
