@@ -50,6 +50,10 @@ def test_joined_names_are_split_and_the_local_one_dropped() -> None:
         ("Проект реализует ТОО «Дала Жел».", "Дала Жел", True),
         ("Проект реализует китайская компания «Дала Жел».", "Дала Жел", False),
         ("Ningbo Turbine Power Co., Ltd builds it.", "Ningbo Turbine Power", False),
+        ("The deal was signed by the government of Kyrgyzstan and Lotus Stone.", "Lotus Stone", False),
+        ("Строить станцию будут «Самрук-Қазына» и немецкая Wind Axis.", "Самрук-Қазына", True),
+        ("The plant is built with Uzbekneftegaz JSC and a Korean partner.", "Uzbekneftegaz JSC", True),
+        ("Строить станцию будут «Самрук-Қазына» и немецкая Wind Axis.", "Wind Axis", False),
     ],
 )
 def test_a_company_the_article_marks_as_the_host_countrys_own(sentence: str, name: str, local: bool) -> None:

@@ -346,3 +346,34 @@ def test_a_question_that_gets_no_answer_leaves_the_deal_as_the_first_answer_gave
     (mention,) = result.mentions
     assert mention.investors == [] and mention.amount.value == 250e6
     assert any("asked which company invests in it, no answer" in w for w in result.warnings)
+
+
+def test_a_local_partner_given_as_investor_is_asked_about_when_no_foreign_company_is_found_beside_it() -> None:
+    # A state-owned local company (data/host_companies.toml) and a foreign one the name patterns do not find.
+    text = "Taraz, 3 March 2025. KazMunayGas and the French Solvent Power will build a 1 GW wind farm for $1.2 billion."
+    first = {"investor": "KazMunayGas", "project": "wind farm", "amount": "$1.2 billion"}
+    for answer, investor in (("Solvent Power", "Solvent Power"), ("KazMunayGas", "KazMunayGas")):
+        replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": answer}))]
+        with fake_llm(replies) as (url, seen):
+            settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+            result = Extractor(settings).extract(Article(article_id="p", published="2025-03-03", text=text))
+        (mention,) = result.mentions
+        assert [i.name for i in mention.investors] == [investor]
+        question = seen[1]["messages"][-1]["content"]
+        assert "KazMunayGas is a company of the host country" in question and "foreign company" in question
+    assert any("a local one" in w for w in result.warnings)  # the local partner named again is refused
+
+
+def test_a_local_partner_named_when_asked_which_company_invests_is_followed_by_the_foreign_question() -> None:
+    text = "Taraz, 3 March 2025. A 1 GW wind farm worth $1.2 billion will be built by Samruk-Kazyna and Solvent Power."
+    first = {"investor": "", "project": "wind farm", "amount": "$1.2 billion"}
+    replies = [
+        Reply(content=json.dumps({"deals": [first]})),
+        Reply(content=json.dumps({"company": "Samruk-Kazyna"})),
+        Reply(content=json.dumps({"company": "Solvent Power"})),
+    ]
+    with fake_llm(replies) as (url, seen):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        (mention,) = Extractor(settings).extract(Article(article_id="s", published="2025-03-03", text=text)).mentions
+    assert [i.name for i in mention.investors] == ["Solvent Power"]
+    assert "Samruk-Kazyna is a company of the host country" in seen[2]["messages"][-1]["content"]

@@ -18,7 +18,7 @@ from fdi_extract.normalize import (
     sector_for,
     to_usd,
 )
-from fdi_extract.normalize.companies import chinese_in_cyrillic, infer_country, name_words
+from fdi_extract.normalize.companies import chinese_in_cyrillic, infer_country, is_host_company, name_words
 from fdi_extract.normalize.money import parse_money
 from fdi_extract.normalize.quantities import parse_capacities, parse_jobs
 
@@ -77,6 +77,18 @@ def test_a_home_province_or_city_before_a_name_is_left_out_of_its_name_words() -
     for name, after in table["examples"]:
         key = canonical_company(name)
         assert (name_words(key)[0] if list(name_words(key)) != key.split() else "") == after, name
+
+
+def test_a_company_the_host_state_owns_is_told_from_foreign_ones_whatever_its_spelling() -> None:
+    table = tomllib.loads(files("fdi_extract.data").joinpath("host_companies.toml").read_text(encoding="utf-8"))
+    assert [name for name in table["examples"]["host"] if not is_host_company(name)] == []
+    assert [name for name in table["examples"]["foreign"] if is_host_company(name)] == []
+
+
+def test_a_kazakh_letter_gives_the_key_of_the_russian_spelling() -> None:
+    table = tomllib.loads(files("fdi_extract.data").joinpath("kazakh_letters.toml").read_text(encoding="utf-8"))
+    for kazakh, russian in table["examples"]:
+        assert canonical_company(kazakh) == canonical_company(russian), kazakh
 
 
 @given(st.text(max_size=80))

@@ -25,6 +25,7 @@ from fdi_extract.normalize.companies import (
     canonical_company,
     infer_country,
     is_bare_legal_form,
+    is_host_company,
 )
 from fdi_extract.normalize.places import resolve_place
 from fdi_extract.text import Span, sentences
@@ -130,13 +131,23 @@ def _company_cue_before(text: str, start: int) -> bool:
 
 def _is_local(text: str, start: int, name: str) -> bool:
     """A company of the host country ("казахстанской компанией «X»", "Kazakhstan's X", ТОО «X», «X» ЖШС,
-    "X" LLP): a local partner, not an investor."""
+    "X" LLP, or one its state owns: data/host_companies.toml): a local partner, not an investor."""
     before = text[max(0, start - 40) : start]
     after = text[start + len(name) : start + len(name) + 8]
-    local_word = _cue_right_before("local_word", r"(?:[’']s)?\s+(?:\w+\s+)?[\"«“]?").search(before)
+    # One word may stand between ("казахстанской компанией «X»"), but not "and": "Kyrgyzstan and X" marks no X.
+    local_word = _cue_right_before("local_word", _LOCAL_WORD_GAP).search(before)
     local_form_before = _cue_right_before("local_legal_form", r"\s*[\"«“]?").search(before)
     local_form_after = _local_legal_form_after().match(after)
-    return bool(local_word or local_form_before or local_form_after or _local_legal_form_in_name().search(name))
+    return bool(
+        local_word
+        or local_form_before
+        or local_form_after
+        or _local_legal_form_in_name().search(name)
+        or is_host_company(name)
+    )
+
+
+_LOCAL_WORD_GAP = rf"(?:[’']s)?\s+(?:(?!(?:{cue('conjunction').pattern})\s)\w+\s+)?[\"«“]?"
 
 
 @cache

@@ -109,7 +109,14 @@ class DirectStrategy:
             and _states_a_figure(d, text)
             and not any(text.names(name, company=True) for name in d.investors)
         ]
-        for draft in unnamed[:MAX_INVESTOR_QUESTIONS]:
+        # A local partner the model gave as the investor, with no foreign company of its paragraph to yield to
+        # (drafts_from): the model is asked for the foreign one, told the partner is local.
+        partnered = [
+            d
+            for d in drafts
+            if not d.aggregate and d.investors and named_as_local(text.text, text.locate_all(d.investors[0]))
+        ]
+        for draft in (unnamed + partnered)[:MAX_INVESTOR_QUESTIONS]:
             messages = next((m for m, _ in asked if any(e in m[-1]["content"] for e in draft.evidence)), asked[0][0])
             await self._ask_for_the_investor(draft, messages, text, llm, warnings)
         # After the questions: a project the model gave a total's sum is still asked about by that sum.
@@ -123,12 +130,19 @@ class DirectStrategy:
         llm: LLM,
         warnings: list[str],
     ) -> None:
-        """Ask the model which company invests in a deal it left without one: the article's request with one
-        question after the article, answered in a shape of one field (:class:`ProjectInvestor`). A small model
-        asked within its first answer's list, or after it, repeats the country it gave there. The answer passes
-        the checks of the first one (named by the article, a company, no person or place)."""
+        """Ask the model which company invests in a deal it left without one, or gave a local partner: the
+        article's request with one question after the article, answered in a shape of one field
+        (:class:`ProjectInvestor`). A small model asked within its first answer's list, or after it, repeats the
+        country it gave there. The answer passes the checks of the first one (named by the article, a company, no
+        person or place), and where a partner was given, is no local company either."""
         figure = ", ".join(phrase for phrase in (draft.amount, *draft.capacity) if phrase)
-        question = self._prompt.render("investor_question", project=draft.project or "project", figure=figure)
+        local = draft.investors[0] if draft.investors else None
+        project = draft.project or "project"
+        question = (
+            self._prompt.render("foreign_investor_question", local=local, project=project, figure=figure)
+            if local
+            else self._prompt.render("investor_question", project=project, figure=figure)
+        )
         *before, article = messages
         follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
         label = draft.project or "a deal"
@@ -139,6 +153,16 @@ class DirectStrategy:
             warnings.append(f"{label}: asked which company invests in it, no answer ({error})")
             return
         investor, name_at = _checked_investor(said.company, text, text.sentences, label, warnings)
+        if investor and name_at and named_as_local(text.text, [name_at]):
+            if local:
+                warnings.append(f"{label}: asked for its foreign investor, the model named {investor!r}, a local one")
+                return
+            # Asked which company invests, the model named a local partner: asked once more, for the foreign one.
+            draft.investors = [investor]
+            draft.spans[investor] = name_at
+            draft.reasons.append(f"investor {investor}: the model's answer when asked which company invests in it")
+            await self._ask_for_the_investor(draft, messages, text, llm, warnings)
+            return
         if investor is not None and name_at is not None:
             draft.investors = [investor]
             draft.spans[investor] = name_at
@@ -146,7 +170,12 @@ class DirectStrategy:
             if sentence is not None and sentence.text not in draft.evidence and len(draft.evidence) < 3:
                 draft.evidence.append(sentence.text)
                 draft.spans[sentence.text] = (sentence.start, sentence.end)
-            draft.reasons.append(f"investor {investor}: the model's answer when asked which company invests in it")
+            draft.reasons.append(
+                f"investor {investor}: the model's answer when asked which foreign company invests in it "
+                f"({local}, its first answer, is a local one)"
+                if local
+                else f"investor {investor}: the model's answer when asked which company invests in it"
+            )
 
     def drafts_from(
         self, answers: list[FoundDeals], text: ArticleText, warnings: list[str], *, totals: bool = True

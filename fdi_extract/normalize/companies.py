@@ -72,6 +72,11 @@ _PLACE_SKELETON = 4
 # Russian legal forms are folded before transliteration so "ТОО" and "TOO" both go.
 _CYRILLIC_LEGAL = re.compile(f"{cue('legal_form').pattern}|{cue('generic_name_word').pattern}", re.IGNORECASE)
 _QUOTES = re.compile(r"[\"'«»“”„‘’`]")
+# Kazakh letters as Russian text writes the same names (data/kazakh_letters.toml): unidecode reads them with an
+# apostrophe or a symbol, which split or drop a word of the key.
+_KAZAKH_AS_RUSSIAN = str.maketrans(
+    tomllib.loads(files("fdi_extract.data").joinpath("kazakh_letters.toml").read_text(encoding="utf-8"))["as_russian"]
+)
 
 
 @lru_cache(maxsize=65536)
@@ -86,7 +91,7 @@ def canonical_company(name: str) -> str:
     'hebei huawei jianshe'
     """
     text = _QUOTES.sub(" ", name)
-    text = _CYRILLIC_LEGAL.sub(" ", text)
+    text = _CYRILLIC_LEGAL.sub(" ", text).translate(_KAZAKH_AS_RUSSIAN)
     text = chinese_in_cyrillic(text) or text
     text = unidecode(text).lower().replace("&", " and ")
     words = re.findall(r"[a-z0-9]+", text)
@@ -237,6 +242,30 @@ def key_similarity(ka: str, kb: str) -> float:
 
 def same_company(a: str, b: str, threshold: float = 85.0) -> bool:
     return company_similarity(a, b) >= threshold
+
+
+@lru_cache(maxsize=1)
+def _host_company_keys() -> tuple[str, ...]:
+    table = tomllib.loads(files("fdi_extract.data").joinpath("host_companies.toml").read_text(encoding="utf-8"))
+    return tuple(
+        canonical_company(name) for country, entry in table.items() if country != "examples" for name in entry["names"]
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def is_host_company(name: str) -> bool:
+    """Whether ``name`` is a company or fund a host country's state owns (``data/host_companies.toml``):
+    a local partner in a report of foreign investment, never its foreign investor.
+
+    >>> is_host_company("Samruk Kazyna Sovereign Wealth Fund"), is_host_company("Total Eren")
+    (True, False)
+    """
+    key = canonical_company(name)
+    return any(key_similarity(key, host) >= _HOST_SIMILARITY for host in _host_company_keys())
+
+
+# Where a name and a listed one compare as one company: its spelling in another script or with words added.
+_HOST_SIMILARITY = 90.0
 
 
 @lru_cache(maxsize=1)
