@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 _ISO = re.compile(r"(?P<year>(?:19|20)\d\d)(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?")
 # dateparser's parsers for dates written out in full; "relative-time" ("вчера", "2 days ago") is left out.
@@ -26,7 +27,11 @@ def normalize_date(value: object) -> str | None:
         return None
     if isinstance(value, dt.datetime | dt.date):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
-    text = str(value).strip()
+    return _normalized(str(value).strip())
+
+
+@lru_cache(maxsize=1 << 14)  # every record read back validates its date again; an archive has few distinct ones
+def _normalized(text: str) -> str | None:
     if match := _ISO.fullmatch(text):
         return text if _exists(match) else None
     # Imported here: dateparser takes half a second to load, and most records carry ISO dates.

@@ -16,6 +16,7 @@ import html
 import itertools
 import json
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
@@ -154,6 +155,10 @@ _TABLE_COLUMNS = (
 )
 
 
+# Table rows spooled in memory up to this size, then on disk: an archive's report may have millions.
+_ROWS_IN_MEMORY = 16 << 20
+
+
 def write_outputs(
     out_dir: Path, mentions: Iterable[DealMention], deals: Iterable[Deal], article_text: Callable[[str], str | None]
 ) -> None:
@@ -175,17 +180,20 @@ def write_outputs(
         for mention in mentions:
             mentions_out.write(mention.model_dump_json() + "\n")
             flat["mentions"].add(mention_row(mention))
-        # The report lists single projects before umbrella totals, the best-sourced first; it reads them back
-        # from deals.jsonl by offset.
-        order: list[tuple[bool, int, float, int]] = []
+        # The report lists single projects before umbrella totals, the best-sourced first: its table rows are
+        # spooled as the deals stream past, and its cards read each deal back from deals.jsonl by offset.
+        rows = outputs.enter_context(tempfile.SpooledTemporaryFile(max_size=_ROWS_IN_MEMORY))
+        order: list[tuple[bool, int, float, int, int, int]] = []
         articles: set[str] = set()
         writer = csv.writer(table)
         writer.writerow(_CSV_COLUMNS)
         overview = _Overview()
         for deal in deals:
             usd = -(deal.amount.usd or 0) if deal.amount else 0
-            order.append((not counts_in_totals(deal), -len(deal.sources), usd, lines.tell()))
+            row = _table_row(deal).encode()
+            order.append((not counts_in_totals(deal), -len(deal.sources), usd, lines.tell(), rows.tell(), len(row)))
             lines.write(deal.model_dump_json().encode() + b"\n")
+            rows.write(row)
             row = deal_row(deal)
             writer.writerow(_csv_row(row))
             flat["deals"].add(row)
@@ -196,9 +204,10 @@ def write_outputs(
             f"<style>{_STYLE}</style><body><h1>{len(order)} deals from {len(articles)} articles</h1>"
         )
         page.write(overview.html())
-        # Deals are read back from deals.jsonl twice (table rows, then cards): memory holds offsets, not deals.
-        _write_table(page, lines, [offset for *_, offset in sorted(order)], overview)
-        for *_, offset in sorted(order):
+        # Memory holds offsets, not deals or rows.
+        ordered = sorted(order)
+        _write_table(page, rows, [(row_at, size) for *_, row_at, size in ordered], overview)
+        for *_, offset, _, _ in ordered:
             lines.seek(offset)
             page.write(_deal_html(Deal.model_validate_json(lines.readline()), article_text))
         page.write(f"<script>{_SCRIPT}</script></body></html>")
@@ -278,7 +287,9 @@ class _Overview:
         )
 
 
-def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: _Overview) -> None:
+def _write_table(page: IO[str], rows: IO[bytes], spans: list[tuple[int, int]], overview: _Overview) -> None:
+    """The table of deals: its filters, then the rows spooled in ``rows`` at ``spans`` (offset, size) in
+    that order (:func:`_table_row`)."""
     e = html.escape
 
     def choice(name: str, label: str, names: Callable[[str], str] = str) -> str:
@@ -299,50 +310,55 @@ def _write_table(page: IO[str], lines: IO[bytes], offsets: list[int], overview: 
         + "".join(f'<th data-key="{key}">{label}</th>' for key, label in _TABLE_COLUMNS)
         + "</tr></thead><tbody>"
     )
-    for offset in offsets:
-        lines.seek(offset)
-        deal = Deal.model_validate_json(lines.readline())
-        investors = "; ".join(i.name for i in deal.investors) or "(not named)"
-        countries = sorted({i.country for i in deal.investors if i.country})
-        usd = _usd(deal)
-        data = {
-            "investor": investors,
-            "project": deal.project,
-            "country": countries[0] if countries else "",
-            "region": deal.region or "",
-            "sector": deal.sector.value,
-            "stage": deal.stage.value,
-            "usd": "" if usd is None else f"{usd:.0f}",
-            "year": _year(deal),
-            "sources": str(len(deal.sources)),
-            "total": "0" if counts_in_totals(deal) else "1",
-            # What the charts count the row under, as a reader reads it.
-            "region-name": _region(deal.region),
-            "sector-name": sector_label(deal.sector.value) or "",
-            "stage-name": stage_label(deal.stage.value) or "",
-        }
-        cells = [
-            f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
-            e(deal.project),
-            e(", ".join(countries)),
-            e(_region(deal.region)),
-            e(sector_label(deal.sector.value) or ""),
-            e(stage_label(deal.stage.value) or ""),
-            "" if usd is None else f"{usd / 1e6:,.1f}",
-            e(data["year"]),
-            data["sources"],
-        ]
-        page.write(
-            f'<tr id="row-{e(deal.deal_id)}" '
-            + " ".join(f'data-{k}="{e(v)}"' for k, v in data.items())
-            + ">"
-            + "".join(
-                f'<td class="num">{c}</td>' if k in ("usd", "sources") else f"<td>{c}</td>"
-                for (k, _), c in zip(_TABLE_COLUMNS, cells, strict=True)
-            )
-            + "</tr>"
-        )
+    for offset, size in spans:
+        rows.seek(offset)
+        page.write(rows.read(size).decode())
     page.write("</tbody></table></section>")
+
+
+def _table_row(deal: Deal) -> str:
+    """One deal's row of the table, escaped, with the data its filters and charts read."""
+    e = html.escape
+    investors = "; ".join(i.name for i in deal.investors) or "(not named)"
+    countries = sorted({i.country for i in deal.investors if i.country})
+    usd = _usd(deal)
+    data = {
+        "investor": investors,
+        "project": deal.project,
+        "country": countries[0] if countries else "",
+        "region": deal.region or "",
+        "sector": deal.sector.value,
+        "stage": deal.stage.value,
+        "usd": "" if usd is None else f"{usd:.0f}",
+        "year": _year(deal),
+        "sources": str(len(deal.sources)),
+        "total": "0" if counts_in_totals(deal) else "1",
+        # What the charts count the row under, as a reader reads it.
+        "region-name": _region(deal.region),
+        "sector-name": sector_label(deal.sector.value) or "",
+        "stage-name": stage_label(deal.stage.value) or "",
+    }
+    cells = [
+        f'<a href="#{e(deal.deal_id)}">{e(investors)}</a>' + (" <i>(total)</i>" if deal.aggregate else ""),
+        e(deal.project),
+        e(", ".join(countries)),
+        e(_region(deal.region)),
+        e(sector_label(deal.sector.value) or ""),
+        e(stage_label(deal.stage.value) or ""),
+        "" if usd is None else f"{usd / 1e6:,.1f}",
+        e(data["year"]),
+        data["sources"],
+    ]
+    return (
+        f'<tr id="row-{e(deal.deal_id)}" '
+        + " ".join(f'data-{k}="{e(v)}"' for k, v in data.items())
+        + ">"
+        + "".join(
+            f'<td class="num">{c}</td>' if k in ("usd", "sources") else f"<td>{c}</td>"
+            for (k, _), c in zip(_TABLE_COLUMNS, cells, strict=True)
+        )
+        + "</tr>"
+    )
 
 
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").

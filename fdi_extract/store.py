@@ -388,6 +388,9 @@ class Store:
             "INSERT OR REPLACE INTO llm_cache (key, result, created) VALUES (?, ?, ?)", (key, text, time.time())
         )
 
+    def mention_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
+
     def mention_keys(self) -> list[tuple[str, int]]:
         """(article id, position) of every mention, in :meth:`mentions` order."""
         return self._db.execute("SELECT article_id, position FROM mentions ORDER BY article_id, position").fetchall()

@@ -348,3 +348,15 @@ def test_the_throughput_bench_serves_a_recorded_answer_that_parses() -> None:
     spec.loader.exec_module(throughput)
     answer = json.loads(throughput.recorded_answer())
     assert FoundDeals.model_validate_json(answer["choices"][0]["message"]["content"]).deals
+
+
+def test_a_small_archive_held_in_memory_gives_the_outputs_of_one_read_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _archive(tmp_path, 12)
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        run_batch([archive], tmp_path / "held", _settings(url))
+        monkeypatch.setattr("fdi_extract.batch.HELD_MENTIONS", 0)  # read from the store at every step
+        run_batch([archive], tmp_path / "streamed", _settings(url))
+    held, streamed = _final_outputs(tmp_path / "held"), _final_outputs(tmp_path / "streamed")
+    assert held == streamed and held["deals.jsonl"].count("\n") >= 1
