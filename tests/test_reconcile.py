@@ -574,6 +574,18 @@ def test_a_name_with_its_home_province_meets_the_name_alone_and_not_another_of_t
     assert with_province.deal_id == alone.deal_id != neighbour.deal_id
 
 
+def test_a_local_company_with_its_parents_name_in_brackets_meets_the_parent_and_a_bracketed_place_does_not() -> None:
+    local = _m("b1", "ТОО «Тюльпан текстиль» (Kazakhstan Qorvath)", sector="textiles")
+    parent = _m("b2", "Xinjiang Qorvath Group Co., Ltd.", sector="textiles", usd=420e6, published="2025-09")
+    other = _m("b3", "ТОО «Дала текстиль»", sector="textiles", usd=420e6, published="2025-09")
+    reconcile([local, parent, other])
+    assert local.deal_id == parent.deal_id != other.deal_id
+    # A place in brackets is no company: two companies of one city stay two deals.
+    by_city = _m("b4", "Belmont (Suzhou) Construction Co., Ltd.", sector="construction_materials", usd=80e6)
+    of_city = _m("b5", "Suzhou Vantor Group", sector="construction_materials", usd=80e6)
+    assert len(reconcile([by_city, of_city])) == 2
+
+
 def test_a_deal_card_shows_its_first_reports_whole_and_the_others_as_a_line_each(tmp_path: Path) -> None:
     from fdi_extract.report import SOURCES_IN_FULL, write_outputs
 

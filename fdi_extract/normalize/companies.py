@@ -185,6 +185,40 @@ def _is_home_place(word: str) -> bool:
     return word in places or (len(sk := skeleton(word)) >= _PLACE_SKELETON and sk in skeletons)
 
 
+_BRACKETED = re.compile(r"\(([^()]+)\)")
+# The host countries' names, which lead a local subsidiary's name as they trail it ("Kazakhstan Lihua").
+_HOST_COUNTRY_WORDS = frozenset(
+    {"kazakhstan", "kazakstan", "qazaqstan", "uzbekistan", "ozbekiston", "kyrgyzstan", "tajikistan"}
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def name_keys(name: str) -> tuple[str, ...]:
+    """The keys a company is known by in a report: its name's (:func:`canonical_company`), and the key of a
+    name it gives in brackets, which is its parent's brand or its own short name ("ТОО «Түркістан тоқыма»
+    (Kazakhstan Lihua)", "корпорация Китая (CPIH)"). A bracketed place, legal form, country or word of
+    two letters names no company ("Sinoma (Suzhou) Construction", "X (Group)", "SANY Renewable Energy (RE)").
+
+    >>> name_keys("ТОО «Тюльпан текстиль» (Kazakhstan Orda)")
+    ('tiul pan tekstil kazakhstan orda', 'orda')
+    >>> name_keys("Sinoma (Suzhou) Construction Co., Ltd."), name_keys("Jinxin (Xi’an) Seed Technology")
+    (('sinoma suzhou construction',), ('jinxin xi an seed technology',))
+    """
+    keys = [key] if (key := canonical_company(name)) else []
+    for bracketed in _BRACKETED.findall(name):
+        words = canonical_company(bracketed).split()
+        if len(words) > 1 and words[0] in _HOST_COUNTRY_WORDS:
+            words = words[1:]
+        alias = " ".join(words)
+        place = _is_home_place(alias.replace(" ", ""))  # "Xi’an" keys as two words
+        if len(alias) < 3 or alias in keys or place or any(_is_home_place(w) or is_nationality(w) for w in words):
+            continue
+        if is_bare_legal_form(bracketed) or not is_company_name(bracketed):
+            continue
+        keys.append(alias)
+    return tuple(keys)
+
+
 @lru_cache(maxsize=1 << 18)  # reconciliation asks it of the same few keys for every block and pair
 def name_words(key: str) -> tuple[str, ...]:
     """The words of a canonical key that name the company: without a leading home province or city

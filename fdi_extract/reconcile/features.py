@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from fdi_extract.model import DealMention, Sector
-from fdi_extract.normalize.companies import canonical_company, is_nationality, name_words, skeleton
+from fdi_extract.normalize.companies import canonical_company, is_nationality, name_keys, name_words, skeleton
 from fdi_extract.normalize.facilities import facility_kinds
 
 
@@ -126,7 +126,7 @@ class MentionFeatures:
             key=mention_key(mention),
             carried_id=mention.deal_id,
             investors=tuple(i.name for i in mention.investors),
-            investor_keys=tuple(key for i in mention.investors if (key := canonical_company(i.name))),
+            investor_keys=tuple(dict.fromkeys(key for i in mention.investors for key in name_keys(i.name))),
             host_country=mention.host_country,
             region=mention.region,
             district=mention.district,
