@@ -8,10 +8,11 @@ makes it this project's is what happens after: an investor the article never nam
 article's sentences holding the investor or the figures; the stage is read from the cue tables in those
 sentences, else their paragraph, else the article's lede (announced where none states one: the model's own
 choice was wrong on most deals); two proposals of one project are one deal; a company the article marks as
-the host country's own yields to the one foreign company of its paragraph; a deal with a figure but no
-company the article names gets one more question, which company invests in it (live requests only: a batch
-job holds the first requests, and its results are keyed apart); and a sum the article states over several
-projects is a total of its own, not a project's amount.
+the host country's own (or its state owns) yields to the one foreign company of its paragraph; a deal with a
+figure but no company the article names gets one more question, which company invests in it, and one whose
+company is a local partner with no foreign one beside it, which foreign company does (live requests only: a
+batch job holds the first requests, and its results are keyed apart); and a sum the article states over
+several projects is a total of its own, not a project's amount.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from fdi_extract.normalize.quantities import Quantity, parse_capacities, parse_j
 from fdi_extract.prompts import load_prompt
 from fdi_extract.text import Span, overlapping
 
-# Questions an article may get about deals the model left without a company: each costs a request.
+# Deals of an article asked about (left without a company, or given a local partner): each costs a request, two
+# where the answer to which company invests is a local partner.
 MAX_INVESTOR_QUESTIONS = 3
 
 if TYPE_CHECKING:

@@ -286,6 +286,10 @@ def _host_company_keys() -> tuple[str, ...]:
     )
 
 
+# Where a name and a listed one compare as one company: its spelling in another script or with words added.
+_HOST_SIMILARITY = 90.0
+
+
 @lru_cache(maxsize=1 << 14)
 def is_host_company(name: str) -> bool:
     """Whether ``name`` is a company or fund a host country's state owns (``data/host_companies.toml``):
@@ -296,10 +300,6 @@ def is_host_company(name: str) -> bool:
     """
     key = canonical_company(name)
     return any(key_similarity(key, host) >= _HOST_SIMILARITY for host in _host_company_keys())
-
-
-# Where a name and a listed one compare as one company: its spelling in another script or with words added.
-_HOST_SIMILARITY = 90.0
 
 
 @lru_cache(maxsize=1)
