@@ -23,15 +23,13 @@ from fdi_extract.cues import cue
 from fdi_extract.normalize.money import MONEY_WORDS
 from fdi_extract.normalize.places import resolve_place
 
-# Legal forms and words that only qualify a name when they trail it; a host country's name trails the
-# name of a local subsidiary ("KIA Qazaqstan", "Suto Kazakhstan"), which is its parent's project.
-_LEGAL_FORMS = {
-    "qazaqstan",
-    "kazakstan",
-    "uzbekistan",
-    "ozbekiston",
-    "kyrgyzstan",
-    "tajikistan",
+# The host countries' names: they trail the name of a local subsidiary ("KIA Qazaqstan", "Suto Kazakhstan"),
+# which is its parent's project, and lead it in brackets ("(Kazakhstan Lihua)").
+_HOST_COUNTRY_WORDS = frozenset(
+    {"kazakhstan", "kazakstan", "qazaqstan", "uzbekistan", "ozbekiston", "kyrgyzstan", "tajikistan"}
+)
+# Legal forms and words that only qualify a name when they trail it, the host countries' names among them.
+_LEGAL_FORMS = _HOST_COUNTRY_WORDS | {
     "co",
     "company",
     "corp",
@@ -60,7 +58,6 @@ _LEGAL_FORMS = {
     "tov",
     "tdo",
     "ip",
-    "kazakhstan",
     "group",
     "holding",
     "holdings",
@@ -186,10 +183,6 @@ def _is_home_place(word: str) -> bool:
 
 
 _BRACKETED = re.compile(r"\(([^()]+)\)")
-# The host countries' names, which lead a local subsidiary's name as they trail it ("Kazakhstan Lihua").
-_HOST_COUNTRY_WORDS = frozenset(
-    {"kazakhstan", "kazakstan", "qazaqstan", "uzbekistan", "ozbekiston", "kyrgyzstan", "tajikistan"}
-)
 
 
 @lru_cache(maxsize=1 << 16)
