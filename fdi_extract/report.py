@@ -190,10 +190,12 @@ def write_outputs(
         overview = _Overview()
         for deal in deals:
             usd = -(deal.amount.usd or 0) if deal.amount else 0
-            row = _table_row(deal).encode()
-            order.append((not counts_in_totals(deal), -len(deal.sources), usd, lines.tell(), rows.tell(), len(row)))
+            table_row = _table_row(deal).encode()
+            order.append(
+                (not counts_in_totals(deal), -len(deal.sources), usd, lines.tell(), rows.tell(), len(table_row))
+            )
             lines.write(deal.model_dump_json().encode() + b"\n")
-            rows.write(row)
+            rows.write(table_row)
             row = deal_row(deal)
             writer.writerow(_csv_row(row))
             flat["deals"].add(row)
