@@ -453,9 +453,8 @@ def _draft(deal: FoundDeal, text: ArticleText, spans: list[Span], warnings: list
     anchors = list(at.values())
     sentences: dict[str, tuple[int, int]] = {}
     for start, _ in anchors:
-        for sentence in spans:
-            if sentence.start <= start < sentence.end:
-                sentences.setdefault(sentence.text, (sentence.start, sentence.end))
+        if (sentence := text.sentence_at(start)) is not None:
+            sentences.setdefault(sentence.text, (sentence.start, sentence.end))
     evidence = list(sentences)
     if not evidence:
         warnings.append(f"{deal.project or 'a deal'}: nothing of it is in the article, left out")
