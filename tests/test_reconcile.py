@@ -542,6 +542,20 @@ def test_reports_naming_no_investor_are_one_deal_only_when_published_together() 
     assert march.deal_id == april.deal_id != next_year.deal_id
 
 
+def test_reports_naming_no_investor_and_no_figure_are_one_deal_only_from_one_day_region_and_sector() -> None:
+    # A region announces a plant with no investor and no figure; outlets report it that day and the next.
+    that_day, next_day = _m("p1", None, published="2025-10-10"), _m("p2", None, published="2025-10-11")
+    a_week_later = _m("p3", None, published="2025-10-17")
+    another_sector = _m("p4", None, published="2025-10-10", sector="chemicals")
+    another_region = _m("p5", None, published="2025-10-10", region="KZ-47")
+    only_the_month = _m("p6", None, published="2025-10")
+    with_a_figure = _m("p7", None, published="2025-10-10", mw=34)
+    mentions = [that_day, next_day, a_week_later, another_sector, another_region, only_the_month, with_a_figure]
+    reconcile(mentions)
+    assert that_day.deal_id == next_day.deal_id
+    assert len({m.deal_id for m in mentions}) == 6
+
+
 def two_plants_and_a_report_that_fits_both() -> list[DealMention]:
     """Two wind farms of one company in one region, each reported twice with its figures, and a report of "its
     wind farm in the region" with none, which fits both: five mentions, one component."""

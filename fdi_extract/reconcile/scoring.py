@@ -4,7 +4,8 @@ Hard rules first: never two mentions of one article; never an aggregate with a p
 regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or
 amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
 agrees (against one that names it, the same region; against another that names none, a date within a
-month). Then the pair's level in each comparison declared in ``data/comparisons.toml`` (investor, region,
+month), or, against another that names none and states no figure either, the same region and sector and a
+date within a day. Then the pair's level in each comparison declared in ``data/comparisons.toml`` (investor, region,
 district, sector, capacity, USD amount within 15%, project words or kind of thing built, date), and its
 score, the sum of those levels' match weights (:mod:`.weights`: learned from the archive, or the priors).
 Plain Python over :class:`MentionFeatures`, run inside whichever engine gathered the blocks
@@ -13,6 +14,7 @@ Plain Python over :class:`MentionFeatures`, run inside whichever engine gathered
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -42,6 +44,9 @@ _MAX_YEARS_APART = 2
 # Two reports that name no investor are one deal only when published this close: reports of one
 # announcement (a region's total, an unnamed plant) come out together.
 UNNAMED_MONTHS_APART = 1
+# Two that name no investor and state no figure either have only when, where and what to go by: the same
+# region and sector, published within this many days (the outlets' reports of one day's announcement).
+UNNAMED_WITHOUT_FIGURES_DAYS_APART = 1
 # A link with none of these levels behind it is borderline: adjudication may ask a model about it.
 SPECIFIC_LEVELS = (("capacity", "agrees"), ("amount", "agrees"), ("project", "alike"))
 
@@ -59,6 +64,16 @@ def _months_apart(a: str | None, b: str | None) -> int:
     if not (a and b and len(a) >= 7 and len(b) >= 7):
         return 0
     return abs((int(a[:4]) - int(b[:4])) * 12 + int(a[5:7]) - int(b[5:7]))
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    """Days between two report dates given to the day ("2025-10-10"); None where either gives less."""
+    if not (a and b and len(a) == 10 and len(b) == 10):
+        return None
+    try:
+        return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days)
+    except ValueError:
+        return None
 
 
 def _investor_similarity(a: MentionFeatures, b: MentionFeatures) -> float:
@@ -201,13 +216,23 @@ def _investors_may_be_one(
     """The hard rules on investors. A group and its subsidiary under another name, and a report that names no
     investor against one that does, are one deal only where a figure and the region agree; two reports that
     name none, where a figure agrees and they came out together (the same round sum in one region a year later
-    is as likely another project)."""
+    is as likely another project), or, where neither states a figure, where they came out within a day in one
+    region and sector."""
     if investor == _INVESTOR["same company"]:
         return True
     if investor in (_INVESTOR["group and subsidiary"], _INVESTOR["named in one report"]):
         return figure and same_region
     if investor == _INVESTOR["named in neither"]:
-        return figure and _months_apart(a.published, b.published) <= UNNAMED_MONTHS_APART
+        if figure:
+            return _months_apart(a.published, b.published) <= UNNAMED_MONTHS_APART
+        days = _days_apart(a.published, b.published)
+        return (
+            same_region
+            and a.sector == b.sector
+            and not (a.usd or a.capacity or b.usd or b.capacity)
+            and days is not None
+            and days <= UNNAMED_WITHOUT_FIGURES_DAYS_APART
+        )
     return False
 
 
