@@ -377,3 +377,20 @@ def test_a_local_partner_named_when_asked_which_company_invests_is_followed_by_t
         (mention,) = Extractor(settings).extract(Article(article_id="s", published="2025-03-03", text=text)).mentions
     assert [i.name for i in mention.investors] == ["Solvent Power"]
     assert "Samruk-Kazyna is a company of the host country" in seen[2]["messages"][-1]["content"]
+
+
+def test_a_local_partner_named_when_asked_which_company_invests_yields_to_the_foreign_company_of_its_paragraph() -> (
+    None
+):
+    # The one foreign company of the partner's paragraph is the investor, as for a first answer: no more questions.
+    text = (
+        "Taraz, 3 March 2025. A 1 GW wind farm worth $1.2 billion will be built in the Zhambyl region.\n\n"
+        "Its builders are Solvent Power Co., Ltd., with Samruk-Kazyna as its partner."
+    )
+    first = {"investor": "", "project": "wind farm", "amount": "$1.2 billion"}
+    replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Samruk-Kazyna"}))]
+    with fake_llm(replies) as (url, seen):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        (mention,) = Extractor(settings).extract(Article(article_id="s", published="2025-03-03", text=text)).mentions
+    assert [i.name for i in mention.investors] == ["Solvent Power Co., Ltd."]
+    assert len(seen) == 2

@@ -75,7 +75,7 @@ def test_strict_scores_of_the_recorded_run(recorded: dict[str, list[DealMention]
 
 
 # The figures measured on this recording are in docs/evaluation.md (issue 22); the floors sit just under them.
-DEV_F1_FLOOR = 0.73
+DEV_F1_FLOOR = 0.75
 SEEDS_F1_FLOOR = 0.74
 DEV_STAGE_FLOOR = 0.79
 SEEDS_STAGE_FLOOR = 0.75

@@ -159,11 +159,15 @@ class DirectStrategy:
             if local:
                 warnings.append(f"{label}: asked for its foreign investor, the model named {investor!r}, a local one")
                 return
-            # Asked which company invests, the model named a local partner: asked once more, for the foreign one.
+            # Asked which company invests, the model named a local partner: it yields to the one foreign company
+            # of its paragraph, as a first answer's does (drafts_from); where there is none, the model is asked
+            # once more, for the foreign one.
             draft.investors = [investor]
             draft.spans[investor] = name_at
             draft.reasons.append(f"investor {investor}: the model's answer when asked which company invests in it")
-            await self._ask_for_the_investor(draft, messages, text, llm, warnings)
+            _foreign_over_local(draft, find_companies(text.text), text)
+            if draft.investors == [investor]:
+                await self._ask_for_the_investor(draft, messages, text, llm, warnings)
             return
         if investor is not None and name_at is not None:
             draft.investors = [investor]
