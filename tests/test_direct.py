@@ -9,7 +9,7 @@ import json
 import pytest
 
 from fdi_extract import Extractor, Settings, Strategy
-from fdi_extract.model import Article, Stage
+from fdi_extract.model import Article, ArticleResult, Stage
 from tests.fake_llm import Reply, fake_llm
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127\\.0\\.0\\.1"])  # the scripted endpoint only
@@ -137,6 +137,13 @@ def _extract_text(article: str, deals: list[dict]) -> list:
     with fake_llm([Reply(content=json.dumps({"deals": deals}))]) as (url, _):
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
         return Extractor(settings).extract(Article(article_id="u", published="2025-03-03", text=article)).mentions
+
+
+def _answered(text: str, replies: list[Reply]) -> tuple[ArticleResult, list[dict]]:
+    """The direct strategy's result on ``text`` with the model's ``replies`` in turn, and the requests it made."""
+    with fake_llm(replies) as (url, seen):
+        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
+        return Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=text)), seen
 
 
 def test_a_sum_over_several_projects_is_a_total_of_its_own_not_each_projects_amount() -> None:
@@ -294,9 +301,7 @@ def test_a_person_the_model_gives_as_investor_is_told_by_the_words_of_their_sent
         "По словам Ерлана Нуржанова, завод стоимостью 50 млн долларов построят в Костанайской области."
     )
     proposal = {"investor": "Ерлан Нуржанов", "project": "plant", "amount": "50 млн долларов"}
-    with fake_llm([Reply(content=json.dumps({"deals": [proposal]}))]) as (url, _):
-        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        result = Extractor(settings).extract(Article(article_id="p", published="2025-03-03", text=text))
+    result, _ = _answered(text, [Reply(content=json.dumps({"deals": [proposal]}))])
     (mention,) = result.mentions
     assert mention.investors == [] and mention.amount.value == 50e6
     assert any("is a person in the article" in w for w in result.warnings)
@@ -309,9 +314,7 @@ def test_a_deal_left_without_a_company_gets_the_one_the_model_names_when_asked()
     )
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
     replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Vento Motors"}))]
-    with fake_llm(replies) as (url, seen):
-        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        result = Extractor(settings).extract(Article(article_id="v", published="2025-03-03", text=text))
+    result, seen = _answered(text, replies)
     (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Vento Motors"]
     assert any("when asked which company invests" in r for r in mention.reasons)
@@ -329,9 +332,7 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
             Reply(content=json.dumps({"deals": [first]})),
             Reply(content=json.dumps({"company": named})),
         ]
-        with fake_llm(replies) as (url, _):
-            settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-            result = Extractor(settings).extract(Article(article_id="k", published="2025-03-03", text=text))
+        result, _ = _answered(text, replies)
         (mention,) = result.mentions
         assert mention.investors == [] and mention.amount.value == 250e6
 
@@ -340,9 +341,7 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
 def test_a_question_that_gets_no_answer_leaves_the_deal_as_the_first_answer_gave_it(failed: Reply) -> None:
     text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region by Korean investors."
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
-    with fake_llm([Reply(content=json.dumps({"deals": [first]})), failed]) as (url, _):
-        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        result = Extractor(settings).extract(Article(article_id="q", published="2025-03-03", text=text))
+    result, _ = _answered(text, [Reply(content=json.dumps({"deals": [first]})), failed])
     (mention,) = result.mentions
     assert mention.investors == [] and mention.amount.value == 250e6
     assert any("asked which company invests in it, no answer" in w for w in result.warnings)
@@ -354,9 +353,7 @@ def test_a_local_partner_given_as_investor_is_asked_about_when_no_foreign_compan
     first = {"investor": "KazMunayGas", "project": "wind farm", "amount": "$1.2 billion"}
     for answer, investor in (("Solvent Power", "Solvent Power"), ("KazMunayGas", "KazMunayGas")):
         replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": answer}))]
-        with fake_llm(replies) as (url, seen):
-            settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-            result = Extractor(settings).extract(Article(article_id="p", published="2025-03-03", text=text))
+        result, seen = _answered(text, replies)
         (mention,) = result.mentions
         assert [i.name for i in mention.investors] == [investor]
         question = seen[1]["messages"][-1]["content"]
@@ -372,16 +369,13 @@ def test_a_local_partner_named_when_asked_which_company_invests_is_followed_by_t
         Reply(content=json.dumps({"company": "Samruk-Kazyna"})),
         Reply(content=json.dumps({"company": "Solvent Power"})),
     ]
-    with fake_llm(replies) as (url, seen):
-        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        (mention,) = Extractor(settings).extract(Article(article_id="s", published="2025-03-03", text=text)).mentions
+    result, seen = _answered(text, replies)
+    (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Solvent Power"]
     assert "Samruk-Kazyna is a company of the host country" in seen[2]["messages"][-1]["content"]
 
 
-def test_a_local_partner_named_when_asked_which_company_invests_yields_to_the_foreign_company_of_its_paragraph() -> (
-    None
-):
+def test_a_local_answer_to_which_company_invests_yields_to_the_paragraphs_foreign_company() -> None:
     # The one foreign company of the partner's paragraph is the investor, as for a first answer: no more questions.
     text = (
         "Taraz, 3 March 2025. A 1 GW wind farm worth $1.2 billion will be built in the Zhambyl region.\n\n"
@@ -389,8 +383,7 @@ def test_a_local_partner_named_when_asked_which_company_invests_yields_to_the_fo
     )
     first = {"investor": "", "project": "wind farm", "amount": "$1.2 billion"}
     replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Samruk-Kazyna"}))]
-    with fake_llm(replies) as (url, seen):
-        settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        (mention,) = Extractor(settings).extract(Article(article_id="s", published="2025-03-03", text=text)).mentions
+    result, seen = _answered(text, replies)
+    (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Solvent Power Co., Ltd."]
     assert len(seen) == 2
