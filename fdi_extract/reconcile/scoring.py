@@ -5,9 +5,10 @@ regions must not disagree; nor what the projects build, where both say; nor sect
 amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
 agrees (against one that names it, the same region; against another that names none, a date within a
 month), or, against another that names none and states no figure either, the same region and sector and a
-date within a day. Then the pair's level in each comparison declared in ``data/comparisons.toml`` (investor, region,
-district, sector, capacity, USD amount within 15%, project words or kind of thing built, date), and its
-score, the sum of those levels' match weights (:mod:`.weights`: learned from the archive, or the priors).
+date within a day. Then the pair's level in each comparison declared in ``data/comparisons.toml``
+(investor, region, district, sector, capacity, USD amount within 15%, project words or kind of thing built,
+date), and its score, the sum of those levels' match weights (:mod:`.weights`: learned from the archive, or
+the priors).
 Plain Python over :class:`MentionFeatures`, run inside whichever engine gathered the blocks
 (:func:`score_blocks` is the Arrow form both engines call, :func:`pattern_counts` what weights learn from).
 """
