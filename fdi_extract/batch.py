@@ -11,6 +11,7 @@ crash or a kill and it finishes the rest; nothing is lost and nothing is done tw
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -32,12 +33,13 @@ from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.errors import EndpointUnreachableError
 from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
+from fdi_extract.knowledge import code_fingerprint
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.prefilter import may_hold_a_deal
 from fdi_extract.pricing import cost_usd
 from fdi_extract.reconcile import AdjudicateIndices, DealPlan
-from fdi_extract.report import write_outputs
+from fdi_extract.report import OUTPUT_FILES, write_outputs
 from fdi_extract.settings import Settings
 from fdi_extract.store import Store, cache_key, one_writer
 
@@ -220,9 +222,49 @@ def finish(
     store: Store, out_dir: Path, summary: RunSummary, run_id: int, started: float, settings: Settings | None = None
 ) -> None:
     """Reconcile every mention in the store (with LLM adjudication of borderline pairs when
-    ``settings.adjudicate``), write the outputs and the summary of the run."""
-    # Memory stays low as the archive grows: the plan holds compact features of each mention, and the
-    # deals are merged and written one at a time from the store.
+    ``settings.adjudicate``), write the outputs and the summary of the run. Outputs made from what the store
+    holds now, by this package, and left as they were written stand as they are (a re-run served from the
+    cache)."""
+    key = _outputs_key(store, settings)
+    if _outputs_current(store, out_dir, key):
+        summary.mentions, summary.deals = store.mention_count(), store.deal_count()
+    else:
+        summary.mentions, summary.deals = _reconcile_and_write(store, out_dir, settings)
+        store.set_outputs_made(key, _output_files(out_dir))
+    counts = store.counts()
+    summary.done, summary.failed, summary.skipped = (
+        counts.get("done", 0),
+        counts.get("failed", 0),
+        counts.get("skipped", 0),
+    )
+    summary.failures = [f"{article_id}: {error}" for article_id, error in store.failures()]
+    summary.seconds = time.perf_counter() - started
+    store.finish_run(run_id, summary.as_dict())
+    with replaced_when_done(out_dir / "summary.json") as summary_out:
+        summary_out.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+
+
+def _outputs_key(store: Store, settings: Settings | None) -> str:
+    """Everything a run's outputs are made from, as one key: the store's mentions and articles, the package
+    (code and tables), and whether (and by which model) borderline pairs are adjudicated."""
+    adjudicating = settings.resolved_model if settings is not None and settings.adjudicate else ""
+    parts = (code_fingerprint(), adjudicating, store.contents_digest())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _output_files(out_dir: Path) -> dict[str, list[int]]:
+    """Each output file's size and modification time: a file replaced or edited since no longer matches."""
+    stats = {name: (out_dir / name).stat() for name in OUTPUT_FILES if (out_dir / name).exists()}
+    return {name: [stat.st_size, stat.st_mtime_ns] for name, stat in stats.items()}
+
+
+def _outputs_current(store: Store, out_dir: Path, key: str) -> bool:
+    made = store.outputs_made()
+    return made is not None and made[0] == key and made[1] == _output_files(out_dir)
+
+
+def _reconcile_and_write(store: Store, out_dir: Path, settings: Settings | None) -> tuple[int, int]:
+    """Link every mention in the store into deals, write the outputs; → (mentions, deals)."""
     adjudicate: AdjudicateIndices | None = None
     if settings is not None and settings.adjudicate:
         adjudicator, keys = Adjudicator(settings, store), store.mention_keys()
@@ -231,7 +273,8 @@ def finish(
             return adjudicator([(store.mention(*keys[i]), store.mention(*keys[j])) for i, j in pairs])
 
         adjudicate = ask
-    # A small archive is read from the store once and held; a large one is read again for each step.
+    # Memory stays low as the archive grows: the plan holds compact features of each mention, and the deals are
+    # merged and written one at a time from the store; a small archive is read from the store once and held.
     held = list(store.mentions()) if store.mention_count() <= HELD_MENTIONS else None
     plan = DealPlan.of_mentions(held if held is not None else store.mentions(), adjudicate)
     store.set_deal_ids(plan.deal_ids)
@@ -242,18 +285,7 @@ def finish(
     else:
         deals = (plan.merge(deal_id, store.mentions_of(deal_id)) for deal_id, _ in plan.groups)
     write_outputs(out_dir, held if held is not None else store.mentions(), deals, store.article_text)
-    counts = store.counts()
-    summary.done, summary.failed, summary.skipped = (
-        counts.get("done", 0),
-        counts.get("failed", 0),
-        counts.get("skipped", 0),
-    )
-    summary.mentions, summary.deals = len(plan.deal_ids), len(plan.groups)
-    summary.failures = [f"{article_id}: {error}" for article_id, error in store.failures()]
-    summary.seconds = time.perf_counter() - started
-    store.finish_run(run_id, summary.as_dict())
-    with replaced_when_done(out_dir / "summary.json") as summary_out:
-        summary_out.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    return len(plan.deal_ids), len(plan.groups)
 
 
 @dataclass

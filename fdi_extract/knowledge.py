@@ -40,6 +40,14 @@ def knowledge_fingerprint() -> str:
     return fingerprint_of(folders, package_version())
 
 
+@cache
+def code_fingerprint() -> str:
+    """:func:`fingerprint_of` the whole package, code included: what a run's reconciled outputs are made with
+    besides its mentions (a change anywhere makes them be written again; over-cautious, never stale)."""
+    folders = [Path(str(files(package))) for package in ("fdi_extract", "fdi_extract.prompts")]
+    return fingerprint_of(folders, package_version())
+
+
 def extraction_key(settings: Settings, strategy: str, prompt_version: str) -> str:
     """Everything but the article that shapes an extraction's result, as one short key."""
     parts = (

@@ -159,6 +159,10 @@ _TABLE_COLUMNS = (
 _ROWS_IN_MEMORY = 16 << 20
 
 
+# The files write_outputs leaves in a run's folder.
+OUTPUT_FILES = ("mentions.jsonl", "deals.jsonl", "deals.csv", "report.html", "deals.parquet", "mentions.parquet")
+
+
 def write_outputs(
     out_dir: Path, mentions: Iterable[DealMention], deals: Iterable[Deal], article_text: Callable[[str], str | None]
 ) -> None:

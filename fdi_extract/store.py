@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS submitted (article_id TEXT PRIMARY KEY, job_id TEXT N
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL NOT NULL, finished REAL, settings TEXT, summary TEXT
 );
+CREATE TABLE IF NOT EXISTS outputs (        -- what the run folder's outputs were last written from (batch.finish)
+    key TEXT NOT NULL, files TEXT NOT NULL  -- files: {name: [size, mtime_ns]} as written
+);
 """
 
 
@@ -346,12 +349,28 @@ class Store:
         cached: bool = False,
         made_with: str | None = None,
     ) -> None:
-        """Record one article's outcome atomically: mentions replaced, status set, cache filled."""
+        """Record one article's outcome atomically: mentions replaced, status set, cache filled. A mention
+        recorded again unchanged (a re-run served from the cache) keeps the deal id reconciliation gave it."""
         with self._transaction():
+            before = {
+                position: (record, deal_id)
+                for position, record, deal_id in self._db.execute(
+                    "SELECT position, record, deal_id FROM mentions WHERE article_id = ?", (result.article_id,)
+                )
+            }
             self._db.execute("DELETE FROM mentions WHERE article_id = ?", (result.article_id,))
+            records = [m.model_dump_json() for m in result.mentions]
             self._db.executemany(
                 "INSERT INTO mentions (article_id, position, record, deal_id) VALUES (?, ?, ?, ?)",
-                [(result.article_id, i, m.model_dump_json(), m.deal_id) for i, m in enumerate(result.mentions)],
+                [
+                    (
+                        result.article_id,
+                        i,
+                        record,
+                        m.deal_id or (before[i][1] if i in before and before[i][0] == record else None),
+                    )
+                    for i, (m, record) in enumerate(zip(result.mentions, records, strict=True))
+                ],
             )
             self._db.execute(
                 """UPDATE articles SET status = ?, error = ?, seconds = ?, prompt_tokens = ?, completion_tokens = ?,
@@ -390,6 +409,33 @@ class Store:
 
     def mention_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]
+
+    def deal_count(self) -> int:
+        """Deals of the last reconciliation: the distinct deal ids it gave the mentions."""
+        return self._db.execute("SELECT COUNT(DISTINCT deal_id) FROM mentions").fetchone()[0]
+
+    def contents_digest(self) -> str:
+        """A hash of every mention record and every article (its text's hash, date, address and title), in order:
+        what a run's outputs are made from, so that two equal digests mean the outputs would come out the same."""
+        digest = hashlib.sha256()
+        for query in (
+            "SELECT article_id, position, record FROM mentions ORDER BY article_id, position",
+            "SELECT article_id, text_hash, published, url, title FROM articles ORDER BY article_id",
+        ):
+            for row in self._db.execute(query):
+                digest.update("\x1f".join(map(str, row)).encode() + b"\x1e")
+            digest.update(b"\x1d")
+        return digest.hexdigest()
+
+    def outputs_made(self) -> tuple[str, dict[str, list[int]]] | None:
+        """The key the run folder's outputs were last written with, and their files as written."""
+        row = self._db.execute("SELECT key, files FROM outputs").fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def set_outputs_made(self, key: str, files: dict[str, list[int]]) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM outputs")
+            self._db.execute("INSERT INTO outputs (key, files) VALUES (?, ?)", (key, json.dumps(files)))
 
     def mention_keys(self) -> list[tuple[str, int]]:
         """(article id, position) of every mention, in :meth:`mentions` order."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fdi_extract.batch import run_batch
+from fdi_extract.batch import RunSummary, run_batch
 from fdi_extract.settings import RetryPolicy, Settings, Strategy
 from fdi_extract.store import Store
 from tests.fake_llm import Reply, fake_llm
@@ -360,3 +360,40 @@ def test_a_small_archive_held_in_memory_gives_the_outputs_of_one_read_from_the_s
         run_batch([archive], tmp_path / "streamed", _settings(url))
     held, streamed = _final_outputs(tmp_path / "held"), _final_outputs(tmp_path / "streamed")
     assert held == streamed and held["deals.jsonl"].count("\n") >= 1
+
+
+def test_a_re_run_that_changes_nothing_leaves_the_outputs_and_one_that_changes_anything_writes_them(
+    tmp_path: Path,
+) -> None:
+    from fdi_extract.report import OUTPUT_FILES
+
+    archive, out = _archive(tmp_path, 4), tmp_path / "out"
+
+    def rerun_from_the_cache(url: str) -> RunSummary:
+        with sqlite3.connect(out / "store.sqlite") as db:
+            db.execute("UPDATE articles SET status = 'pending'")
+        return run_batch([archive], out, _settings(url))
+
+    def written() -> dict[str, int]:
+        return {name: (out / name).stat().st_mtime_ns for name in OUTPUT_FILES}
+
+    with fake_llm([Reply(content=ANSWER)]) as (url, _):
+        first = run_batch([archive], out, _settings(url))
+        before = written()
+        again = rerun_from_the_cache(url)
+        assert again.from_cache == 4 and written() == before
+        assert (again.mentions, again.deals) == (first.mentions, first.deals) == (4, 1)
+        (out / "report.html").unlink()  # an output gone: all are written again
+        rerun_from_the_cache(url)
+        assert (out / "report.html").exists() and written()["deals.jsonl"] != before["deals.jsonl"]
+        before = written()
+        (archive / "txt" / "new.txt").write_text(_article(9).replace("Alpha", "Beta"))
+        grown = run_batch([archive], out, _settings(url))
+    assert written()["deals.jsonl"] != before["deals.jsonl"] and grown.mentions == 5
+
+
+def test_output_files_names_every_file_write_outputs_leaves(tmp_path: Path) -> None:
+    from fdi_extract.report import OUTPUT_FILES, write_outputs
+
+    write_outputs(tmp_path, [], [], lambda _: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUT_FILES)
