@@ -11,7 +11,6 @@ crash or a kill and it finishes the rest; nothing is lost and nothing is done tw
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -33,7 +32,7 @@ from fdi_extract.adjudicate import Adjudicator
 from fdi_extract.errors import EndpointUnreachableError
 from fdi_extract.files import replaced_when_done
 from fdi_extract.inputs import BadRecord, read_inputs
-from fdi_extract.knowledge import code_fingerprint
+from fdi_extract.knowledge import outputs_key
 from fdi_extract.model import Article, ArticleResult
 from fdi_extract.pipeline import Extractor
 from fdi_extract.prefilter import may_hold_a_deal
@@ -225,7 +224,7 @@ def finish(
     ``settings.adjudicate``), write the outputs and the summary of the run. Outputs made from what the store
     holds now, by this package, and left as they were written stand as they are (a re-run served from the
     cache)."""
-    key = _outputs_key(store, settings)
+    key = outputs_key(settings, store.contents_digest())
     if _outputs_current(store, out_dir, key):
         summary.mentions, summary.deals = store.mention_count(), store.deal_count()
     else:
@@ -242,14 +241,6 @@ def finish(
     store.finish_run(run_id, summary.as_dict())
     with replaced_when_done(out_dir / "summary.json") as summary_out:
         summary_out.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
-
-
-def _outputs_key(store: Store, settings: Settings | None) -> str:
-    """Everything a run's outputs are made from, as one key: the store's mentions and articles, the package
-    (code and tables), and whether (and by which model) borderline pairs are adjudicated."""
-    adjudicating = settings.resolved_model if settings is not None and settings.adjudicate else ""
-    parts = (code_fingerprint(), adjudicating, store.contents_digest())
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _output_files(out_dir: Path) -> dict[str, list[int]]:

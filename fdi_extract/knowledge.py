@@ -63,3 +63,11 @@ def extraction_key(settings: Settings, strategy: str, prompt_version: str) -> st
         str(settings.validation_retries),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def outputs_key(settings: Settings | None, contents_digest: str) -> str:
+    """Everything a run's reconciled outputs are made from, as one key: the store's contents
+    (:meth:`~fdi_extract.store.Store.contents_digest`), the package (code and tables), and whether (and by which
+    model) borderline pairs are adjudicated."""
+    adjudicating = settings.resolved_model if settings is not None and settings.adjudicate else ""
+    return hashlib.sha256("\x1f".join((code_fingerprint(), adjudicating, contents_digest)).encode()).hexdigest()
