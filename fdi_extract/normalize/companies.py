@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from functools import lru_cache
 from importlib.resources import files
 
@@ -302,35 +303,35 @@ def nationality_table() -> dict[str, dict[str, list[str]]]:
 
 
 @lru_cache(maxsize=1)
-def _nationality_patterns() -> dict[str, re.Pattern[str]]:
-    return {
-        code: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in entry["stems"]) + r")", re.IGNORECASE)
+def _nationalities() -> re.Pattern[str]:
+    """Every country's stems in one pattern, a named group per country: a text is read once, not once a country."""
+    countries = (
+        f"(?P<{code}>" + "|".join(re.escape(stem) for stem in entry["stems"]) + ")"
         for code, entry in nationality_table().items()
-    }
+    )
+    return re.compile(r"(?<![\w])(?:" + "|".join(countries) + ")", re.IGNORECASE)
 
 
 # "долларов США", "US dollars": a currency, not the investor's nationality.
 _CURRENCY_NAMES = re.compile(MONEY_WORDS["currencies"]["USD"]["country_in_name"], re.IGNORECASE)
 
 
-@lru_cache(maxsize=1 << 16)  # first words recur across millions of names: fourteen patterns each time cost seconds
+@lru_cache(maxsize=1 << 16)  # first words recur across millions of names
 def is_nationality(word: str) -> bool:
     """Whether ``word`` states a nationality or a country ("китайская", "Chinese", "China")."""
-    return any(pattern.match(word) for pattern in _nationality_patterns().values())
+    return _nationalities().match(word) is not None
 
 
 def infer_country(*texts: str) -> str | None:
     """The investor country the texts state ("китайская компания", "Chinese company"), tried in order.
 
     Each text is tried on its own (the deal's evidence first, then the whole article), and the
-    country named most often in the first text that names any wins.
+    country named most often in the first text that names any wins (the table's first on a tie).
     """
     for text in texts:
-        text = _CURRENCY_NAMES.sub(" ", text)
-        counts = {code: len(pattern.findall(text)) for code, pattern in _nationality_patterns().items()}
-        best = max(counts, key=lambda code: counts[code])
-        if counts[best]:
-            return best
+        counts = Counter(match.lastgroup for match in _nationalities().finditer(_CURRENCY_NAMES.sub(" ", text)))
+        if counts:
+            return max(nationality_table(), key=lambda code: counts[code])
     return None
 
 
