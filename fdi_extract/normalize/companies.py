@@ -328,11 +328,13 @@ def infer_country(*texts: str) -> str | None:
     Each text is tried on its own (the deal's evidence first, then the whole article), and the
     country named most often in the first text that names any wins (the table's first on a tie).
     """
-    for text in texts:
-        counts = Counter(match.lastgroup for match in _nationalities().finditer(_CURRENCY_NAMES.sub(" ", text)))
-        if counts:
-            return max(nationality_table(), key=lambda code: counts[code])
-    return None
+    return next(filter(None, map(_country_stated, texts)), None)
+
+
+@lru_cache(maxsize=256)  # an article's every deal falls back on the whole article: read it once
+def _country_stated(text: str) -> str | None:
+    counts = Counter(match.lastgroup for match in _nationalities().finditer(_CURRENCY_NAMES.sub(" ", text)))
+    return max(nationality_table(), key=lambda code: counts[code]) if counts else None
 
 
 # Words that say what kind of party a name is, not which one: "Chinese investors", "a Korean company",
