@@ -372,7 +372,7 @@ def through_the_cli(
             scores = cluster_scores([truth[article] for article, _ in rows], [deal for _, deal in rows])
             print(
                 f"CLI{' on Spark ' + spark if spark else ''}: {generator} generator, {size:,} mentions → "
-                f"{deals:,} deals in {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers), "
+                f"{deals:,} deals in {seconds:.2f} s, peak RSS {peak / 2**20:.0f} MB (the process and its workers), "
                 f"B-cubed F1 {scores.bcubed_f1:.3f}"
             )
             if not daily:
