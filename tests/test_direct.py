@@ -146,6 +146,14 @@ def _answered(text: str, replies: list[Reply]) -> tuple[ArticleResult, list[dict
         return Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=text)), seen
 
 
+def _first_answer_then(first: dict, *companies: str) -> list[Reply]:
+    """The model's first answer, listing the deal ``first``, then its answer to each question asked after it."""
+    return [
+        Reply(content=json.dumps({"deals": [first]})),
+        *(Reply(content=json.dumps({"company": c})) for c in companies),
+    ]
+
+
 def test_a_sum_over_several_projects_is_a_total_of_its_own_not_each_projects_amount() -> None:
     article = (
         "Chinese investors signed 3 agreements worth $90 million in the Aktobe region.\n\n"
@@ -313,8 +321,7 @@ def test_a_deal_left_without_a_company_gets_the_one_the_model_names_when_asked()
         "A car plant worth $250 million will be built in the Kostanay region."
     )
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
-    replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Vento Motors"}))]
-    result, seen = _answered(text, replies)
+    result, seen = _answered(text, _first_answer_then(first, "Vento Motors"))
     (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Vento Motors"]
     assert any("when asked which company invests" in r for r in mention.reasons)
@@ -328,11 +335,7 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
     text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region by Korean investors."
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
     for named in ("Kazakhstan", "Globex Motors"):  # a country; a company the article never names
-        replies = [
-            Reply(content=json.dumps({"deals": [first]})),
-            Reply(content=json.dumps({"company": named})),
-        ]
-        result, _ = _answered(text, replies)
+        result, _ = _answered(text, _first_answer_then(first, named))
         (mention,) = result.mentions
         assert mention.investors == [] and mention.amount.value == 250e6
 
@@ -341,7 +344,7 @@ def test_a_company_the_model_names_when_asked_passes_the_checks_of_its_first_ans
 def test_a_question_that_gets_no_answer_leaves_the_deal_as_the_first_answer_gave_it(failed: Reply) -> None:
     text = "Kostanay, 3 March 2025. A car plant worth $250 million will be built in the Kostanay region by Korean investors."
     first = {"investor": "", "project": "car plant", "amount": "$250 million"}
-    result, _ = _answered(text, [Reply(content=json.dumps({"deals": [first]})), failed])
+    result, _ = _answered(text, [*_first_answer_then(first), failed])
     (mention,) = result.mentions
     assert mention.investors == [] and mention.amount.value == 250e6
     assert any("asked which company invests in it, no answer" in w for w in result.warnings)
@@ -352,8 +355,7 @@ def test_a_local_partner_given_as_investor_is_asked_about_when_no_foreign_compan
     text = "Taraz, 3 March 2025. KazMunayGas and the French Solvent Power will build a 1 GW wind farm for $1.2 billion."
     first = {"investor": "KazMunayGas", "project": "wind farm", "amount": "$1.2 billion"}
     for answer, investor in (("Solvent Power", "Solvent Power"), ("KazMunayGas", "KazMunayGas")):
-        replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": answer}))]
-        result, seen = _answered(text, replies)
+        result, seen = _answered(text, _first_answer_then(first, answer))
         (mention,) = result.mentions
         assert [i.name for i in mention.investors] == [investor]
         question = seen[1]["messages"][-1]["content"]
@@ -364,12 +366,7 @@ def test_a_local_partner_given_as_investor_is_asked_about_when_no_foreign_compan
 def test_a_local_partner_named_when_asked_which_company_invests_is_followed_by_the_foreign_question() -> None:
     text = "Taraz, 3 March 2025. A 1 GW wind farm worth $1.2 billion will be built by Samruk-Kazyna and Solvent Power."
     first = {"investor": "", "project": "wind farm", "amount": "$1.2 billion"}
-    replies = [
-        Reply(content=json.dumps({"deals": [first]})),
-        Reply(content=json.dumps({"company": "Samruk-Kazyna"})),
-        Reply(content=json.dumps({"company": "Solvent Power"})),
-    ]
-    result, seen = _answered(text, replies)
+    result, seen = _answered(text, _first_answer_then(first, "Samruk-Kazyna", "Solvent Power"))
     (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Solvent Power"]
     assert "Samruk-Kazyna is a company of the host country" in seen[2]["messages"][-1]["content"]
@@ -382,8 +379,7 @@ def test_a_local_answer_to_which_company_invests_yields_to_the_paragraphs_foreig
         "Its builders are Solvent Power Co., Ltd., with Samruk-Kazyna as its partner."
     )
     first = {"investor": "", "project": "wind farm", "amount": "$1.2 billion"}
-    replies = [Reply(content=json.dumps({"deals": [first]})), Reply(content=json.dumps({"company": "Samruk-Kazyna"}))]
-    result, seen = _answered(text, replies)
+    result, seen = _answered(text, _first_answer_then(first, "Samruk-Kazyna"))
     (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Solvent Power Co., Ltd."]
     assert len(seen) == 2
