@@ -150,6 +150,7 @@ def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pa
     capacity = _capacity_overlap(a, b)
     usd = _usd_close(a, b)
     figure = bool(capacity or usd)
+    no_figures = not (a.usd or a.capacity or b.usd or b.capacity)
     # A sector is the model's reading and drifts (a corn-processing plant is "manufacturing" in one report,
     # "agriculture_food" in the next); a stated figure that agrees outweighs it.
     if vetoes and (
@@ -158,7 +159,7 @@ def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pa
         return None
     same_region = bool(a.region and a.region == b.region)
     investor = _investor_level(a, b)
-    if vetoes and not _investors_may_be_one(investor, a, b, figure, same_region):
+    if vetoes and not _investors_may_be_one(investor, a, b, figure, same_region, no_figures):
         return None
     ya, yb = _year(a.published), _year(b.published)
     if not (ya and yb):
@@ -173,7 +174,7 @@ def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pa
         date = _DATE["within two years"]
     if usd:
         amount = _AMOUNT["agrees"]
-    elif not (a.usd or a.capacity or b.usd or b.capacity):
+    elif no_figures:
         # Reports of one project tend to carry the same kind of facts: where an investor has a plant with
         # figures and another without in one region, a report without figures goes with its like.
         amount = _AMOUNT["no figure in either"]
@@ -212,7 +213,7 @@ def _investor_level(a: MentionFeatures, b: MentionFeatures) -> int:
 
 
 def _investors_may_be_one(
-    investor: int, a: MentionFeatures, b: MentionFeatures, figure: bool, same_region: bool
+    investor: int, a: MentionFeatures, b: MentionFeatures, figure: bool, same_region: bool, no_figures: bool
 ) -> bool:
     """The hard rules on investors. A group and its subsidiary under another name, and a report that names no
     investor against one that does, are one deal only where a figure and the region agree; two reports that
@@ -230,7 +231,7 @@ def _investors_may_be_one(
         return (
             same_region
             and a.sector == b.sector
-            and not (a.usd or a.capacity or b.usd or b.capacity)
+            and no_figures
             and days is not None
             and days <= UNNAMED_WITHOUT_FIGURES_DAYS_APART
         )
