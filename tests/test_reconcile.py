@@ -337,6 +337,23 @@ def test_two_things_built_are_two_projects_whatever_else_they_share() -> None:
     assert greenhouses[0].deal_id == greenhouses[1].deal_id != farms[0].deal_id == farms[1].deal_id
 
 
+def test_a_report_that_fits_two_deals_of_one_article_alike_joins_neither() -> None:
+    """One article tells of a company's two power plants in a region; another names the company there with no
+    figure: which plant it tells of, nothing in it says."""
+    plants = [_m("t1", "Orda Energy", mw=600), _m("t1", "Orda Energy", mw=300)]
+    vague = _m("t2", "Orda Energy LLP")
+    reconcile([*plants, vague])
+    assert len({plants[0].deal_id, plants[1].deal_id, vague.deal_id}) == 3
+
+
+def test_two_articles_telling_of_as_many_alike_deals_pair_them() -> None:
+    """Two reports of one announcement a month apart, each listing the same company's two projects with no figure."""
+    first = [_m("t1", "Orda Energy"), _m("t1", "Orda Energy")]
+    second = [_m("t2", "Orda Energy", published="2025-06"), _m("t2", "Orda Energy", published="2025-06")]
+    deals = reconcile([*first, *second])
+    assert len(deals) == 2 and all(sorted(s.article_id for s in deal.sources) == ["t1", "t2"] for deal in deals)
+
+
 def test_an_updated_figure_stays_one_deal() -> None:
     """A later report gives a new amount for the same investor's plant in the same region."""
     first, later = (

@@ -3,9 +3,11 @@
 Links join clusters in order of score (union-find), unless the joined cluster would hold two mentions
 of one article, a pair that breaks a hard rule (checked on up to 25 members of each side, so the cost
 stays linear when a deal has thousands of reports), a pair judged two projects by adjudication, or the
-mentions of two deals of an earlier run. Mentions that carry one deal id from an earlier run start as one
-cluster: an archive's deals keep their ids and members as new reports come in (a new report that would
-join two earlier deals joins the one it scores best with).
+mentions of two deals of an earlier run. A report whose best links reach several reports of one article
+alike, which are several deals for sure, is not joined to any of them by those links unless its own article
+tells of as many (:func:`_without_ambiguous_links`). Mentions that carry one deal id from an earlier run
+start as one cluster: an archive's deals keep their ids and members as new reports come in (a new report
+that would join two earlier deals joins the one it scores best with).
 Greedy clustering never joins across components, so each component is clustered on its own: in Python
 one after another on one machine, or in parallel as a grouped map on Spark (:func:`cluster_components`
 is the Arrow form both call).
@@ -119,6 +121,45 @@ class _Clusters:
         return verdict
 
 
+def _without_ambiguous_links(
+    links: list[tuple[float, int, int, int]], features: dict[int, MentionFeatures]
+) -> list[tuple[float, int, int, int]]:
+    """The links of a component (-score, i, j, pattern) but a report's strongest ones where they reach several
+    reports of another article alike (the same score) and its own article has fewer reports that fit those
+    alike: one report of a company's plant, with no figure, against an article telling of the company's power
+    plant and its heating plant in one region fits both, and which it tells of nothing in it can say (greedy
+    clustering took whichever came first). Where each article tells of as many such deals (two reports of one
+    announcement, each listing its projects), they pair in the order the articles list them, as clustering
+    takes ties. Its weaker links still count."""
+    if len({f.article_id for f in features.values()}) == len(features):
+        return links  # no article tells of two of its deals
+    best: dict[int, float] = {}
+    for negative, i, j, _ in links:
+        best[i] = max(best.get(i, -negative), -negative)
+        best[j] = max(best.get(j, -negative), -negative)
+    strongest: dict[int, set[int]] = defaultdict(set)  # each report's partners of its best score
+    for negative, i, j, _ in links:
+        if -negative == best[i]:
+            strongest[i].add(j)
+        if -negative == best[j]:
+            strongest[j].add(i)
+    of_article: dict[str, list[int]] = defaultdict(list)
+    for mention in strongest:
+        of_article[features[mention].article_id].append(mention)
+    ambiguous: set[tuple[int, int]] = set()
+    for mention, partners in strongest.items():
+        if len(partners) < 2:
+            continue
+        by_article: dict[str, set[int]] = defaultdict(set)
+        for other in partners:
+            by_article[features[other].article_id].add(other)
+        for alike in (found for found in by_article.values() if len(found) > 1):
+            fitting = sum(alike <= strongest[own] for own in of_article[features[mention].article_id])
+            if fitting < len(alike):
+                ambiguous.update((min(mention, other), max(mention, other)) for other in alike)
+    return [link for link in links if (link[1], link[2]) not in ambiguous] if ambiguous else links
+
+
 def cluster_components(rows: pa.Table) -> pa.Table:
     """The scored pairs of one or more components (``component``, i < j, score, pattern, apart) and a row of
     :data:`~fdi_extract.reconcile.features.FEATURES` for each of their mentions (``component`` and those
@@ -147,7 +188,9 @@ def cluster_components(rows: pa.Table) -> pa.Table:
                 apart.append((i, j))
             else:
                 links.append((-link_score, i, j, pattern))
-        clusters = _Clusters({idx: features[idx] for idx in members}, apart, {(i, j) for _, i, j, _ in links})
+        of_component = {idx: features[idx] for idx in members}
+        links = _without_ambiguous_links(links, of_component)
+        clusters = _Clusters(of_component, apart, {(i, j) for _, i, j, _ in links})
         # Strongest links first; ties by mention order so that re-runs cluster alike.
         kept = [(i, j, -negative, pattern) for negative, i, j, pattern in sorted(links) if clusters.union(i, j)]
         for idx in sorted(members):
