@@ -27,7 +27,9 @@ def _extract(deals: list[dict], finish_reason: str = "stop", cut_after: int | No
     content = json.dumps({"deals": deals})
     if cut_after is not None:
         content = content[:cut_after]
-    with fake_llm([Reply(content=content, finish_reason=finish_reason)]) as (url, _):
+    # Asked after the first answer about a company it left out, the model finds no project of it.
+    replies = [Reply(content=content, finish_reason=finish_reason), Reply(content=json.dumps({"deals": []}))]
+    with fake_llm(replies) as (url, _):
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
         result = Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=ARTICLE))
     return result.mentions, result.warnings
@@ -383,3 +385,39 @@ def test_a_local_answer_to_which_company_invests_yields_to_the_paragraphs_foreig
     (mention,) = result.mentions
     assert [i.name for i in mention.investors] == ["Solvent Power Co., Ltd."]
     assert len(seen) == 2
+
+
+def test_a_company_named_beside_a_signed_memorandum_that_the_answer_left_out_is_asked_about() -> None:
+    text = (
+        "Boreal Turbines Ltd will build a wind farm of 50 MW in the Aktobe region.\n\n"
+        "A memorandum was also signed with Lotus Stone Co., Ltd on a cement plant with 300 jobs.\n\n"
+        "The delegation visited the offices of Kestrel Logistics Co., Ltd in Xi'an."
+    )
+    wind = {"investor": "Boreal Turbines Ltd", "project": "wind farm", "capacity": "50 MW"}
+    cement = {"investor": "Lotus Stone Co., Ltd", "project": "cement plant", "jobs": "300 jobs"}
+    result, seen = _answered(text, [Reply(content=json.dumps({"deals": [wind]})), Reply(content=json.dumps(cement))])
+    assert len(seen) == 2 and "Lotus Stone Co., Ltd" in seen[1]["messages"][-1]["content"]  # Kestrel: no stage words
+    (asked,) = [m for m in result.mentions if m.project == "cement plant"]
+    assert [i.name for i in asked.investors] == ["Lotus Stone Co., Ltd"] and asked.stage is Stage.mou
+    assert asked.jobs == 300 and any("asked which projects" in r for r in asked.reasons)
+
+
+def test_a_project_of_another_company_in_the_answer_about_a_company_is_left_to_the_first_answer() -> None:
+    text = "A memorandum was signed with Lotus Stone Co., Ltd on a cement plant and with Ardent Glass Ltd on a glass works."
+    glass = {"investor": "Ardent Glass Ltd", "project": "glass works"}
+    other = {"deals": [{"investor": "Ardent Glass Ltd", "project": "glass works, second line"}]}
+    result, seen = _answered(text, [Reply(content=json.dumps({"deals": [glass]})), Reply(content=json.dumps(other))])
+    assert len(seen) == 2 and [m.project for m in result.mentions] == ["glass works"]
+
+
+def test_an_answer_about_a_company_cut_at_the_token_limit_keeps_its_complete_deals() -> None:
+    text = (
+        "Boreal Turbines Ltd will build a wind farm of 50 MW.\n\n"
+        "A memorandum was signed with Lotus Stone Co., Ltd on a cement plant and a brick works."
+    )
+    wind = {"investor": "Boreal Turbines Ltd", "project": "wind farm", "capacity": "50 MW"}
+    lotus = [{"investor": "Lotus Stone Co., Ltd", "project": p} for p in ("cement plant", "brick works")]
+    whole = json.dumps({"deals": lotus})
+    replies = [Reply(content=json.dumps({"deals": [wind]})), Reply(content=whole[:-20], finish_reason="length")]
+    result, _ = _answered(text, replies)
+    assert [m.project for m in result.mentions if m.investors[0].name == "Lotus Stone Co., Ltd"] == ["cement plant"]

@@ -36,20 +36,33 @@ def test_seed_001_aktobe(llm_settings: Settings) -> None:
     assert any(r.startswith("investor Universal Energy Co., Ltd: the one company") for r in universal.reasons)
     assert any("'Актюбинская область' is no company" in w for w in result.warnings)
     # The total of the lede, which the model gave no company: asked which company invests in it, it names one
-    # of the two the article gives that total for.
-    total = by_investor["SUNGROW Renewables Development Co., Ltd"]
-    assert (total.amount.value, total.amount.currency) == (218.8e6, "USD")
-    assert any("when asked which company invests" in r for r in total.reasons)
+    # of the two the article gives that total for. The company's own wind farm, which the first answer left
+    # out: asked which projects the article reports for it.
+    sungrow = {
+        m.amount.value: m
+        for m in result.mentions
+        if [i.name for i in m.investors] == ["SUNGROW Renewables Development Co., Ltd"] and m.amount
+    }
+    assert sorted(sungrow) == [171e6, 218.8e6]
+    assert any("when asked which company invests" in r for r in sungrow[218.8e6].reasons)
+    assert any("asked which projects the article reports" in r for r in sungrow[171e6].reasons)
     for mention in result.mentions:
         for evidence in mention.evidence:
             assert seed("001").text[evidence.start : evidence.end] == evidence.quote
 
 
 @pytest.mark.default_cassette("test_seed_001_aktobe.yaml")  # the same answers, asked of more
-@pytest.mark.xfail(strict=True, reason="issue 22: the model lists three of the article's six deals")
-def test_seed_001_every_deal(llm_settings: Settings) -> None:
+def test_seed_001_every_company(llm_settings: Settings) -> None:
+    # The model's first answer lists three of the article's six deals; the companies it left out, named beside
+    # a memorandum's words, are asked about (the direct strategy's company question).
     named = {i.name for m in _extract(llm_settings, "001").mentions for i in m.investors}
-    assert {"SUNGROW Renewables Development Co., Ltd", "Yima Machinery Co., Ltd."} <= named
+    assert named == {
+        "SUNGROW Renewables Development Co., Ltd",
+        "Universal Energy Co., Ltd",
+        "Yima Machinery Co., Ltd.",
+        "China Non-Ferrous Mining",
+        "Sinoma (SUZHOU) Construction Co., Ltd.",
+    }
 
 
 def test_seed_003_talks_only_is_no_deal(llm_settings: Settings) -> None:

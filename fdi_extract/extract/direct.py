@@ -10,9 +10,11 @@ sentences, else their paragraph, else the article's lede (announced where none s
 choice was wrong on most deals); two proposals of one project are one deal; a company the article marks as
 the host country's own (or its state owns) yields to the one foreign company of its paragraph; a deal with a
 figure but no company the article names gets one more question, which company invests in it, and one whose
-company is a local partner with no foreign one beside it, which foreign company does (live requests only: a
-batch job holds the first requests, and its results are keyed apart); and a sum the article states over
-several projects is a total of its own, not a project's amount.
+company is a local partner with no foreign one beside it, which foreign company does; a foreign company the
+article names beside the words of a stage (a memorandum, an agreement, construction) and no deal of the answer
+has, which projects the article reports for it (these questions on live requests only: a batch job holds the
+first requests, and its results are keyed apart); and a sum the article states over several projects is a
+total of its own, not a project's amount.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from fdi_extract.extract.candidates import CompanyCandidate, find_companies, nam
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals, ProjectInvestor
 from fdi_extract.model import Stage
-from fdi_extract.normalize.companies import canonical_company, is_company_name, without_descriptors
+from fdi_extract.normalize.companies import canonical_company, is_company_name, same_company, without_descriptors
 from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.numbers import scaled_numbers
@@ -42,6 +44,11 @@ from fdi_extract.text import Span, overlapping
 # Deals of an article asked about (left without a company, or given a local partner): each costs a request, two
 # where the answer to which company invests is a local partner.
 MAX_INVESTOR_QUESTIONS = 3
+# Companies of an article asked about (named beside a stage's words, in no deal of the answer): a request each,
+# its answer cut at about three deals' length (a forum's name asked about was answered with every deal of the
+# article, the time of a second first answer).
+MAX_COMPANY_QUESTIONS = 3
+COMPANY_ANSWER_TOKENS = 400
 
 if TYPE_CHECKING:
     from fdi_extract.llm import LLM
@@ -104,6 +111,12 @@ class DirectStrategy:
                 warnings.append(f"the answer ran to the token limit; its {len(kept)} complete deals kept")
                 asked.append((messages, FoundDeals(deals=kept)))
         drafts = self.drafts_from([answer for _, answer in asked], text, warnings, totals=False)
+        # The questions about companies first: they are answered in the first answer's shape, whose prompt (the
+        # schema in the system message, then the article) the server still holds; a question in another shape
+        # makes it read the whole article again.
+        for company in _companies_left_out(drafts, text)[:MAX_COMPANY_QUESTIONS]:
+            messages = next((m for m, _ in asked if company.mentions[0].text in m[-1]["content"]), asked[0][0])
+            await self._ask_about_the_company(company, messages, drafts, text, llm, warnings)
         unnamed = [
             d
             for d in drafts
@@ -183,6 +196,62 @@ class DirectStrategy:
                 else f"investor {investor}: the model's answer when asked which company invests in it"
             )
 
+    async def _ask_about_the_company(
+        self,
+        company: CompanyCandidate,
+        messages: list[dict[str, str]],
+        drafts: list[DealDraft],
+        text: ArticleText,
+        llm: LLM,
+        warnings: list[str],
+    ) -> None:
+        """Ask the model which projects the article reports for a company its first answer left out (a small
+        model's list stops short on a long article), as one question after the article; each project it gives
+        of that company, with the figures of the paragraphs that name the company, becomes a draft (checked and
+        grounded as the first answer's), or joins the draft of the same project."""
+        question = self._prompt.render("company_question", company=company.name)
+        *before, article = messages
+        follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
+        try:
+            said = await llm.ask(FoundDeals, follow_up, max_tokens=COMPANY_ANSWER_TOKENS)
+        except LLMError as error:
+            # Cut at the token limit, the deals it wrote out in full stand.
+            kept = complete_deals(error.cut_short or "") if isinstance(error, LLMAnswerError) else []
+            if not kept:
+                warnings.append(f"{company.name}: asked which projects the article reports for it, no answer ({error})")
+                return
+            said = FoundDeals(deals=kept)
+        # Its figures are those of a paragraph that names it: asked about one company of several, a small model
+        # copies another's amount, or the total over all of them, as readily as the company's own.
+        paragraphs = [p for m in company.mentions if (p := text.paragraph_at(m.start)) is not None]
+
+        def its_own(phrase: str | None, figures: Sequence[Money | Quantity]) -> str | None:
+            kept = _article_phrase(phrase, figures, text)
+            at = text.locate_all(kept) if kept else []
+            return kept if any(p.start <= start < p.end for start, _ in at for p in paragraphs) else None
+
+        for deal in said.deals:
+            if deal.investor and not same_company(deal.investor, company.name):
+                continue  # a project of another company: the first answer's to give
+            figures = {
+                "amount": its_own(deal.amount, text.money),
+                "capacity": its_own(deal.capacity or _capacity_in(deal.project), text.capacities),
+                "jobs": its_own(deal.jobs, text.jobs),
+            }
+            draft = _draft(
+                deal.model_copy(update={"investor": company.name, **figures}), text, text.sentences, warnings
+            )
+            if draft is None or not draft.investors:
+                continue
+            draft.reasons.append(
+                f"investor {draft.investors[0]}: the model's answer when asked which projects the article "
+                "reports for it (its first answer listed none)"
+            )
+            if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
+                _join(same, draft)
+            else:
+                drafts.append(draft)
+
     def drafts_from(
         self, answers: list[FoundDeals], text: ArticleText, warnings: list[str], *, totals: bool = True
     ) -> list[DealDraft]:
@@ -205,6 +274,21 @@ class DirectStrategy:
             else:
                 drafts.append(draft)
         return _with_totals_apart(drafts, text) if totals else drafts
+
+
+def _companies_left_out(drafts: list[DealDraft], text: ArticleText) -> list[CompanyCandidate]:
+    """The foreign companies the article names (patterns and the recognizer, extract/candidates.py) in a sentence
+    with the words of a stage (data/cues: a memorandum, an agreement, construction), that no draft names: a
+    company a delegation only visited, or a carrier announcing flights, is named beside none."""
+    named = [name for d in drafts for name in d.investors]
+    left_out = []
+    for company in find_companies(text.text):
+        if not is_company_name(company.name) or any(same_company(company.name, name) for name in named):
+            continue
+        sentences = {s.text for m in company.mentions if (s := text.sentence_at(m.start)) is not None}
+        if any(stage_cue(sentence) for sentence in sentences):
+            left_out.append(company)
+    return left_out
 
 
 def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealDraft]:

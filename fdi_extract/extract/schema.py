@@ -111,6 +111,15 @@ class FoundDeal(BaseModel):
 class FoundDeals(Answer):
     deals: list[FoundDeal] = Field(default_factory=list, max_length=12)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_deal_unlisted(cls, data: object) -> object:
+        # Asked about one company, a small model often answers its one deal as the whole object, not in a list:
+        # read so, that deal would be dropped for the list's default, empty.
+        if isinstance(data, dict) and "deals" not in data and data.keys() & FoundDeal.model_fields.keys():
+            return {"deals": [data]}
+        return data
+
 
 class ProjectInvestor(Answer):
     """The answer to one question about one deal: which company invests in it."""
