@@ -247,10 +247,7 @@ class DirectStrategy:
                 f"investor {draft.investors[0]}: the model's answer when asked which projects the article "
                 "reports for it (its first answer listed none)"
             )
-            if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
-                _join(same, draft)
-            else:
-                drafts.append(draft)
+            _add(drafts, draft)
 
     def drafts_from(
         self, answers: list[FoundDeals], text: ArticleText, warnings: list[str], *, totals: bool = True
@@ -269,10 +266,7 @@ class DirectStrategy:
             elif draft.investors and named_as_local(text.text, text.locate_all(draft.investors[0])):
                 companies = find_companies(text.text) if companies is None else companies
                 _foreign_over_local(draft, companies, text)
-            if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
-                _join(same, draft)
-            else:
-                drafts.append(draft)
+            _add(drafts, draft)
         return _with_totals_apart(drafts, text) if totals else drafts
 
 
@@ -483,6 +477,14 @@ def _one_project(a: DealDraft, b: DealDraft) -> bool:
             (a.jobs, b.jobs),
         )
     )
+
+
+def _add(drafts: list[DealDraft], draft: DealDraft) -> None:
+    """``draft`` joined with the draft of the same project (:func:`_one_project`), or added as a deal of its own."""
+    if (same := next((kept for kept in drafts if _one_project(kept, draft)), None)) is not None:
+        _join(same, draft)
+    else:
+        drafts.append(draft)
 
 
 def _join(kept: DealDraft, other: DealDraft) -> None:
