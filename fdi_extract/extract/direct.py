@@ -273,16 +273,28 @@ class DirectStrategy:
 def _companies_left_out(drafts: list[DealDraft], text: ArticleText) -> list[CompanyCandidate]:
     """The foreign companies the article names (patterns and the recognizer, extract/candidates.py) in a sentence
     with the words of a stage (data/cues: a memorandum, an agreement, construction), that no draft names: a
-    company a delegation only visited, or a carrier announcing flights, is named beside none."""
+    company a delegation only visited, or a carrier announcing flights, is named beside none. Each with every
+    place the article names it. Names are looked for in the paragraphs of those sentences only: the recognizer
+    over a whole article costs more than the rest of the article's reading together (bench/throughput.py)."""
     named = [name for d in drafts for name in d.investors]
-    left_out = []
-    for company in find_companies(text.text):
-        if not is_company_name(company.name) or any(same_company(company.name, name) for name in named):
+    staged = [s for s in text.sentences if stage_cue(s.text)]
+    left_out: dict[str, CompanyCandidate] = {}
+    for paragraph in text.paragraphs:
+        if not any(paragraph.start <= s.start < paragraph.end for s in staged):
             continue
-        sentences = {s.text for m in company.mentions if (s := text.sentence_at(m.start)) is not None}
-        if any(stage_cue(sentence) for sentence in sentences):
-            left_out.append(company)
-    return left_out
+        for company in find_companies(paragraph.text):
+            at = [(paragraph.start + m.start, paragraph.start + m.end) for m in company.mentions]
+            if not any(s.start <= start < s.end for start, _ in at for s in staged):
+                continue
+            if company.key in left_out or not is_company_name(company.name):
+                continue
+            if any(same_company(company.name, name) for name in named):
+                continue
+            spans = sorted({*at, *text.locate_all(company.name)})
+            left_out[company.key] = CompanyCandidate(
+                company.name, company.key, [Span(start, end, text.text[start:end]) for start, end in spans]
+            )
+    return list(left_out.values())
 
 
 def _with_totals_apart(drafts: list[DealDraft], text: ArticleText) -> list[DealDraft]:
