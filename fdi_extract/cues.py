@@ -19,7 +19,7 @@ from fdi_extract.model import Stage
 
 LANGUAGES = ("ru", "en", "kk")
 # The most advanced stage first: the first whose cue matches decides.
-_STAGES_BY_ADVANCE = (Stage.operational, Stage.construction, Stage.agreement, Stage.mou)
+STAGES_BY_ADVANCE = (Stage.operational, Stage.construction, Stage.agreement, Stage.mou)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +76,17 @@ def cue(name: str) -> re.Pattern[str]:
     return re.compile("|".join(patterns), re.IGNORECASE)
 
 
+@cache
+def stage_words(stage: Stage) -> re.Pattern[str]:
+    """The cue of ``stage`` ("stage.mou", …), matched from the start of a word: a stage's words begin one (a
+    subcontractor signs no contract), and the pattern is then tried at word starts only, which makes it several
+    times faster to search; every article's every sentence is searched for each stage."""
+    return re.compile(rf"\b(?:{cue(f'stage.{stage.value}').pattern})", re.IGNORECASE)
+
+
 def stage_cue(text: str) -> tuple[Stage, str] | None:
     """The most advanced stage the words of ``text`` state, with the words that state it."""
-    for stage in _STAGES_BY_ADVANCE:
-        if match := cue(f"stage.{stage.value}").search(text):
+    for stage in STAGES_BY_ADVANCE:
+        if match := stage_words(stage).search(text):
             return stage, match.group(0)
     return None

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from unidecode import unidecode
 
-from fdi_extract.cues import cue, stage_cue
+from fdi_extract.cues import STAGES_BY_ADVANCE, cue, stage_words
 from fdi_extract.model import Evidence, Stage
 from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.money import Money, parse_money
@@ -199,9 +199,32 @@ class ArticleText:
             (paragraphs, "its paragraph"),
             (self.paragraphs[:1], "the article's lede"),
         ):
-            if found := stage_cue(" ".join(s.text for s in spans)):
+            if found := self.stage_in(spans):
                 return StatedStage(found[0], found[1], where)
         return None
+
+    def stage_in(self, spans: list[Span]) -> tuple[Stage, str] | None:
+        """The most advanced stage the words of ``spans`` state, with the first words that state it (as
+        :func:`~fdi_extract.cues.stage_cue` reads their text)."""
+        for stage, found in self._stage_words:
+            for start, end, words in found:
+                if any(s.start <= start and end <= s.end for s in spans):
+                    return stage, words
+        return None
+
+    @cached_property
+    def staged_sentences(self) -> list[Span]:
+        """The sentences with a stage's words (a memorandum, an agreement, construction, a launch)."""
+        return [s for s in self.sentences if self.stage_in([s])]
+
+    @cached_property
+    def _stage_words(self) -> list[tuple[Stage, list[tuple[int, int, str]]]]:
+        # Each stage's words found once over the whole text, not again in every sentence or paragraph asked
+        # about: the cues of three languages at once are slow to search, and an article is asked of many spans.
+        return [
+            (stage, [(m.start(), m.end(), m.group(0)) for m in stage_words(stage).finditer(self.text)])
+            for stage in STAGES_BY_ADVANCE
+        ]
 
     @cached_property
     def orders(self) -> list[Span]:

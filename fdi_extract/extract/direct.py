@@ -277,7 +277,7 @@ def _companies_left_out(drafts: list[DealDraft], text: ArticleText) -> list[Comp
     place the article names it. Names are looked for in the paragraphs of those sentences only: the recognizer
     over a whole article costs more than the rest of the article's reading together (bench/throughput.py)."""
     named = [name for d in drafts for name in d.investors]
-    staged = [s for s in text.sentences if stage_cue(s.text)]
+    staged = text.staged_sentences
     left_out: dict[str, CompanyCandidate] = {}
     for paragraph in text.paragraphs:
         if not any(paragraph.start <= s.start < paragraph.end for s in staged):
