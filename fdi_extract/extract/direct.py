@@ -158,11 +158,9 @@ class DirectStrategy:
             if local
             else self._prompt.render("investor_question", project=project, figure=figure)
         )
-        *before, article = messages
-        follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
         label = draft.project or "a deal"
         try:
-            said = await llm.ask(ProjectInvestor, follow_up)
+            said = await llm.ask(ProjectInvestor, _asked_after(messages, question))
         except LLMError as error:
             # The question only adds a name: the deals of the first answer stand whatever becomes of it.
             warnings.append(f"{label}: asked which company invests in it, no answer ({error})")
@@ -210,10 +208,8 @@ class DirectStrategy:
         of that company, with the figures of the paragraphs that name the company, becomes a draft (checked and
         grounded as the first answer's), or joins the draft of the same project."""
         question = self._prompt.render("company_question", company=company.name)
-        *before, article = messages
-        follow_up = [*before, article | {"content": f"{article['content']}\n\n{question}"}]
         try:
-            said = await llm.ask(FoundDeals, follow_up, max_tokens=COMPANY_ANSWER_TOKENS)
+            said = await llm.ask(FoundDeals, _asked_after(messages, question), max_tokens=COMPANY_ANSWER_TOKENS)
         except LLMError as error:
             # Cut at the token limit, the deals it wrote out in full stand.
             kept = complete_deals(error.cut_short or "") if isinstance(error, LLMAnswerError) else []
@@ -268,6 +264,13 @@ class DirectStrategy:
                 _foreign_over_local(draft, companies, text)
             _add(drafts, draft)
         return _with_totals_apart(drafts, text) if totals else drafts
+
+
+def _asked_after(messages: list[dict[str, str]], question: str) -> list[dict[str, str]]:
+    """The article's request with ``question`` after the article, in the same message: the server still holds
+    the prompt up to there and reads only the question."""
+    *before, article = messages
+    return [*before, article | {"content": f"{article['content']}\n\n{question}"}]
 
 
 def _companies_left_out(drafts: list[DealDraft], text: ArticleText) -> list[CompanyCandidate]:
