@@ -118,6 +118,24 @@ def test_a_capacity_whose_unit_was_not_read_still_agrees_on_its_figure() -> None
     assert len(reconcile(different)) == 2
 
 
+def test_a_plant_told_by_phase_and_in_full_is_one_deal_where_a_report_states_both() -> None:
+    def wind_farm(article: str, *megawatts: float, published: str = "2025-05") -> DealMention:
+        mention = _m(article, "Tengri Wind", published=published)
+        mention.capacity = [Capacity(value=mw, unit="MW", text=f"{mw:g} MW") for mw in megawatts]
+        return mention
+
+    # the first phase in one report, the full farm in another, "from 200 to 400 MW" in a third
+    phase, full, both = wind_farm("p1", 200), wind_farm("p2", 400, published="2025-09"), wind_farm("p3", 200, 400)
+    (deal,) = reconcile([phase, full, both])
+    assert sorted(c.value for c in deal.capacity) == [200, 400]
+    # with no report that states both, one investor's farms of 200 MW and 400 MW in one region are two
+    assert len(reconcile([wind_farm("p4", 200), wind_farm("p5", 400)])) == 2
+    # and a report that states both figures ties no pair that another rule keeps apart (two regions)
+    elsewhere = wind_farm("p6", 400)
+    elsewhere.region = "KZ-31"
+    assert len(reconcile([wind_farm("p7", 200), elsewhere, wind_farm("p8", 200, 400)])) == 2
+
+
 def test_two_projects_of_one_article_never_merge() -> None:
     mentions = [
         _m("c1", "Hengshui Decheng", sector="construction_materials"),

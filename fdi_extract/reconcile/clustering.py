@@ -2,8 +2,10 @@
 
 Links join clusters in order of score (union-find), unless the joined cluster would hold two mentions
 of one article, a pair that breaks a hard rule (checked on up to 25 members of each side, so the cost
-stays linear when a deal has thousands of reports), a pair judged two projects by adjudication, or the
-mentions of two deals of an earlier run. A report whose best links reach several reports of one article
+stays linear when a deal has thousands of reports; two capacities that disagree are let through where one
+of those members states both, as one plant is told by phase in one report and by one figure in others), a
+pair judged two projects by adjudication, or the mentions of two deals of an earlier run.
+A report whose best links reach several reports of one article
 alike, which are several deals for sure, is not joined to any of them by those links unless its own article
 tells of as many (:func:`_without_ambiguous_links`). Mentions that carry one deal id from an earlier run
 start as one cluster: an archive's deals keep their ids and members as new reports come in (a new report
@@ -21,9 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fdi_extract.reconcile.features import MentionFeatures, distinct_features
-from fdi_extract.reconcile.scoring import levels
+from fdi_extract.reconcile.scoring import capacities_alone_apart, levels, states_the_capacities_of_both
 
 _CHECKED_MEMBERS = 25
+# Why a pair may not be in one cluster: only its capacities disagree (a report stating both lets it), or
+# another hard rule.
+_CAPACITIES, _A_RULE = "capacities", "a rule"
 
 # A member row (linked_to null) gives a mention its cluster's root; a link row (linked_to set) is a link kept.
 CLUSTERED = pa.schema(
@@ -54,7 +59,7 @@ class _Clusters:
         # Pairs (i < j) known to break no hard rule (they scored), and verdicts of the others once computed:
         # the complete-link check asks about the same pairs again as clusters grow.
         self.linked = linked
-        self.vetoed: dict[tuple[int, int], bool] = {}
+        self.vetoed: dict[tuple[int, int], str | None] = {}
         # A verdict rests on the facts compared alone (two clusters sharing an article never get this far), so
         # reports alike in them, one story reprinted, share their verdicts: keyed by which facts, not which mention.
         facts: dict[tuple[object, ...], int] = {}
@@ -85,7 +90,9 @@ class _Clusters:
         if self.carried[ri] is not None and self.carried[rj] is not None:
             return False  # two deals of an earlier run (one deal's mentions are one cluster from the start)
         # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
-        if any(self._breaks_a_rule(x, y) for x in left[:_CHECKED_MEMBERS] for y in right[:_CHECKED_MEMBERS]):
+        checked = left[:_CHECKED_MEMBERS], right[:_CHECKED_MEMBERS]
+        broken = [(x, y, rule) for x in checked[0] for y in checked[1] if (rule := self._breaks_a_rule(x, y))]
+        if broken and not all(rule is _CAPACITIES and self._bridged(x, y, checked) for x, y, rule in broken):
             return False
         if self.apart_from:
             smaller, other_root = (left, rj) if len(left) <= len(right) else (right, ri)
@@ -110,15 +117,25 @@ class _Clusters:
         self.articles[ri] = larger
         self.carried[ri] = self.carried[ri] or self.carried.pop(rj)
 
-    def _breaks_a_rule(self, x: int, y: int) -> bool:
+    def _breaks_a_rule(self, x: int, y: int) -> str | None:
+        """Which hard rule the pair breaks: :data:`_CAPACITIES` where only the rule of capacities does,
+        :data:`_A_RULE` where another does, None where none does."""
         pair = (x, y) if x < y else (y, x)
         if pair in self.linked:
-            return False
+            return None
         facts = (self.facts_of[pair[0]], self.facts_of[pair[1]])
-        verdict = self.vetoed.get(facts)
-        if verdict is None:
-            verdict = self.vetoed[facts] = levels(self.features[pair[0]], self.features[pair[1]]) is None
-        return verdict
+        if facts not in self.vetoed:
+            a, b = self.features[pair[0]], self.features[pair[1]]
+            self.vetoed[facts] = (
+                None if levels(a, b) is not None else _CAPACITIES if capacities_alone_apart(a, b) else _A_RULE
+            )
+        return self.vetoed[facts]
+
+    def _bridged(self, x: int, y: int, checked: tuple[list[int], list[int]]) -> bool:
+        """Whether a report of the two clusters states a capacity of ``x`` and one of ``y``: the plant told by
+        phase ("from 500,000 to 1 million tonnes") in one report and by one figure in others."""
+        a, b = self.features[x], self.features[y]
+        return any(states_the_capacities_of_both(self.features[report], a, b) for side in checked for report in side)
 
 
 def _without_ambiguous_links(

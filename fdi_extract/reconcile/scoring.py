@@ -2,13 +2,13 @@
 
 Hard rules first: never two mentions of one article; never an aggregate with a project; countries and
 regions must not disagree; nor what the projects build, where both say; nor sectors, unless a capacity or
-amount agrees; capacities in one unit must overlap; a report that names no investor needs a figure that
-agrees (against one that names it, the same region; against another that names none, a date within a
-month), or, against another that names none and states no figure either, the same region and sector and a
-date within a day. Then the pair's level in each comparison declared in ``data/comparisons.toml``
-(investor, region, district, sector, capacity, USD amount within 15%, project words or kind of thing built,
-date), and its score, the sum of those levels' match weights (:mod:`.weights`: learned from the archive, or
-the priors).
+amount agrees; capacities in one unit must overlap (clustering lets two that do not into one deal where a
+report of it states both); a report that names no investor needs a figure that agrees (against one that
+names it, the same region; against another that names none, a date within a month), or, against another
+that names none and states no figure either, the same region and sector and a date within a day. Then the
+pair's level in each comparison declared in ``data/comparisons.toml`` (investor, region, district, sector,
+capacity, USD amount within 15%, project words or kind of thing built, date), and its score, the sum of
+those levels' match weights (:mod:`.weights`: learned from the archive, or the priors).
 Plain Python over :class:`MentionFeatures`, run inside whichever engine gathered the blocks
 (:func:`score_blocks` is the Arrow form both engines call, :func:`pattern_counts` what weights learn from).
 """
@@ -98,6 +98,19 @@ def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
     return False if {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity} else None
 
 
+def capacities_alone_apart(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Whether only the rule of capacities keeps the two apart: each states a capacity in a shared unit, none
+    agrees, and every other hard rule holds. One plant told by its first phase in one report and in full in
+    another is such a pair; clustering joins it where a report of the deal states both figures."""
+    return _capacity_overlap(a, b) is False and levels(a, b, capacities_must_agree=False) is not None
+
+
+def states_the_capacities_of_both(report: MentionFeatures, a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Whether ``report`` states a capacity that agrees with one of ``a`` and another that agrees with one of
+    ``b`` ("from 500,000 to 1 million tonnes a year" against 500,000 and 1 million)."""
+    return bool(_capacity_overlap(report, a)) and bool(_capacity_overlap(report, b))
+
+
 def _usd_close(a: MentionFeatures, b: MentionFeatures) -> bool:
     if not (a.usd and b.usd):
         return False
@@ -131,10 +144,13 @@ _INVESTOR, _REGION, _DISTRICT, _SECTOR, _CAPACITY, _AMOUNT, _PROJECT, _DATE = (
 )
 
 
-def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pattern | None:
+def levels(
+    a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True, capacities_must_agree: bool = True
+) -> Pattern | None:
     """The pair's level in each comparison of ``data/comparisons.toml`` (in its order); None where a hard
     rule keeps the two apart. With ``vetoes`` false, the levels of any two reports (of different articles),
-    as weights learn how the pairs a hard rule keeps apart fall in the other comparisons."""
+    as weights learn how the pairs a hard rule keeps apart fall in the other comparisons; with
+    ``capacities_must_agree`` false, every hard rule but that of capacities (:func:`capacities_alone_apart`)."""
     if a.article_id == b.article_id:
         return None
     # The hard rules that need no comparison's level: a total and a project are two deals; countries, regions
@@ -154,7 +170,10 @@ def levels(a: MentionFeatures, b: MentionFeatures, *, vetoes: bool = True) -> Pa
     # A sector is the model's reading and drifts (a corn-processing plant is "manufacturing" in one report,
     # "agriculture_food" in the next); a stated figure that agrees outweighs it.
     if vetoes and (
-        capacity is False or a.sector != b.sector and Sector.other not in (a.sector, b.sector) and not figure
+        (capacity is False and capacities_must_agree)
+        or a.sector != b.sector
+        and Sector.other not in (a.sector, b.sector)
+        and not figure
     ):
         return None
     same_region = bool(a.region and a.region == b.region)
