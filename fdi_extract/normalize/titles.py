@@ -17,6 +17,7 @@ from importlib.resources import files
 
 from fdi_extract.normalize.companies import canonical_company
 from fdi_extract.normalize.facilities import facility_kinds, facility_titles
+from fdi_extract.normalize.money import parse_money
 
 _MAX_CHARS = 80
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -46,9 +47,13 @@ def _english() -> object:
 
 
 def clean_words(words: str) -> str:
-    """The model's words without what a cut leaves at their ends: punctuation, a dangling word, a word cut
-    at the length limit ("high-")."""
+    """The model's words without a sum of money (the amount's own field states it, converted; a title that
+    gives one often trails off after it: "… plant with $89 million to be") and without what a cut leaves at
+    their ends: punctuation, a dangling word, a word cut at the length limit ("high-")."""
     text = " ".join(words.split())
+    if money := parse_money(text):
+        first = money[0]
+        text = text[first.end :] if first.start == 0 else text[: first.start]
     if len(text) > _MAX_CHARS:
         text = text[: _MAX_CHARS + 1].rsplit(" ", 1)[0]
     if re.search(r"\w-$", text):
