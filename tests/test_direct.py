@@ -23,7 +23,9 @@ for $120 million. The factory will create 600 jobs and produce 500 tons of glass
 Bilateral trade turnover reached $2 billion last year."""
 
 
-def _extract(deals: list[dict], finish_reason: str = "stop", cut_after: int | None = None) -> tuple[list, list[str]]:
+def _extract(
+    deals: list[dict], finish_reason: str = "stop", cut_after: int | None = None, text: str = ARTICLE
+) -> tuple[list, list[str]]:
     content = json.dumps({"deals": deals})
     if cut_after is not None:
         content = content[:cut_after]
@@ -31,7 +33,7 @@ def _extract(deals: list[dict], finish_reason: str = "stop", cut_after: int | No
     replies = [Reply(content=content, finish_reason=finish_reason), Reply(content=json.dumps({"deals": []}))]
     with fake_llm(replies) as (url, _):
         settings = Settings(model="m", base_url=url, strategy=Strategy.direct, mode="json", validation_retries=0)
-        result = Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=ARTICLE))
+        result = Extractor(settings).extract(Article(article_id="t", published="2025-03-03", text=text))
     return result.mentions, result.warnings
 
 
@@ -59,6 +61,15 @@ def test_a_country_is_no_investor_and_the_deal_takes_the_one_company_its_sentenc
         assert [i.name for i in mention.investors] == ["Anatolia Glassworks"]
         assert any("the one company its sentences name" in r for r in mention.reasons)
         assert not said or any("no company" in w for w in warnings)
+
+
+def test_a_name_copied_with_a_persons_post_is_the_company_of_the_post() -> None:
+    with_the_chairman = ARTICLE.replace(
+        "Bilateral trade", "Mehmet Demir, the chairman of Anatolia Glassworks, met the governor. Bilateral trade"
+    )
+    for said in ("Anatolia Glassworks Chairman Mehmet Demir", "Mehmet Demir, the chairman of Anatolia Glassworks"):
+        (mention,), _ = _extract([GLASS | {"investor": said}], text=with_the_chairman)
+        assert [i.name for i in mention.investors] == ["Anatolia Glassworks"], said
 
 
 def test_two_proposals_of_one_project_are_one_deal() -> None:

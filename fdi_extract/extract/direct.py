@@ -33,7 +33,13 @@ from fdi_extract.extract.candidates import CompanyCandidate, find_companies, nam
 from fdi_extract.extract.entities import person_or_place_at
 from fdi_extract.extract.schema import FoundDeal, FoundDeals, ProjectInvestor
 from fdi_extract.model import Stage
-from fdi_extract.normalize.companies import canonical_company, is_company_name, same_company, without_descriptors
+from fdi_extract.normalize.companies import (
+    canonical_company,
+    company_of_a_post,
+    is_company_name,
+    same_company,
+    without_descriptors,
+)
 from fdi_extract.normalize.facilities import facility_kinds
 from fdi_extract.normalize.money import Money, parse_money
 from fdi_extract.normalize.numbers import scaled_numbers
@@ -518,7 +524,7 @@ def _checked_investor(
     """The investor a model wrote, as the article writes it, and where (None where the article does not
     name it, which grounding then drops); (None, None) for no company: a country, a state body, a forum,
     the press, or a name the recognizer reads as a person or a place."""
-    investor = without_descriptors(written.strip()) or None
+    investor = without_descriptors(company_of_a_post(written.strip())) or None
     if investor and not is_company_name(investor):
         warnings.append(
             f"{label}: {investor!r} is no company (a country, a state body, a forum, the press), "

@@ -376,6 +376,44 @@ def is_company_name(name: str) -> bool:
     return False
 
 
+# A person's name as a name copied with their post reads: a title, then up to four capitalised words.
+_PERSON = re.compile(r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}")
+
+
+def company_of_a_post(name: str) -> str:
+    """The company of a name that is a person's post at it, as a model copies one from a sentence; the name as it
+    is otherwise. A post (the ``person_post`` cue) with the company before it and a person's name after, or a
+    person's name before it and "of" the company after.
+
+    >>> company_of_a_post("Orda Glass Chairman Li Wei"), company_of_a_post("Dr. Li Wei, the chairman of Orda Glass")
+    ('Orda Glass', 'Orda Glass')
+    >>> company_of_a_post("Li Wei, Chairman of the Board of Orda Glass"), company_of_a_post("President Hotel Group")
+    ('Orda Glass', 'President Hotel Group')
+    """
+    post = cue("person_post").search(name)
+    if post is None:
+        return name
+    before = re.sub(r"[\s,]+(?:the\s+)?$", "", name[: post.start()], flags=re.IGNORECASE).strip()
+    after = name[post.end() :].strip(" ,")
+    if of := re.match(r"(?:of|at)\s+", after, re.IGNORECASE):
+        company, person = after[of.end() :], before
+    else:
+        company, person = before, after
+    if not company or not _is_person(person) or not is_company_name(company):
+        return name
+    return company
+
+
+def _is_person(words: str) -> bool:
+    """Whether ``words`` read as a person's name: empty (the post alone), or capitalised words that hold no word
+    of a company's kind or legal form ("Hotel LLC" is a company's)."""
+    if not words:
+        return True
+    if not _PERSON.fullmatch(words) or not all(w[0].isupper() for w in words.split()):
+        return False
+    return not any(w.lower() in _LEGAL_FORMS or cue("company_word").fullmatch(w) for w in re.findall(r"\w+", words))
+
+
 def without_descriptors(name: str) -> str:
     """The name without the words before it that say what kind of party it is ("Chinese company"), and
     without its quotes, as a model writes a name it read after them ("Китайская компания «VEGA Power»").
