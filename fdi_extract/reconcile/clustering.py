@@ -4,12 +4,12 @@ Links join clusters in order of score (union-find), unless the joined cluster wo
 of one article, a pair that breaks a hard rule (checked on up to 25 members of each side, so the cost
 stays linear when a deal has thousands of reports; two capacities that disagree are let through where one
 of those members states both, as one plant is told by phase in one report and by one figure in others), a
-pair judged two projects by adjudication, or the mentions of two deals of an earlier run.
-A report whose best links reach several reports of one article
-alike, which are several deals for sure, is not joined to any of them by those links unless its own article
-tells of as many (:func:`_without_ambiguous_links`). Mentions that carry one deal id from an earlier run
-start as one cluster: an archive's deals keep their ids and members as new reports come in (a new report
-that would join two earlier deals joins the one it scores best with).
+pair judged two projects by adjudication, or the mentions of two deals of an earlier run. A report whose
+best links reach several reports of one article alike, which are several deals for sure, is not joined to
+any of them by those links unless its own article tells of as many (:func:`_without_ambiguous_links`).
+Mentions that carry one deal id from an earlier run start as one cluster: an archive's deals keep their ids
+and members as new reports come in (a new report that would join two earlier deals joins the one it scores
+best with).
 Greedy clustering never joins across components, so each component is clustered on its own: in Python
 one after another on one machine, or in parallel as a grouped map on Spark (:func:`cluster_components`
 is the Arrow form both call).
