@@ -91,8 +91,7 @@ class _Clusters:
             return False  # two deals of an earlier run (one deal's mentions are one cluster from the start)
         # Complete-link check on (at most) the first members of each side, so a giant cluster stays linear.
         checked = left[:_CHECKED_MEMBERS], right[:_CHECKED_MEMBERS]
-        broken = [(x, y, rule) for x in checked[0] for y in checked[1] if (rule := self._breaks_a_rule(x, y))]
-        if broken and not all(rule is _CAPACITIES and self._bridged(x, y, checked) for x, y, rule in broken):
+        if any(self._kept_apart(x, y, checked) for x in checked[0] for y in checked[1]):
             return False
         if self.apart_from:
             smaller, other_root = (left, rj) if len(left) <= len(right) else (right, ri)
@@ -130,6 +129,12 @@ class _Clusters:
                 None if levels(a, b) is not None else _CAPACITIES if capacities_alone_apart(a, b) else _A_RULE
             )
         return self.vetoed[facts]
+
+    def _kept_apart(self, x: int, y: int, checked: tuple[list[int], list[int]]) -> bool:
+        """Whether a hard rule keeps ``x`` and ``y`` out of one cluster, where the ``checked`` members of the two
+        clusters would join: any rule, but that of capacities only where none of them states both figures."""
+        rule = self._breaks_a_rule(x, y)
+        return rule is _A_RULE or (rule is _CAPACITIES and not self._bridged(x, y, checked))
 
     def _bridged(self, x: int, y: int, checked: tuple[list[int], list[int]]) -> bool:
         """Whether a report of the two clusters states a capacity of ``x`` and one of ``y``: the plant told by
