@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fdi_extract.reconcile.features import MentionFeatures, distinct_features
-from fdi_extract.reconcile.scoring import capacities_alone_apart, levels, states_the_capacities_of_both
+from fdi_extract.reconcile.scoring import capacities_disagree, levels, states_the_capacities_of_both
 
 _CHECKED_MEMBERS = 25
 # Why a pair may not be in one cluster: only its capacities disagree (a report stating both lets it), or
@@ -125,9 +125,11 @@ class _Clusters:
         facts = (self.facts_of[pair[0]], self.facts_of[pair[1]])
         if facts not in self.vetoed:
             a, b = self.features[pair[0]], self.features[pair[1]]
-            self.vetoed[facts] = (
-                None if levels(a, b) is not None else _CAPACITIES if capacities_alone_apart(a, b) else _A_RULE
-            )
+            # One reading of the pair: every hard rule but that of capacities, then that one.
+            if levels(a, b, capacities_must_agree=False) is None:
+                self.vetoed[facts] = _A_RULE
+            else:
+                self.vetoed[facts] = _CAPACITIES if capacities_disagree(a, b) else None
         return self.vetoed[facts]
 
     def _kept_apart(self, x: int, y: int, checked: tuple[list[int], list[int]]) -> bool:

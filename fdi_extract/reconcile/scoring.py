@@ -98,11 +98,11 @@ def _capacity_overlap(a: MentionFeatures, b: MentionFeatures) -> bool | None:
     return False if {unit for unit, _ in a.capacity} & {unit for unit, _ in b.capacity} else None
 
 
-def capacities_alone_apart(a: MentionFeatures, b: MentionFeatures) -> bool:
-    """Whether only the rule of capacities keeps the two apart: each states a capacity in a shared unit, none
-    agrees, and every other hard rule holds. One plant told by its first phase in one report and in full in
-    another is such a pair; clustering joins it where a report of the deal states both figures."""
-    return _capacity_overlap(a, b) is False and levels(a, b, capacities_must_agree=False) is not None
+def capacities_disagree(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Whether each states a capacity in a shared unit and none agrees: the rule of capacities keeps them apart.
+    One plant told by its first phase in one report and in full in another is such a pair; clustering joins it
+    where a report of the deal states both figures and no other hard rule keeps the two apart."""
+    return _capacity_overlap(a, b) is False
 
 
 def states_the_capacities_of_both(report: MentionFeatures, a: MentionFeatures, b: MentionFeatures) -> bool:
@@ -150,7 +150,7 @@ def levels(
     """The pair's level in each comparison of ``data/comparisons.toml`` (in its order); None where a hard
     rule keeps the two apart. With ``vetoes`` false, the levels of any two reports (of different articles),
     as weights learn how the pairs a hard rule keeps apart fall in the other comparisons; with
-    ``capacities_must_agree`` false, every hard rule but that of capacities (:func:`capacities_alone_apart`)."""
+    ``capacities_must_agree`` false, every hard rule but that of capacities (:func:`capacities_disagree`)."""
     if a.article_id == b.article_id:
         return None
     # The hard rules that need no comparison's level: a total and a project are two deals; countries, regions
