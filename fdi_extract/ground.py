@@ -4,12 +4,13 @@ A phrase the strategy found in the article comes with its span (``DealDraft.span
 not searched again. Any other (a model's own words) is searched after folding whitespace runs, quote marks
 and dashes (models re-type «» as "" and collapse line breaks), then case
 (:class:`fdi_extract.text.ArticleText`). Every investor name and place of a draft must be named by the
-article too (verbatim, or in another script or case) or it is dropped with a warning. Offsets always
-point into the original text, so ``text[start:end]`` is what the article says. A quote that cannot be
-found is dropped with a warning; a deal left with no grounded evidence is dropped. Amounts, capacities
-and job counts are taken from the money and quantity phrases of the article that the model's phrase
-points at, and their own spans are added to the evidence: a figure that is not in its evidence is never
-output.
+article too (verbatim, or in another script or case) or it is dropped with a warning. What grounding leaves
+out is said in the draft's reasons too, after the reason that chose it: a mention's reasons end in what its
+fields are. Offsets always point into the original text, so ``text[start:end]`` is what the article says.
+A quote that cannot be found is dropped with a warning; a deal left with no grounded evidence is dropped.
+Amounts, capacities and job counts are taken from the money and quantity phrases of the article that the
+model's phrase points at, and their own spans are added to the evidence: a figure that is not in its
+evidence is never output.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ def _named(name: str, draft: DealDraft, article: ArticleText, *, company: bool =
 def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None, list[str]]:
     """Locate the draft's quotes and figures in the article; None when nothing of it can be found."""
     warnings: list[str] = []
+    left_out: list[str] = []
     label = draft.project[:60] or ", ".join(draft.investors) or "deal"
+
+    def leave_out(field_name: str, phrase: str, why: str) -> None:
+        warnings.append(f"{label}: {field_name} {phrase!r} is {why}, left out")
+        left_out.append(f"{field_name} “{phrase}”: {why}, left out")
+
     evidence: list[Evidence] = []
     for quote in draft.evidence:
         span = _span_of(quote, draft, article, [])
@@ -52,16 +59,12 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
         return None, warnings
     # A name or a place is the article's or nobody's: the model may not bring one in.
     investors = [name for name in draft.investors if _named(name, draft, article, company=True)]
-    warnings += [
-        f"{label}: investor {name!r} is not named in the article, left out"
-        for name in draft.investors
-        if name not in investors
-    ]
+    for name in draft.investors:
+        if name not in investors:
+            leave_out("investor", name, "not named in the article")
     place = draft.place if draft.place and _named(draft.place, draft, article) else None
     if draft.place and place is None:
-        warnings.append(f"{label}: place {draft.place!r} is not named in the article, left out")
-    if investors != draft.investors or place != draft.place:
-        draft = draft.model_copy(update={"investors": investors, "place": place})
+        leave_out("place", draft.place, "not named in the article")
     grounded = GroundedDeal(draft=draft, evidence=evidence)
 
     if draft.amount:
@@ -71,12 +74,12 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
             grounded.amount = found[0]
             evidence.append(_figure_evidence(article, found[0].start, found[0].end, "amount"))
         else:
-            warnings.append(f"{label}: amount {draft.amount!r} is not a money phrase of the article, left out")
+            leave_out("amount", draft.amount, "not a money phrase of the article")
     for phrase in draft.capacity:
         span = _span_of(phrase, draft, article, evidence)
         found = overlapping(article.capacities, span) if span else []
         if not found:
-            warnings.append(f"{label}: capacity {phrase!r} is not a capacity phrase of the article, left out")
+            leave_out("capacity", phrase, "not a capacity phrase of the article")
         for quantity in found:
             if quantity not in grounded.capacities:
                 grounded.capacities.append(quantity)
@@ -89,7 +92,11 @@ def ground(draft: DealDraft, article: ArticleText) -> tuple[GroundedDeal | None,
             grounded.jobs = int(best.value)
             evidence.append(_figure_evidence(article, best.start, best.end, "jobs"))
         else:
-            warnings.append(f"{label}: jobs {draft.jobs!r} is not a job count of the article, left out")
+            leave_out("jobs", draft.jobs, "not a job count of the article")
+    if left_out:
+        grounded.draft = draft.model_copy(
+            update={"investors": investors, "place": place, "reasons": [*draft.reasons, *left_out]}
+        )
     return grounded, warnings
 
 

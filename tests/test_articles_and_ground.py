@@ -103,6 +103,31 @@ def test_grounding_keeps_the_span_the_strategy_found_and_searches_one_that_does_
     assert grounded is not None and grounded.amount.start == first  # searched: the one in its evidence
 
 
+def test_a_field_grounding_leaves_out_ends_the_reasons_with_why() -> None:
+    text = "The company will build a wind farm near the lake for $40 million. The ceremony gathered 400 people."
+    draft = DealDraft(
+        evidence=["The company will build a wind farm near the lake for $40 million."],
+        investors=["Northwind Holding"],
+        project="wind farm",
+        amount="the lake",
+        jobs="400 people",
+        reasons=["investor Northwind Holding: the model's answer", "amount “the lake”: the model's answer"],
+    )
+    grounded, warnings = ground(draft, ArticleText(text))
+    assert grounded is not None and grounded.amount is None and grounded.jobs is None
+    assert grounded.draft.investors == []
+    assert grounded.draft.reasons == [
+        "investor Northwind Holding: the model's answer",
+        "amount “the lake”: the model's answer",
+        "investor “Northwind Holding”: not named in the article, left out",
+        "amount “the lake”: not a money phrase of the article, left out",
+        "jobs “400 people”: not a job count of the article, left out",
+    ]
+    assert "wind farm: amount 'the lake' is not a money phrase of the article, left out" in warnings
+    kept, _ = ground(draft.model_copy(update={"investors": [], "amount": None, "jobs": None}), ArticleText(text))
+    assert kept is not None and kept.draft.reasons == draft.reasons  # nothing left out, nothing added
+
+
 def test_a_deal_with_no_grounded_evidence_is_dropped() -> None:
     draft = DealDraft(evidence=["invented"], investors=["X"], project="p", amount="1 млрд тенге")
     grounded, warnings = ground(draft, ArticleText(TEXT))
