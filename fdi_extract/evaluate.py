@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from fdi_extract.model import Amount, Article, Capacity, DealMention, Investor
 from fdi_extract.normalize.companies import canonical_company, same_company
 from fdi_extract.normalize.fx import to_usd
-from fdi_extract.records import parse_records
+from fdi_extract.records import parse_lines, parse_records
 
 FIELDS = ("amount", "region", "stage", "investor_country", "capacity", "jobs", "aggregate", "sector")
 
@@ -274,10 +274,9 @@ def load_project_words(path: Path) -> dict[tuple[str, str], str]:
 
 
 def load_gold(path: Path) -> tuple[list[GoldMention], set[str] | None]:
-    """A gold file and, when it has one beside it, the set of article ids it covers."""
-    gold = [
-        GoldMention.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    """A gold file and, when it has one beside it, the set of article ids it covers. A line that is no gold
+    deal is an :class:`~fdi_extract.errors.InputError` naming the file and line."""
+    gold = list(parse_lines(GoldMention, "gold", path, path.read_text(encoding="utf-8").splitlines()))
     for listing in (path.with_name(f"{path.stem}.articles.txt"), path.with_name("articles.txt")):
         if listing.is_file():
             return gold, {line.strip() for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()}

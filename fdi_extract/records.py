@@ -23,12 +23,21 @@ def parse_records(
     """The mention records among ``lines`` (line ``first`` onwards of ``path``). A line that is no mention
     record goes to ``skipped`` as "FILE:LINE: problem" and is left out; without ``skipped`` it is an
     :class:`~fdi_extract.errors.InputError`."""
-    return _parse(DealMention, "mention", path, lines, first, skipped)
+    return parse_lines(DealMention, "mention", path, lines, first=first, skipped=skipped)
 
 
-def _parse(
-    kind: type[_R], called: str, path: Path, lines: Iterable[bytes], first: int, skipped: Callable[[str], None] | None
+def parse_lines(
+    kind: type[_R],
+    called: str,
+    path: Path,
+    lines: Iterable[bytes | str],
+    *,
+    first: int = 1,
+    skipped: Callable[[str], None] | None = None,
 ) -> Iterator[_R]:
+    """The ``kind`` records among JSONL ``lines`` (line ``first`` onwards of ``path``); a line that is none goes
+    to ``skipped`` as "FILE:LINE: not a ``called`` record (problem)", or without ``skipped`` is an
+    :class:`~fdi_extract.errors.InputError`."""
     for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
@@ -65,7 +74,7 @@ def load_run(out_dir: Path | str) -> RunOutputs:
         raise InputError(None, f"{folder} holds no deals.jsonl: give the --out folder of a run, report or reconcile")
     outputs = RunOutputs()
     with (folder / "deals.jsonl").open("rb") as lines:
-        outputs.deals = list(_parse(Deal, "deal", folder / "deals.jsonl", lines, 1, outputs.skipped.append))
+        outputs.deals = list(parse_lines(Deal, "deal", folder / "deals.jsonl", lines, skipped=outputs.skipped.append))
     if (folder / "mentions.jsonl").is_file():
         with (folder / "mentions.jsonl").open("rb") as lines:
             outputs.mentions = list(parse_records(folder / "mentions.jsonl", lines, skipped=outputs.skipped.append))

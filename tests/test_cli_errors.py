@@ -40,6 +40,15 @@ def test_eval_skips_a_malformed_record_and_takes_v_after_the_command(records: Pa
     assert f"{records}:2" in capsys.readouterr().err.replace("\n", "")
 
 
+def test_a_gold_line_that_is_no_gold_deal_is_named_by_file_and_line(records: Path, capsys) -> None:
+    gold = records.with_name("gold.jsonl")
+    gold.write_text(json.dumps({"article": "a1", "deal": "d"}) + "\n\n" + json.dumps({"deal": "e"}) + "\n")
+    assert main(["eval", str(gold), str(records)]) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert f"{gold}:3: not a gold record (article: Field required)" in err
+    assert "setting" not in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
